@@ -1,0 +1,63 @@
+/*
+ * config.h: the node's configuration, read from an INI file with inih.
+ * Unknown sections or keys and bad values are errors reported as file:line.
+ */
+#ifndef HOTLINE_CONFIG_H
+#define HOTLINE_CONFIG_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util.h"
+
+#define CONFIG_MAX_PEERS	64
+#define CONFIG_MAX_ADDRS	8
+#define CONFIG_ADDR_MAX		128	/* "host:port" or "[v6]:port" */
+#define FPR_HEX_LEN		64	/* SHA-256 of the raw Ed25519 key, hex */
+
+struct peer_conf {
+	char		party[PARTY_MAX + 1];
+	char		fingerprint[FPR_HEX_LEN + 1];	/* lowercase hex */
+	char		addrs[CONFIG_MAX_ADDRS][CONFIG_ADDR_MAX];
+	int		naddrs;		/* 0: we never dial, only accept */
+};
+
+struct config {
+	char		path[PATH_MAX];		/* file it was read from */
+	/* [node] */
+	char		party[PARTY_MAX + 1];
+	char		listen[CONFIG_ADDR_MAX];	/* "" = do not listen */
+	char		data_dir[PATH_MAX];
+	char		api_socket[PATH_MAX];	/* default DATA_DIR/api.sock */
+	char		key_file[PATH_MAX];	/* default DATA_DIR/key.pem */
+	char		cert_file[PATH_MAX];	/* default DATA_DIR/cert.pem */
+	/* [link] timers, milliseconds */
+	uint64_t	heartbeat_ms;		/* default 5000 */
+	uint64_t	dead_after_ms;		/* default 15000 */
+	uint64_t	handshake_timeout_ms;	/* default 10000 */
+	uint64_t	reconnect_min_ms;	/* default 250 */
+	uint64_t	reconnect_max_ms;	/* default 10000 */
+	/* [limits] */
+	uint64_t	max_body;		/* message body bytes, default 49152 */
+	uint64_t	api_max_request;	/* API request body bytes, default 65536 */
+	uint64_t	api_max_clients;	/* default 64 */
+	uint64_t	peer_max_pending;	/* outbound bytes buffered per peer, default 262144 */
+	struct peer_conf peers[CONFIG_MAX_PEERS];
+	int		npeers;
+};
+
+/*
+ * Read path into *cf (defaults first). On error returns -1 and writes
+ * "path:line: message" into err. Relative data_dir is taken relative to the
+ * config file's directory.
+ */
+int	config_load(const char *path, struct config *cf, char *err, size_t errlen);
+/* Same, from a string (for tests and fuzzing); name is used in messages. */
+int	config_load_string(const char *text, const char *name, struct config *cf,
+	    char *err, size_t errlen);
+/* Print the configuration back, normalised, as a valid INI file. */
+void	config_print(FILE *fp, const struct config *cf);
+const struct peer_conf *config_peer_find(const struct config *cf, const char *party);
+
+#endif

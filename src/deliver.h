@@ -1,0 +1,52 @@
+/*
+ * deliver.h: streams, resume points, receipts and the urgent-first
+ * scheduler. Messages are committed before they are acknowledged to anyone:
+ * deliver_submit() returns an id only after the commit; inbound messages are
+ * committed (one transaction per read batch) before their receipts are sent.
+ */
+#ifndef HOTLINE_DELIVER_H
+#define HOTLINE_DELIVER_H
+
+#include <stdint.h>
+
+#include "hotlined.h"
+#include "msg.h"
+#include "store.h"
+#include "wire.h"
+
+/* Load stream state from the store into every peer. 0 or -1. */
+int	deliver_init(struct hotlined *d);
+
+/* A request to send: the caller fills to, channel, kind, prec, exercise,
+ * has_ref/ref, body/body_len. from, seq, created, sig and id are set here.
+ * On success returns 0 with the id in id_out. On a client error returns -1
+ * with an HTTP status (400, 404, 409, 413) and a message in *errmsg; 500 on
+ * an internal failure. */
+int	deliver_submit(struct hotlined *d, struct msg *m, char id_out[ID_HEX_LEN + 1],
+	    int *status, const char **errmsg);
+/* Acknowledge inbound message id (full hex) with a kind=ack message on the
+ * same channel and precedence, body {"note": note} (note may be NULL). */
+int	deliver_ack(struct hotlined *d, const char *id, const char *note,
+	    char ack_id_out[ID_HEX_LEN + 1], int *status, const char **errmsg);
+
+/* Called by link.c. */
+/* Fill the HELLO's resume points for peer p. */
+void	deliver_hello_fill(struct peer *p, struct hello *h);
+/* The peer's HELLO arrived on the live link l: set send cursors, send fresh
+ * receipts for every stream we hold, start transmitting. 0 or -1 (close). */
+int	deliver_link_up(struct peer *p, struct link *l, const struct hello *h);
+/* The link can take more: queue frames in priority order. */
+void	deliver_pump(struct peer *p, struct link *l);
+/* A batch of MSG and RECEIPT frames read in one loop iteration. Frames are
+ * handled in order; valid ones are committed in one transaction, then
+ * receipts are sent. Returns 0, or -1 if a frame was bad (why set): frames
+ * before it are committed, nothing of it is stored, the link must close. */
+struct frame_ref {
+	uint8_t		 type;
+	const uint8_t	*p;
+	uint32_t	 len;
+};
+int	deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
+	    int n, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder: replaced by the daemon main */
+int main(void) { return 1; }

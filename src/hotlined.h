@@ -1,0 +1,71 @@
+/*
+ * hotlined.h: the daemon's one context and the per-peer runtime state that
+ * link.c, deliver.c and api.c share. There are no other mutable globals.
+ */
+#ifndef HOTLINE_HOTLINED_H
+#define HOTLINE_HOTLINED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "config.h"
+#include "msg.h"
+
+struct link;
+struct api;
+struct store;
+struct signer;
+
+enum link_state { LINK_DOWN, LINK_CONNECTING, LINK_UP };
+const char *link_state_name(int s);
+
+/* Sequence state of the streams between us and one peer, indexed
+ * [channel][precedence]. */
+struct streams {
+	uint64_t	out_last[CH_MAX + 1][PREC_MAX + 1];	/* highest seq assigned */
+	uint64_t	out_delivered[CH_MAX + 1][PREC_MAX + 1];	/* highest receipted */
+	uint64_t	in_held[CH_MAX + 1][PREC_MAX + 1];	/* highest contiguous held */
+};
+
+struct peer {
+	struct hotlined		*d;
+	const struct peer_conf	*conf;
+	EVP_PKEY		*pub;		/* from its certificate; its fingerprint is the pin */
+	struct streams		 s;
+	struct link		*link;		/* the live link (HELLO done), or NULL */
+	int			 state;		/* enum link_state */
+	/* dialling */
+	struct event		*redial_ev;
+	uint64_t		 backoff_ms;
+	int			 addr_idx;	/* address of the current/last dial */
+	char			 addr_up[CONFIG_ADDR_MAX];	/* address of the live link */
+	/* health, shown by GET /v1/peers */
+	uint64_t		 rtt_us;	/* last heartbeat round trip, 0 = unknown */
+	uint64_t		 last_seen;	/* UTC ms of the last frame received */
+	uint64_t		 up_since;	/* UTC ms the link came up, 0 if down */
+	uint64_t		 down_since;	/* UTC ms the link went down */
+	uint64_t		 connects;	/* links established */
+	char			 last_error[160];
+};
+
+struct hotlined {
+	struct config		 cf;
+	struct event_base	*base;
+	struct store		*st;
+	struct signer		*signer;
+	SSL_CTX			*ssl_ctx;
+	struct peer		*peers;
+	int			 npeers;
+	struct evconnlistener	*listener;
+	struct api		*api;
+	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
+	uint64_t		 started;	/* UTC ms */
+};
+
+struct peer *hotlined_peer_find(struct hotlined *d, const char *party);
+struct peer *hotlined_peer_by_fpr(struct hotlined *d, const char *fpr);
+
+#endif

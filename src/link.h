@@ -1,0 +1,32 @@
+/*
+ * link.h: peer connections. Both sides dial; after the TLS 1.3 handshake
+ * (pins checked inside it) and the HELLO exchange, exactly one connection
+ * per pair survives: the one dialled by the party whose id sorts first.
+ * Reconnects use capped exponential backoff with jitter across the peer's
+ * addresses in order; heartbeats measure RTT and detect dead links.
+ */
+#ifndef HOTLINE_LINK_H
+#define HOTLINE_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "hotlined.h"
+
+/* Start listening (if configured) and dialling every peer. 0 or -1. */
+int	link_start(struct hotlined *d);
+/* Close every connection and stop timers. */
+void	link_stop(struct hotlined *d);
+
+/* Bytes queued for the socket but not yet written. */
+size_t	link_out_pending(struct link *l);
+/* True while the link wants more frames (its output is below the mark). */
+int	link_wants_more(struct link *l);
+/* Append one already-encoded frame (header included). 0 or -1. */
+int	link_send_frame(struct link *l, const void *frame, size_t len);
+/* Close the link with a logged reason (BYE sent best-effort). */
+void	link_close(struct link *l, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+#endif

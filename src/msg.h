@@ -1,0 +1,102 @@
+/*
+ * msg.h: messages and receipts: their byte encoding, ids, signatures and
+ * verification. The exact layout is in docs/PROTOCOL.md. Signatures cover
+ * exact bytes, never re-serialised JSON.
+ */
+#ifndef HOTLINE_MSG_H
+#define HOTLINE_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "identity.h"
+#include "util.h"
+
+#define MSG_VERSION	1
+#define MSG_ID_LEN	32
+#define MSG_KIND_MAX	32
+#define MSG_BODY_MAX	(48 * 1024)	/* hard protocol limit */
+
+#define MSG_DOMAIN	"hotline/msg/v1"	/* signed with its NUL */
+#define RCPT_DOMAIN	"hotline/rcpt/v1"
+
+enum channel {
+	CH_DIRECT = 1, CH_NRRC = 2, CH_CHECK = 3, CH_WG = 4, CH_CERT = 5,
+};
+#define CH_MIN		1
+#define CH_MAX		5	/* values are also scheduling priority: lower first */
+
+enum precedence {
+	PREC_FLASH = 1, PREC_IMMEDIATE = 2, PREC_PRIORITY = 3, PREC_ROUTINE = 4,
+};
+#define PREC_MIN	1
+#define PREC_MAX	4
+
+#define MSG_F_EXERCISE	0x01
+#define MSG_F_REF	0x02
+
+struct msg {
+	uint8_t		 version;
+	char		 from[PARTY_MAX + 1];
+	char		 to[PARTY_MAX + 1];
+	uint8_t		 channel;
+	char		 kind[MSG_KIND_MAX + 1];
+	uint8_t		 prec;
+	uint64_t	 seq;
+	uint64_t	 created;	/* sender's UTC ms */
+	bool		 exercise;
+	bool		 has_ref;
+	uint8_t		 ref[MSG_ID_LEN];
+	const uint8_t	*body;		/* not owned: points into a frame or a row */
+	uint32_t	 body_len;
+	uint8_t		 sig[ED25519_SIG_LEN];
+	uint8_t		 id[MSG_ID_LEN];	/* set by msg_sign / msg_decode */
+};
+
+struct receipt {
+	uint8_t		 version;
+	char		 from[PARTY_MAX + 1];	/* the stream's sender */
+	char		 to[PARTY_MAX + 1];	/* the stream's receiver = signer */
+	uint8_t		 channel;
+	uint8_t		 prec;
+	uint64_t	 seq;		/* highest contiguous seq held */
+	uint8_t		 last_id[MSG_ID_LEN];	/* id of the message at seq */
+	uint64_t	 time;		/* receiver's UTC ms at commit */
+	uint8_t		 sig[ED25519_SIG_LEN];
+	uint8_t		 id[MSG_ID_LEN];	/* SHA-256 of the signed bytes */
+};
+
+struct signer;
+
+const char	*channel_name(int ch);		/* "?" if unknown */
+int		 channel_from_name(const char *s);	/* -1 if unknown */
+const char	*prec_name(int p);
+int		 prec_from_name(const char *s);
+bool		 kind_valid(const char *s);	/* [a-z0-9-]{1,32} */
+
+/* Check the header fields (ids, channel, kind, precedence, flags, body
+ * length). Returns 0 or -1 with a reason in *why. */
+int	msg_check(const struct msg *m, const char **why);
+/* Sign m with s: fills sig and id. 0 or -1. */
+int	msg_sign(struct msg *m, struct signer *s);
+/* Recompute the id from the fields and verify sig against pub. */
+bool	msg_verify(struct msg *m, EVP_PKEY *pub);
+/* Compute id from the fields (no signature check). */
+void	msg_compute_id(struct msg *m);
+/* Encode m (including sig) as a MSG frame payload. 0 or -1. */
+int	msg_encode(const struct msg *m, struct buf *b);
+/* Decode a MSG payload; the whole cursor must be consumed. m->body points
+ * into the cursor's memory. Computes m->id. Does not verify the signature.
+ * Returns 0 or -1 with a reason in *why. */
+int	msg_decode(struct cursor *c, struct msg *m, const char **why);
+
+int	receipt_sign(struct receipt *r, struct signer *s);
+bool	receipt_verify(struct receipt *r, EVP_PKEY *pub);
+int	receipt_encode(const struct receipt *r, struct buf *b);
+int	receipt_decode(struct cursor *c, struct receipt *r, const char **why);
+
+#endif

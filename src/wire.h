@@ -1,0 +1,63 @@
+/*
+ * wire.h: link frames. A frame is u32 length (of what follows), u8 type,
+ * payload. The length is checked against WIRE_FRAME_MAX before anything is
+ * buffered. HELLO, PING, PONG and BYE payloads are encoded here; MSG and
+ * RECEIPT payloads by msg.c.
+ */
+#ifndef HOTLINE_WIRE_H
+#define HOTLINE_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "msg.h"
+
+#define WIRE_VERSION		1
+#define WIRE_HDR_LEN		5
+#define WIRE_FRAME_MAX		(64 * 1024)	/* type + payload */
+#define WIRE_HELLO_MAX_STREAMS	(CH_MAX * PREC_MAX)
+#define WIRE_REASON_MAX		200
+
+enum frame_type {
+	FR_HELLO = 1, FR_MSG = 2, FR_RECEIPT = 3, FR_PING = 4, FR_PONG = 5,
+	FR_BYE = 6,
+};
+
+struct resume_point {
+	uint8_t		channel;
+	uint8_t		prec;
+	uint64_t	seq;	/* highest contiguous seq held of the peer's stream */
+};
+
+struct hello {
+	uint16_t		version;
+	char			party[PARTY_MAX + 1];	/* who sends it */
+	char			peer[PARTY_MAX + 1];	/* whom it thinks it talks to */
+	uint64_t		time;			/* sender UTC ms */
+	uint8_t			nresume;
+	struct resume_point	resume[WIRE_HELLO_MAX_STREAMS];
+};
+
+const char *frame_type_name(int type);
+
+/*
+ * Look at the first bytes of a stream. Returns 1 and sets *type, *len
+ * (payload length, excluding type) when a header is complete and sane, 0 if
+ * more bytes are needed, -1 if the frame is invalid (length 0 or over
+ * WIRE_FRAME_MAX) with *why set.
+ */
+int	wire_peek(const uint8_t *p, size_t n, uint8_t *type, uint32_t *len,
+	    const char **why);
+/* Start a frame: reserve the header; wire_finish() fills the length. */
+int	wire_begin(struct buf *b, uint8_t type, size_t *start);
+int	wire_finish(struct buf *b, size_t start);
+
+int	hello_encode(const struct hello *h, struct buf *b);
+int	hello_decode(struct cursor *c, struct hello *h, const char **why);
+int	wire_encode_u64(struct buf *b, uint8_t type, uint64_t v); /* PING/PONG */
+int	wire_decode_u64(struct cursor *c, uint64_t *v, const char **why);
+int	bye_encode(struct buf *b, const char *reason);
+int	bye_decode(struct cursor *c, char *reason, size_t reasonsz, const char **why);
+
+#endif
