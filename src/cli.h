@@ -17,6 +17,7 @@ struct cli {
 /* cmd_init.c: offline */
 int	cmd_init(struct cli *cli, int argc, char **argv);
 int	cmd_fingerprint(struct cli *cli, int argc, char **argv);
+int	cmd_peer(struct cli *cli, int argc, char **argv);	/* peer add|list */
 /* cmd_msg.c: talk to the daemon */
 int	cmd_send(struct cli *cli, int argc, char **argv);
 int	cmd_inbox(struct cli *cli, int argc, char **argv);

@@ -59,5 +59,8 @@ int	config_load_string(const char *text, const char *name, struct config *cf,
 /* Print the configuration back, normalised, as a valid INI file. */
 void	config_print(FILE *fp, const struct config *cf);
 const struct peer_conf *config_peer_find(const struct config *cf, const char *party);
+/* Split "host:port" or "[v6addr]:port" (port 1..65535). 0 or -1. */
+int	config_addr_split(const char *addr, char *host, size_t hostsz,
+	    char *port, size_t portsz);
 
 #endif
