@@ -43,6 +43,7 @@ struct msg_row {
 	char		 receipt_id[ID_HEX_LEN + 1];	/* receipt covering it, "" if none */
 	char		 ack_id[ID_HEX_LEN + 1];	/* "" if not acknowledged */
 	uint64_t	 acked;		/* created time of the ack message */
+	uint64_t	 rid;		/* row id: paging cursor for msg_filter.before_rid */
 	uint8_t		*body;
 };
 void	msg_row_clear(struct msg_row *r);	/* frees body */
