@@ -49,15 +49,28 @@ const char *frame_type_name(int type);
  */
 int	wire_peek(const uint8_t *p, size_t n, uint8_t *type, uint32_t *len,
 	    const char **why);
-/* Start a frame: reserve the header; wire_finish() fills the length. */
+/* Start a frame: reserve the header; wire_finish() fills the length, or
+ * removes the frame from b and fails if it is over WIRE_FRAME_MAX. MSG and
+ * RECEIPT frames are wire_begin + msg_encode/receipt_encode + wire_finish. */
 int	wire_begin(struct buf *b, uint8_t type, size_t *start);
 int	wire_finish(struct buf *b, size_t start);
 
+/*
+ * The encoders below append a whole frame (header included) to b and return
+ * 0, or -1 with b unchanged. The decoders take a cursor over the payload
+ * only (after the type byte), must consume all of it, and return 0 or -1
+ * with a static reason in *why. hello_decode checks the version, the party
+ * ids (valid, different), channel and precedence ranges and rejects
+ * duplicate (channel, precedence) entries.
+ */
 int	hello_encode(const struct hello *h, struct buf *b);
 int	hello_decode(struct cursor *c, struct hello *h, const char **why);
 int	wire_encode_u64(struct buf *b, uint8_t type, uint64_t v); /* PING/PONG */
 int	wire_decode_u64(struct cursor *c, uint64_t *v, const char **why);
+/* The reason is cut to WIRE_REASON_MAX; non-printable bytes become '?'. */
 int	bye_encode(struct buf *b, const char *reason);
+/* Rejects reasons over WIRE_REASON_MAX, not fitting reasonsz, or holding
+ * anything but printable ASCII. */
 int	bye_decode(struct cursor *c, char *reason, size_t reasonsz, const char **why);
 
 #endif
