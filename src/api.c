@@ -1,0 +1,1253 @@
+/*
+ * api.c: the local HTTP API, JSON under /v1, served by libevent's evhttp on
+ * a Unix socket (mode 0660). It is how the CLI (and later the console) asks
+ * the daemon to send, list, show and acknowledge messages and to report the
+ * health of the peer links.
+ *
+ * Everything a client sends is untrusted: the request size is bounded by
+ * evhttp (headers 8 KiB, body [limits] api_max_request), bodies are parsed
+ * with jansson with duplicate keys rejected, unknown fields and query
+ * parameters are refused, and every request is answered with a JSON object,
+ * errors as {"error": "..."} with a meaningful status. Nothing a client sends
+ * can stop the daemon: failures answer that request and the loop goes on.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <jansson.h>
+
+#include "api.h"
+#include "deliver.h"
+#include "hotlined.h"
+#include "log.h"
+#include "msg.h"
+#include "signer.h"
+#include "store.h"
+#include "util.h"
+
+#define API_MAX_HEADERS		8192
+#define API_TIMEOUT_S		30
+#define API_LIST_DEFAULT	50
+#define API_LIST_MAX		1000
+#define API_NOTE_MAX		4096
+
+struct api {
+	struct evhttp		*http;	/* owns the bound listener */
+	char			 path[PATH_MAX];
+	dev_t			 dev;	/* identity of the socket file we made */
+	ino_t			 ino;
+};
+
+/* One request being answered. */
+struct req {
+	struct hotlined		*d;
+	struct evhttp_request	*r;
+};
+
+static const char *
+status_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+/*
+ * Answer with obj serialised (reference stolen). If obj is NULL or cannot
+ * be serialised, answer 500 with a fixed error object instead.
+ */
+static void
+reply_json(struct req *q, int status, json_t *obj)
+{
+	struct evbuffer *out;
+	struct evkeyvalq *hdr;
+	char *text = NULL;
+
+	if (obj != NULL)
+		text = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	if (text == NULL) {
+		status = 500;
+		text = xstrdup("{\"error\":\"internal error: cannot build the "
+		    "response\"}");
+	}
+	hdr = evhttp_request_get_output_headers(q->r);
+	out = evhttp_request_get_output_buffer(q->r);
+	if (evhttp_add_header(hdr, "Content-Type", "application/json") == -1 ||
+	    evbuffer_add(out, text, strlen(text)) == -1 ||
+	    evbuffer_add(out, "\n", 1) == -1)
+		log_warnx("api: cannot build a response");
+	free(text);
+	log_debug("api: %s %s -> %d",
+	    evhttp_request_get_command(q->r) == EVHTTP_REQ_POST ? "POST" : "GET",
+	    evhttp_request_get_uri(q->r), status);
+	evhttp_send_reply(q->r, status, status_reason(status), NULL);
+}
+
+static void reply_error(struct req *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+reply_error(struct req *q, int status, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n;
+	json_t *o;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		msg[0] = '\0';
+	/* A truncated message is still the clearest thing we have. */
+	o = json_object();
+	if (o != NULL && json_object_set_new(o, "error", json_string(msg)) == -1) {
+		json_decref(o);
+		o = NULL;
+	}
+	reply_json(q, status, o);
+}
+
+/* Small constructors; each returns a new reference or NULL. */
+static json_t *
+j_time(uint64_t ms)
+{
+	char ts[32];
+
+	if (ms == 0)
+		return json_null();
+	fmt_utc_ms(ms, ts);
+	return json_string(ts);
+}
+
+static json_t *
+j_hex(const uint8_t *p, size_t n)
+{
+	char hex[2 * MSG_ID_LEN + 1];
+
+	if (n > MSG_ID_LEN)
+		return NULL;
+	hex_encode(p, n, hex);
+	return json_string(hex);
+}
+
+static json_t *
+j_str_or_null(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return json_null();
+	return json_string(s);
+}
+
+static json_t *
+j_u64(uint64_t v)
+{
+	if (v > (uint64_t)LLONG_MAX)
+		return NULL;
+	return json_integer((json_int_t)v);
+}
+
+/* The key fingerprint that signs what party sends, or NULL if unknown. */
+static const char *
+party_key(struct hotlined *d, const char *party)
+{
+	struct peer *p;
+
+	if (strcmp(party, d->cf.party) == 0)
+		return signer_fingerprint(d->signer);
+	if ((p = hotlined_peer_find(d, party)) == NULL)
+		return NULL;
+	return p->conf->fingerprint;
+}
+
+/*
+ * The message body as JSON: the object it was sent as; if the stored bytes
+ * do not parse, the bytes as a string; if they are not UTF-8 either, null.
+ */
+static json_t *
+j_body(const struct msg *m)
+{
+	json_t *v;
+
+	if (m->body == NULL)
+		return json_null();
+	v = json_loadb((const char *)m->body, m->body_len, 0, NULL);
+	if (v != NULL)
+		return v;
+	v = json_stringn((const char *)m->body, m->body_len);
+	return v != NULL ? v : json_null();
+}
+
+/* The JSON form of a stored message (see docs/API.md), or NULL. */
+static json_t *
+msg_json(struct hotlined *d, const struct msg_row *row)
+{
+	const struct msg *m = &row->m;
+	json_t *o;
+	int errs = 0;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	errs |= json_object_set_new(o, "id", json_string(row->id));
+	errs |= json_object_set_new(o, "dir",
+	    json_string(row->dir == DIR_IN ? "in" : "out"));
+	errs |= json_object_set_new(o, "peer", json_string(row->peer));
+	errs |= json_object_set_new(o, "from", json_string(m->from));
+	errs |= json_object_set_new(o, "to", json_string(m->to));
+	errs |= json_object_set_new(o, "channel",
+	    json_string(channel_name(m->channel)));
+	errs |= json_object_set_new(o, "kind", json_string(m->kind));
+	errs |= json_object_set_new(o, "precedence",
+	    json_string(prec_name(m->prec)));
+	errs |= json_object_set_new(o, "seq", j_u64(m->seq));
+	errs |= json_object_set_new(o, "created", j_time(m->created));
+	errs |= json_object_set_new(o, "exercise", json_boolean(m->exercise));
+	errs |= json_object_set_new(o, "ref",
+	    m->has_ref ? j_hex(m->ref, MSG_ID_LEN) : json_null());
+	errs |= json_object_set_new(o, "body", j_body(m));
+	errs |= json_object_set_new(o, "state",
+	    json_string(msg_state_name(row->state)));
+	errs |= json_object_set_new(o, "accepted", j_time(row->accepted));
+	errs |= json_object_set_new(o, "sent", j_time(row->sent));
+	errs |= json_object_set_new(o, "received", j_time(row->received));
+	errs |= json_object_set_new(o, "acknowledged", j_time(row->acked));
+	errs |= json_object_set_new(o, "ack_id", j_str_or_null(row->ack_id));
+	errs |= json_object_set_new(o, "receipt_id",
+	    j_str_or_null(row->receipt_id));
+	errs |= json_object_set_new(o, "key",
+	    j_str_or_null(party_key(d, m->from)));
+	if (errs) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * Parse the request body as a JSON object. An empty body gives an empty
+ * object when allow_empty is set. Returns the object, or NULL after
+ * answering the request with the error.
+ */
+static json_t *
+read_body(struct req *q, int allow_empty)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(q->r);
+	json_error_t jerr;
+	unsigned char *p;
+	size_t len;
+	json_t *v;
+
+	len = evbuffer_get_length(in);
+	if (len > q->d->cf.api_max_request) {
+		reply_error(q, 413, "request body larger than %llu bytes",
+		    (unsigned long long)q->d->cf.api_max_request);
+		return NULL;
+	}
+	if (len == 0 && !allow_empty) {
+		reply_error(q, 400, "request body must be a JSON object");
+		return NULL;
+	}
+	if (len == 0) {
+		if ((v = json_object()) == NULL)
+			reply_error(q, 500, "out of memory");
+		return v;
+	}
+	if ((p = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL) {
+		reply_error(q, 500, "cannot read the request body");
+		return NULL;
+	}
+	v = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (v == NULL) {
+		reply_error(q, 400, "malformed JSON at line %d column %d: %s",
+		    jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		json_decref(v);
+		reply_error(q, 400, "request body must be a JSON object");
+		return NULL;
+	}
+	return v;
+}
+
+/* Refuse any key of obj not in allowed (NULL-terminated): 0, or -1 answered. */
+static int
+check_fields(struct req *q, json_t *obj, const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+	int i;
+
+	json_object_foreach(obj, key, v) {
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(key, allowed[i]) == 0)
+				break;
+		if (allowed[i] == NULL) {
+			reply_error(q, 400, "unknown field \"%.64s\"", key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * An optional string field: *out is NULL if absent. Returns 0, or -1 after
+ * answering 400 if present but not a string or if required and absent.
+ */
+static int
+get_string(struct req *q, json_t *obj, const char *key, int required,
+    const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL) {
+		if (!required)
+			return 0;
+		reply_error(q, 400, "missing field \"%s\"", key);
+		return -1;
+	}
+	if (!json_is_string(v)) {
+		reply_error(q, 400, "field \"%s\" must be a string", key);
+		return -1;
+	}
+	*out = json_string_value(v);
+	if (strlen(*out) != json_string_length(v)) {
+		reply_error(q, 400, "field \"%s\" contains a NUL character", key);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Resolve a message id or unique hex prefix (4..64 hex digits) to the full
+ * lowercase id. Returns 0, or -1 after answering (400 bad or ambiguous,
+ * 404 unknown, 503 store failure). what names the value in messages.
+ */
+static int
+resolve_id(struct req *q, const char *s, const char *what,
+    char id[ID_HEX_LEN + 1])
+{
+	char prefix[ID_HEX_LEN + 1];
+	size_t i, n = strlen(s);
+
+	if (n < 4 || n > ID_HEX_LEN || strspn(s, "0123456789abcdefABCDEF") != n) {
+		reply_error(q, 400, "%s: expected 4 to %d hex digits", what,
+		    ID_HEX_LEN);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		prefix[i] = (char)tolower((unsigned char)s[i]);
+	prefix[n] = '\0';
+	switch (store_msg_resolve(q->d->st, prefix, id)) {
+	case 0:
+		return 0;
+	case 1:
+		reply_error(q, 404, "%s: no message %s", what, prefix);
+		return -1;
+	case 2:
+		reply_error(q, 400, "%s: prefix %s is ambiguous; give more "
+		    "digits", what, prefix);
+		return -1;
+	default:
+		reply_error(q, 503, "store unavailable");
+		return -1;
+	}
+}
+
+/* POST /v1/messages */
+static void
+h_submit(struct req *q)
+{
+	static const char *const fields[] = { "to", "channel", "kind",
+	    "precedence", "body", "ref", "exercise", NULL };
+	struct hotlined *d = q->d;
+	struct msg m;
+	json_t *req, *v;
+	const char *to, *chan, *kind, *prec, *ref, *errmsg = NULL;
+	char id[ID_HEX_LEN + 1], refid[ID_HEX_LEN + 1], loc[128];
+	char *body = NULL;
+	int ch, pr, status = 0;
+	size_t blen;
+
+	if ((req = read_body(q, 0)) == NULL)
+		return;
+	if (check_fields(q, req, fields) == -1 ||
+	    get_string(q, req, "to", 1, &to) == -1 ||
+	    get_string(q, req, "channel", 1, &chan) == -1 ||
+	    get_string(q, req, "kind", 1, &kind) == -1 ||
+	    get_string(q, req, "precedence", 0, &prec) == -1 ||
+	    get_string(q, req, "ref", 0, &ref) == -1)
+		goto done;
+	memset(&m, 0, sizeof(m));
+	m.version = MSG_VERSION;
+	if (!party_id_valid(to)) {
+		reply_error(q, 400, "to: not a party id ([a-z0-9-]{1,32})");
+		goto done;
+	}
+	memcpy(m.to, to, strlen(to) + 1);
+	if ((ch = channel_from_name(chan)) == -1) {
+		reply_error(q, 400, "channel: unknown \"%.32s\" (cert, nrrc, "
+		    "direct, check, wg)", chan);
+		goto done;
+	}
+	m.channel = (uint8_t)ch;
+	if (!kind_valid(kind)) {
+		reply_error(q, 400, "kind: expected [a-z0-9-]{1,32}");
+		goto done;
+	}
+	memcpy(m.kind, kind, strlen(kind) + 1);
+	if (prec == NULL)
+		prec = "routine";
+	if ((pr = prec_from_name(prec)) == -1) {
+		reply_error(q, 400, "precedence: unknown \"%.32s\" (flash, "
+		    "immediate, priority, routine)", prec);
+		goto done;
+	}
+	m.prec = (uint8_t)pr;
+	if ((v = json_object_get(req, "exercise")) != NULL) {
+		if (!json_is_boolean(v)) {
+			reply_error(q, 400, "field \"exercise\" must be true "
+			    "or false");
+			goto done;
+		}
+		m.exercise = json_is_true(v);
+	}
+	if (ref != NULL) {
+		if (resolve_id(q, ref, "ref", refid) == -1)
+			goto done;
+		if (hex_decode(refid, m.ref, MSG_ID_LEN) == -1) {
+			reply_error(q, 500, "internal error: bad stored id");
+			goto done;
+		}
+		m.has_ref = true;
+	}
+	if ((v = json_object_get(req, "body")) == NULL) {
+		reply_error(q, 400, "missing field \"body\"");
+		goto done;
+	}
+	if (!json_is_object(v)) {
+		reply_error(q, 400, "field \"body\" must be a JSON object");
+		goto done;
+	}
+	if ((body = json_dumps(v, JSON_COMPACT)) == NULL) {
+		reply_error(q, 500, "cannot serialise the body");
+		goto done;
+	}
+	blen = strlen(body);
+	if (blen > d->cf.max_body || blen > MSG_BODY_MAX) {
+		reply_error(q, 413, "body is %zu bytes; the limit is %llu", blen,
+		    (unsigned long long)(d->cf.max_body < MSG_BODY_MAX ?
+		    d->cf.max_body : MSG_BODY_MAX));
+		goto done;
+	}
+	m.body = (const uint8_t *)body;
+	m.body_len = (uint32_t)blen;
+
+	if (deliver_submit(d, &m, id, &status, &errmsg) == -1) {
+		if (status < 400 || status > 599)
+			status = 500;
+		reply_error(q, status, "%s", errmsg != NULL ? errmsg :
+		    "cannot accept the message");
+		goto done;
+	}
+	if (snprintf(loc, sizeof(loc), "/v1/messages/%s", id) < (int)sizeof(loc))
+		evhttp_add_header(evhttp_request_get_output_headers(q->r),
+		    "Location", loc);
+	v = json_pack("{s:s, s:s}", "id", id, "state",
+	    msg_state_name(ST_QUEUED));
+	reply_json(q, 201, v);
+ done:
+	free(body);
+	json_decref(req);
+}
+
+/*
+ * Parse a time filter: UTC milliseconds as a decimal integer, or RFC 3339
+ * "YYYY-MM-DDTHH:MM:SS[.fff]" followed by "Z" or "+HH:MM"/"-HH:MM".
+ * 0 or -1.
+ */
+static int
+take_digits(const char **s, int n, int *out)
+{
+	int v = 0;
+
+	while (n-- > 0) {
+		if (!isdigit((unsigned char)**s))
+			return -1;
+		v = v * 10 + (**s - '0');
+		(*s)++;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+take_char(const char **s, const char *set)
+{
+	if (**s == '\0' || strchr(set, **s) == NULL)
+		return -1;
+	(*s)++;
+	return 0;
+}
+
+static int
+parse_time(const char *s, uint64_t *out)
+{
+	struct tm tm;
+	time_t t;
+	int y, mo, da, h, mi, se, oh = 0, om = 0, ms = 0, sign = 0, digit, n;
+	int64_t v;
+
+	if (s == NULL)
+		return -1;
+	if (parse_u64(s, 0, (uint64_t)INT64_MAX, out) == 0)
+		return 0;
+	if (take_digits(&s, 4, &y) == -1 || take_char(&s, "-") == -1 ||
+	    take_digits(&s, 2, &mo) == -1 || take_char(&s, "-") == -1 ||
+	    take_digits(&s, 2, &da) == -1 || take_char(&s, "Tt ") == -1 ||
+	    take_digits(&s, 2, &h) == -1 || take_char(&s, ":") == -1 ||
+	    take_digits(&s, 2, &mi) == -1 || take_char(&s, ":") == -1 ||
+	    take_digits(&s, 2, &se) == -1)
+		return -1;
+	if (*s == '.') {
+		s++;
+		for (n = 0; isdigit((unsigned char)*s); n++, s++) {
+			digit = *s - '0';
+			if (n < 3)
+				ms = ms * 10 + digit;
+			if (n > 9)
+				return -1;
+		}
+		if (n == 0)
+			return -1;
+		for (; n < 3; n++)
+			ms *= 10;
+	}
+	if (*s == 'Z' || *s == 'z')
+		s++;
+	else {
+		sign = *s == '-' ? -1 : 1;
+		if (take_char(&s, "+-") == -1 ||
+		    take_digits(&s, 2, &oh) == -1 || take_char(&s, ":") == -1 ||
+		    take_digits(&s, 2, &om) == -1 || oh > 23 || om > 59)
+			return -1;
+	}
+	if (*s != '\0' || y < 1970 || mo < 1 || mo > 12 || da < 1 ||
+	    da > 31 || h > 23 || mi > 59 || se > 60)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = da;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	/* timegm normalises 31 February into March: refuse that. */
+	if (tm.tm_mday != da || tm.tm_mon != mo - 1)
+		return -1;
+	v = (int64_t)t - (int64_t)sign * (oh * 3600 + om * 60);
+	if (v < 0)
+		return -1;
+	*out = (uint64_t)v * 1000 + (uint64_t)ms;
+	return 0;
+}
+
+struct list_ctx {
+	struct hotlined	*d;
+	json_t		*arr;
+	int		 n;
+	uint64_t	 last_rid;
+	int		 failed;
+};
+
+static int
+list_cb(void *arg, const struct msg_row *row)
+{
+	struct list_ctx *lc = arg;
+	json_t *o;
+
+	if ((o = msg_json(lc->d, row)) == NULL ||
+	    json_array_append_new(lc->arr, o) == -1) {
+		lc->failed = 1;
+		return -1;
+	}
+	lc->n++;
+	lc->last_rid = row->rid;
+	return 0;
+}
+
+/* GET /v1/messages */
+static void
+h_list(struct req *q)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(q->r);
+	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	struct evkeyvalq params;
+	struct evkeyval *kv, *kv2;
+	struct msg_filter f;
+	struct list_ctx lc;
+	uint64_t v;
+	char cursor[32];
+	json_t *o;
+	int parsed = 0;
+
+	memset(&f, 0, sizeof(f));
+	f.dir = -1;
+	f.state = -1;
+	f.limit = API_LIST_DEFAULT;
+	memset(&lc, 0, sizeof(lc));
+	TAILQ_INIT(&params);
+	if (query != NULL) {
+		if (evhttp_parse_query_str(query, &params) == -1) {
+			reply_error(q, 400, "malformed query string");
+			goto done;
+		}
+		parsed = 1;
+	}
+	TAILQ_FOREACH(kv, &params, next) {
+		for (kv2 = TAILQ_NEXT(kv, next); kv2 != NULL;
+		    kv2 = TAILQ_NEXT(kv2, next))
+			if (strcmp(kv->key, kv2->key) == 0) {
+				reply_error(q, 400, "parameter \"%.32s\" given "
+				    "twice", kv->key);
+				goto done;
+			}
+		if (strcmp(kv->key, "channel") == 0) {
+			if ((f.channel = channel_from_name(kv->value)) == -1) {
+				reply_error(q, 400, "channel: unknown \"%.32s\"",
+				    kv->value);
+				goto done;
+			}
+		} else if (strcmp(kv->key, "peer") == 0) {
+			if (!party_id_valid(kv->value)) {
+				reply_error(q, 400, "peer: not a party id");
+				goto done;
+			}
+			f.peer = kv->value;
+		} else if (strcmp(kv->key, "state") == 0) {
+			if ((f.state = msg_state_from_name(kv->value)) == -1) {
+				reply_error(q, 400, "state: unknown \"%.32s\" "
+				    "(queued, sent, delivered, acknowledged)",
+				    kv->value);
+				goto done;
+			}
+		} else if (strcmp(kv->key, "dir") == 0) {
+			if (strcmp(kv->value, "in") == 0)
+				f.dir = DIR_IN;
+			else if (strcmp(kv->value, "out") == 0)
+				f.dir = DIR_OUT;
+			else {
+				reply_error(q, 400, "dir: expected in or out");
+				goto done;
+			}
+		} else if (strcmp(kv->key, "since") == 0) {
+			if (parse_time(kv->value, &f.since) == -1) {
+				reply_error(q, 400, "since: expected UTC "
+				    "milliseconds or an RFC 3339 time such as "
+				    "2026-11-23T09:00:00Z");
+				goto done;
+			}
+		} else if (strcmp(kv->key, "limit") == 0) {
+			if (parse_u64(kv->value, 1, API_LIST_MAX, &v) == -1) {
+				reply_error(q, 400, "limit: expected 1 to %d",
+				    API_LIST_MAX);
+				goto done;
+			}
+			f.limit = (int)v;
+		} else if (strcmp(kv->key, "before") == 0) {
+			if (parse_u64(kv->value, 1, (uint64_t)INT64_MAX,
+			    &f.before_rid) == -1) {
+				reply_error(q, 400, "before: not a cursor "
+				    "returned as \"next\"");
+				goto done;
+			}
+		} else {
+			reply_error(q, 400, "unknown parameter \"%.32s\"",
+			    kv->key);
+			goto done;
+		}
+	}
+
+	lc.d = q->d;
+	if ((lc.arr = json_array()) == NULL) {
+		reply_error(q, 500, "out of memory");
+		goto done;
+	}
+	if (store_msg_list(q->d->st, &f, list_cb, &lc) == -1) {
+		if (lc.failed)
+			reply_error(q, 500, "cannot build the message list");
+		else
+			reply_error(q, 503, "store unavailable");
+		goto done;
+	}
+	/* A full page may have a next one; the cursor is the last row id. */
+	o = json_object();
+	if (o != NULL) {
+		int errs = 0;
+
+		errs |= json_object_set(o, "messages", lc.arr);
+		if (lc.n == f.limit && lc.last_rid > 1 &&
+		    snprintf(cursor, sizeof(cursor), "%llu",
+		    (unsigned long long)lc.last_rid) < (int)sizeof(cursor))
+			errs |= json_object_set_new(o, "next",
+			    json_string(cursor));
+		else
+			errs |= json_object_set_new(o, "next", json_null());
+		if (errs) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	reply_json(q, 200, o);
+ done:
+	json_decref(lc.arr);
+	if (parsed)
+		evhttp_clear_headers(&params);
+}
+
+struct rcpt_ctx {
+	struct hotlined	*d;
+	json_t		*arr;	/* receipt objects, oldest first */
+	int		 failed;
+};
+
+static int
+rcpt_cb(void *arg, const struct receipt_row *rr)
+{
+	struct rcpt_ctx *rc = arg;
+	const struct receipt *r = &rr->r;
+	json_t *o;
+
+	int errs = 0;
+
+	if ((o = json_object()) == NULL)
+		goto fail;
+	errs |= json_object_set_new(o, "id", j_hex(r->id, MSG_ID_LEN));
+	errs |= json_object_set_new(o, "seq", j_u64(r->seq));
+	errs |= json_object_set_new(o, "time", j_time(r->time));
+	errs |= json_object_set_new(o, "signed_by", json_string(r->to));
+	errs |= json_object_set_new(o, "key",
+	    j_str_or_null(party_key(rc->d, r->to)));
+	errs |= json_object_set_new(o, "algorithm", json_string("ed25519"));
+	/* Receipts are verified before they are stored (deliver.c). */
+	errs |= json_object_set_new(o, "verified", json_true());
+	if (errs) {
+		json_decref(o);
+		goto fail;
+	}
+	if (json_array_append_new(rc->arr, o) == -1)	/* o is released */
+		goto fail;
+	return 0;
+ fail:
+	rc->failed = 1;
+	return -1;
+}
+
+/* Append {"event": name, "time": t} (plus o's fields if o set) to hist. */
+static int
+add_event(json_t *hist, const char *name, uint64_t t, json_t *extra)
+{
+	json_t *e;
+
+	if ((e = json_object()) == NULL)
+		goto fail;
+	if (json_object_set_new(e, "event", json_string(name)) == -1 ||
+	    json_object_set_new(e, "time", j_time(t)) == -1)
+		goto fail;
+	if (extra != NULL && json_object_update(e, extra) == -1)
+		goto fail;
+	json_decref(extra);
+	return json_array_append_new(hist, e);
+ fail:
+	json_decref(e);
+	json_decref(extra);
+	return -1;
+}
+
+/*
+ * The history of a message in its logical order (accepted, sent, delivered,
+ * acknowledged; or received, acknowledged). Times come from different
+ * clocks: "delivered" is the receiver's time from its signed receipt.
+ */
+static json_t *
+history_json(struct hotlined *d, const struct msg_row *row, json_t *rcpts)
+{
+	json_t *hist, *rc = NULL, *x;
+	const char *ackby, *xid;
+	uint64_t t;
+	size_t i;
+	int errs = 0;
+
+	if ((hist = json_array()) == NULL)
+		return NULL;
+	/* The receipt that marked it delivered, else the first covering it. */
+	for (i = 0; i < json_array_size(rcpts); i++) {
+		x = json_array_get(rcpts, i);
+		xid = json_string_value(json_object_get(x, "id"));
+		if (rc == NULL)
+			rc = x;
+		if (xid != NULL && strcmp(xid, row->receipt_id) == 0) {
+			rc = x;
+			break;
+		}
+	}
+	if (row->dir == DIR_OUT) {
+		errs |= add_event(hist, "accepted", row->accepted, NULL);
+		if (row->sent != 0)
+			errs |= add_event(hist, "sent", row->sent, NULL);
+		if (row->received != 0 || rc != NULL) {
+			t = row->received;
+			if (t == 0 && rc != NULL)
+				parse_time(json_string_value(json_object_get(rc,
+				    "time")), &t);
+			errs |= add_event(hist, "delivered", t, rc != NULL ?
+			    json_pack("{s:O}", "receipt", rc) : NULL);
+		}
+		ackby = row->peer;
+	} else {
+		errs |= add_event(hist, "received", row->received, rc != NULL ?
+		    json_pack("{s:O}", "receipt", rc) : NULL);
+		ackby = d->cf.party;
+	}
+	if (row->ack_id[0] != '\0')
+		errs |= add_event(hist, "acknowledged", row->acked,
+		    json_pack("{s:s, s:s}", "ack_id", row->ack_id, "by", ackby));
+	if (errs) {
+		json_decref(hist);
+		return NULL;
+	}
+	return hist;
+}
+
+/* GET /v1/messages/{id} */
+static void
+h_show(struct req *q, const char *idarg)
+{
+	struct msg_row row;
+	struct rcpt_ctx rc;
+	char id[ID_HEX_LEN + 1];
+	json_t *o = NULL, *hist;
+	int got = 0;
+
+	memset(&rc, 0, sizeof(rc));
+	if (resolve_id(q, idarg, "id", id) == -1)
+		return;
+	memset(&row, 0, sizeof(row));
+	switch (store_msg_get(q->d->st, id, &row)) {
+	case 0:
+		got = 1;
+		break;
+	case 1:
+		reply_error(q, 404, "no message %s", id);
+		return;
+	default:
+		reply_error(q, 503, "store unavailable");
+		return;
+	}
+	rc.d = q->d;
+	if ((rc.arr = json_array()) == NULL) {
+		reply_error(q, 500, "out of memory");
+		goto done;
+	}
+	if (store_receipts_for(q->d->st, &row, rcpt_cb, &rc) == -1) {
+		reply_error(q, rc.failed ? 500 : 503, rc.failed ?
+		    "cannot build the receipts" : "store unavailable");
+		goto done;
+	}
+	if ((o = msg_json(q->d, &row)) == NULL ||
+	    (hist = history_json(q->d, &row, rc.arr)) == NULL ||
+	    json_object_set_new(o, "history", hist) == -1 ||
+	    json_object_set(o, "receipts", rc.arr) == -1) {
+		json_decref(o);
+		reply_error(q, 500, "cannot build the message");
+		goto done;
+	}
+	reply_json(q, 200, o);
+ done:
+	json_decref(rc.arr);
+	if (got)
+		msg_row_clear(&row);
+}
+
+/* POST /v1/messages/{id}/ack */
+static void
+h_ack(struct req *q, const char *idarg)
+{
+	static const char *const fields[] = { "note", NULL };
+	char id[ID_HEX_LEN + 1], ackid[ID_HEX_LEN + 1], loc[128];
+	const char *note, *errmsg = NULL;
+	json_t *req;
+	int status = 0;
+
+	if ((req = read_body(q, 1)) == NULL)
+		return;
+	if (check_fields(q, req, fields) == -1 ||
+	    get_string(q, req, "note", 0, &note) == -1)
+		goto done;
+	if (note != NULL && strlen(note) > API_NOTE_MAX) {
+		reply_error(q, 413, "note longer than %d bytes", API_NOTE_MAX);
+		goto done;
+	}
+	if (resolve_id(q, idarg, "id", id) == -1)
+		goto done;
+	if (deliver_ack(q->d, id, note, ackid, &status, &errmsg) == -1) {
+		if (status < 400 || status > 599)
+			status = 500;
+		reply_error(q, status, "%s", errmsg != NULL ? errmsg :
+		    "cannot acknowledge the message");
+		goto done;
+	}
+	if (snprintf(loc, sizeof(loc), "/v1/messages/%s", ackid) <
+	    (int)sizeof(loc))
+		evhttp_add_header(evhttp_request_get_output_headers(q->r),
+		    "Location", loc);
+	reply_json(q, 201, json_pack("{s:s, s:s}", "id", ackid, "ref", id));
+ done:
+	json_decref(req);
+}
+
+/* The peers array of /v1/peers and /v1/status, or NULL. */
+static json_t *
+peers_json(struct hotlined *d)
+{
+	json_t *arr, *o, *addrs;
+	struct peer *p;
+	uint64_t pending;
+	int i, j, errs = 0;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < d->npeers && !errs; i++) {
+		p = &d->peers[i];
+		if ((o = json_object()) == NULL ||
+		    json_array_append_new(arr, o) == -1) {
+			errs = 1;
+			break;
+		}
+		errs |= json_object_set_new(o, "party",
+		    json_string(p->conf->party));
+		errs |= json_object_set_new(o, "fingerprint",
+		    json_string(p->conf->fingerprint));
+		errs |= json_object_set_new(o, "state",
+		    json_string(link_state_name(p->state)));
+		errs |= json_object_set_new(o, "address",
+		    p->state == LINK_UP ? j_str_or_null(p->addr_up) :
+		    json_null());
+		if ((addrs = json_array()) == NULL)
+			errs = 1;
+		for (j = 0; addrs != NULL && j < p->conf->naddrs; j++)
+			errs |= json_array_append_new(addrs,
+			    json_string(p->conf->addrs[j]));
+		errs |= json_object_set_new(o, "addresses", addrs);
+		errs |= json_object_set_new(o, "rtt_ms", p->rtt_us != 0 ?
+		    json_real((double)p->rtt_us / 1000.0) : json_null());
+		errs |= json_object_set_new(o, "last_seen", j_time(p->last_seen));
+		errs |= json_object_set_new(o, "up_since", j_time(p->up_since));
+		errs |= json_object_set_new(o, "down_since",
+		    j_time(p->down_since));
+		errs |= json_object_set_new(o, "connects", j_u64(p->connects));
+		if (store_out_pending(d->st, p->conf->party, &pending) == 0)
+			errs |= json_object_set_new(o, "queue", j_u64(pending));
+		else
+			errs |= json_object_set_new(o, "queue", json_null());
+		errs |= json_object_set_new(o, "last_error",
+		    j_str_or_null(p->last_error));
+	}
+	if (errs) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+/* GET /v1/peers */
+static void
+h_peers(struct req *q)
+{
+	json_t *peers;
+
+	if ((peers = peers_json(q->d)) == NULL) {
+		reply_error(q, 500, "cannot build the peer list");
+		return;
+	}
+	reply_json(q, 200, json_pack("{s:o}", "peers", peers));
+}
+
+/* GET /v1/status */
+static void
+h_status(struct req *q)
+{
+	struct hotlined *d = q->d;
+	json_t *o, *peers;
+	int errs = 0;
+
+	if ((peers = peers_json(d)) == NULL || (o = json_object()) == NULL) {
+		json_decref(peers);
+		reply_error(q, 500, "cannot build the status");
+		return;
+	}
+	errs |= json_object_set_new(o, "party", json_string(d->cf.party));
+	errs |= json_object_set_new(o, "fingerprint",
+	    j_str_or_null(signer_fingerprint(d->signer)));
+	errs |= json_object_set_new(o, "version", json_string(HOTLINE_VERSION));
+	errs |= json_object_set_new(o, "started", j_time(d->started));
+	errs |= json_object_set_new(o, "time", j_time(now_utc_ms()));
+	errs |= json_object_set_new(o, "peers", peers);
+	if (errs) {
+		json_decref(o);
+		reply_error(q, 500, "cannot build the status");
+		return;
+	}
+	reply_json(q, 200, o);
+}
+
+static void
+method_not_allowed(struct req *q, const char *allow)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(q->r), "Allow",
+	    allow);
+	reply_error(q, 405, "method not allowed; use %s", allow);
+}
+
+/* The one request handler: route by path and method. */
+static void
+api_request(struct evhttp_request *r, void *arg)
+{
+	struct req q = { arg, r };
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(r);
+	const char *path, *rest, *slash;
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(r);
+	char idarg[ID_HEX_LEN + 2];
+	size_t n;
+
+	if (uri == NULL || (path = evhttp_uri_get_path(uri)) == NULL) {
+		reply_error(&q, 400, "malformed request URI");
+		return;
+	}
+	if (strcmp(path, "/v1/messages") == 0) {
+		if (cmd == EVHTTP_REQ_GET)
+			h_list(&q);
+		else if (cmd == EVHTTP_REQ_POST)
+			h_submit(&q);
+		else
+			method_not_allowed(&q, "GET, POST");
+		return;
+	}
+	if (strcmp(path, "/v1/peers") == 0) {
+		if (cmd == EVHTTP_REQ_GET)
+			h_peers(&q);
+		else
+			method_not_allowed(&q, "GET");
+		return;
+	}
+	if (strcmp(path, "/v1/status") == 0) {
+		if (cmd == EVHTTP_REQ_GET)
+			h_status(&q);
+		else
+			method_not_allowed(&q, "GET");
+		return;
+	}
+	if (strncmp(path, "/v1/messages/", 13) == 0) {
+		rest = path + 13;
+		slash = strchr(rest, '/');
+		n = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
+		if (n == 0 || n >= sizeof(idarg))
+			goto notfound;
+		memcpy(idarg, rest, n);
+		idarg[n] = '\0';
+		if (slash == NULL) {
+			if (cmd == EVHTTP_REQ_GET)
+				h_show(&q, idarg);
+			else
+				method_not_allowed(&q, "GET");
+			return;
+		}
+		if (strcmp(slash, "/ack") == 0) {
+			if (cmd == EVHTTP_REQ_POST)
+				h_ack(&q, idarg);
+			else
+				method_not_allowed(&q, "POST");
+			return;
+		}
+	}
+ notfound:
+	reply_error(&q, 404, "no such route: %.200s", path);
+}
+
+/*
+ * A socket file already exists at path. If a server answers on it, refuse
+ * (another daemon owns it); if nothing answers, remove the stale file.
+ * Returns 0 when the path is free, -1 otherwise (logged).
+ */
+static int
+api_clear_stale(const struct sockaddr_un *sun)
+{
+	struct stat sb;
+	int fd, rv = -1;
+
+	if (lstat(sun->sun_path, &sb) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		log_warn("api: %s", sun->sun_path);
+		return -1;
+	}
+	if (!S_ISSOCK(sb.st_mode)) {
+		log_warnx("api: %s exists and is not a socket; refusing to "
+		    "replace it", sun->sun_path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		log_warn("api: socket");
+		return -1;
+	}
+	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0)
+		log_warnx("api: another daemon is listening on %s",
+		    sun->sun_path);
+	else if (errno == ECONNREFUSED || errno == ENOENT) {
+		if (unlink(sun->sun_path) == -1 && errno != ENOENT)
+			log_warn("api: unlink stale %s", sun->sun_path);
+		else {
+			log_info("api: removed stale socket %s", sun->sun_path);
+			rv = 0;
+		}
+	} else
+		log_warn("api: probing %s", sun->sun_path);
+	close(fd);
+	return rv;
+}
+
+int
+api_start(struct hotlined *d)
+{
+	struct sockaddr_un sun;
+	struct evconnlistener *lev = NULL;
+	struct api *a;
+	struct stat sb;
+	mode_t old;
+	int fd = -1, rv;
+
+	a = xcalloc(1, sizeof(*a));
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
+	    d->cf.api_socket) >= (int)sizeof(sun.sun_path) ||
+	    sun.sun_path[0] == '\0') {
+		log_warnx("api: socket path \"%s\" is empty or longer than %zu "
+		    "bytes", d->cf.api_socket, sizeof(sun.sun_path) - 1);
+		goto fail;
+	}
+	if (api_clear_stale(&sun) == -1)
+		goto fail;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_warn("api: socket");
+		goto fail;
+	}
+	/* No window in which the socket is open to others. */
+	old = umask(0117);
+	rv = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rv == -1) {
+		log_warn("api: bind %s", sun.sun_path);
+		goto fail;
+	}
+	memcpy(a->path, sun.sun_path, sizeof(sun.sun_path));
+	if (chmod(a->path, 0660) == -1 || lstat(a->path, &sb) == -1) {
+		log_warn("api: %s", a->path);
+		goto fail;
+	}
+	a->dev = sb.st_dev;
+	a->ino = sb.st_ino;
+	if (listen(fd, 64) == -1) {
+		log_warn("api: listen %s", a->path);
+		goto fail;
+	}
+	lev = evconnlistener_new(d->base, NULL, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (lev == NULL) {
+		log_warnx("api: evconnlistener_new failed");
+		goto fail;
+	}
+	fd = -1;	/* owned by lev */
+	if ((a->http = evhttp_new(d->base)) == NULL) {
+		log_warnx("api: evhttp_new failed");
+		goto fail;
+	}
+	evhttp_set_max_body_size(a->http, (ev_ssize_t)d->cf.api_max_request);
+	evhttp_set_max_headers_size(a->http, API_MAX_HEADERS);
+	evhttp_set_timeout(a->http, API_TIMEOUT_S);
+	/*
+	 * evhttp itself answers a method it does not allow with a bare 501;
+	 * letting the common ones through lets us answer 405 in JSON. Only
+	 * GET and POST are routed.
+	 */
+	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+	    EVHTTP_REQ_OPTIONS);
+	evhttp_set_default_content_type(a->http, "application/json");
+	evhttp_set_gencb(a->http, api_request, d);
+	if (evhttp_bind_listener(a->http, lev) == NULL) {
+		log_warnx("api: evhttp_bind_listener failed");
+		goto fail;
+	}
+	d->api = a;
+	log_info("api: listening on %s", a->path);
+	return 0;
+ fail:
+	if (a->http != NULL)
+		evhttp_free(a->http);
+	if (lev != NULL)
+		evconnlistener_free(lev);
+	if (fd != -1)
+		close(fd);
+	if (a->path[0] != '\0')
+		unlink(a->path);
+	free(a);
+	return -1;
+}
+
+void
+api_stop(struct hotlined *d)
+{
+	struct api *a = d->api;
+	struct stat sb;
+
+	if (a == NULL)
+		return;
+	evhttp_free(a->http);	/* frees the bound listener and its socket */
+	/* Unlink only the socket we created, not one a successor made. */
+	if (lstat(a->path, &sb) == 0 && sb.st_dev == a->dev &&
+	    sb.st_ino == a->ino)
+		unlink(a->path);
+	free(a);
+	d->api = NULL;
+}
