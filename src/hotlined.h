@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include <event2/event.h>
 #include <openssl/ssl.h>
@@ -28,6 +29,11 @@ struct streams {
 	uint64_t	out_last[CH_MAX + 1][PREC_MAX + 1];	/* highest seq assigned */
 	uint64_t	out_delivered[CH_MAX + 1][PREC_MAX + 1];	/* highest receipted */
 	uint64_t	in_held[CH_MAX + 1][PREC_MAX + 1];	/* highest contiguous held */
+	/* out seqs handed to a link whose "sent" time is not yet stored:
+	 * [lo, hi], flushed in the next transaction (0 = none) */
+	uint64_t	sent_lo[CH_MAX + 1][PREC_MAX + 1];
+	uint64_t	sent_hi[CH_MAX + 1][PREC_MAX + 1];
+	uint64_t	sent_time[CH_MAX + 1][PREC_MAX + 1];
 };
 
 struct peer {
@@ -60,11 +66,13 @@ struct hotlined {
 	struct peer		*peers;
 	int			 npeers;
 	struct evconnlistener	*listener;
+	TAILQ_HEAD(, link)	 links;		/* every connection, any state */
 	struct api		*api;
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	uint64_t		 started;	/* UTC ms */
 };
 
+/* link.c */
 struct peer *hotlined_peer_find(struct hotlined *d, const char *party);
 struct peer *hotlined_peer_by_fpr(struct hotlined *d, const char *fpr);
 

@@ -25,6 +25,12 @@ size_t	link_out_pending(struct link *l);
 int	link_wants_more(struct link *l);
 /* Append one already-encoded frame (header included). 0 or -1. */
 int	link_send_frame(struct link *l, const void *frame, size_t len);
+/* The pin check tls.c calls inside every handshake (arg: the context). */
+int	link_pin_check(void *arg, const char *expected, const char *fpr);
+/* The next seq of stream (ch, prec) to send on this link. */
+uint64_t *link_cursor(struct link *l, int ch, int prec);
+/* The link's frame-encoding scratch buffer, emptied. */
+struct buf *link_wbuf(struct link *l);
 /* Close the link with a logged reason (BYE sent best-effort). */
 void	link_close(struct link *l, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -1,0 +1,619 @@
+/*
+ * deliver.c: streams, resume points, receipts and the urgent-first
+ * scheduler.
+ *
+ * A stream is (from, to, channel, precedence); its seq runs 1, 2, 3...
+ * with no gaps. Keeping precedence in the stream key lets the scheduler send
+ * a FLASH notification before ROUTINE traffic of the same channel without
+ * renumbering anything: seq and signature are fixed when the message is
+ * accepted, so the API can return the final id at once.
+ *
+ * Commit before ack, both ways: deliver_submit() returns an id only after
+ * the message is committed; deliver_frames() commits a whole read batch in
+ * one transaction, with the receipts it will send, before sending them.
+ * In-memory stream state is updated only after a commit succeeds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "deliver.h"
+#include "link.h"
+#include "log.h"
+#include "signer.h"
+#include "store.h"
+#include "util.h"
+
+#define PUMP_FETCH_MAX	64	/* rows per store fetch while pumping */
+
+static void
+load_stream(void *arg, const char *party, int dir, int ch, int prec,
+    uint64_t maxseq, uint64_t delivered)
+{
+	struct hotlined *d = arg;
+	struct peer *p;
+
+	if ((p = hotlined_peer_find(d, party)) == NULL || ch < CH_MIN ||
+	    ch > CH_MAX || prec < PREC_MIN || prec > PREC_MAX) {
+		log_debug("store has a stream with unconfigured peer %s", party);
+		return;
+	}
+	if (dir == DIR_OUT) {
+		p->s.out_last[ch][prec] = maxseq;
+		p->s.out_delivered[ch][prec] = delivered;
+	} else
+		p->s.in_held[ch][prec] = maxseq;
+}
+
+int
+deliver_init(struct hotlined *d)
+{
+	return store_streams_load(d->st, load_stream, d);
+}
+
+/* Store the pending "sent" times (inside the caller's transaction). */
+static int
+flush_sent(struct peer *p)
+{
+	int ch, prec;
+
+	for (ch = CH_MIN; ch <= CH_MAX; ch++)
+		for (prec = PREC_MIN; prec <= PREC_MAX; prec++) {
+			if (p->s.sent_lo[ch][prec] == 0)
+				continue;
+			if (store_out_mark_sent(p->d->st, p->conf->party, ch,
+			    prec, p->s.sent_lo[ch][prec], p->s.sent_hi[ch][prec],
+			    p->s.sent_time[ch][prec]) == -1)
+				return -1;
+		}
+	return 0;
+}
+
+static void
+clear_sent(struct peer *p)
+{
+	memset(p->s.sent_lo, 0, sizeof(p->s.sent_lo));
+	memset(p->s.sent_hi, 0, sizeof(p->s.sent_hi));
+}
+
+/*
+ * Sign and commit one outbound message; m has every field but from, seq,
+ * created, sig and id. For kind=ack with a ref, the acknowledged inbound
+ * message is marked in the same transaction.
+ */
+static int
+submit_commit(struct hotlined *d, struct peer *p, struct msg *m,
+    char id_out[ID_HEX_LEN + 1], int *status, const char **errmsg)
+{
+	const char *why = NULL;
+	uint64_t now = now_utc_ms();
+
+	m->version = MSG_VERSION;
+	snprintf(m->from, sizeof(m->from), "%s", d->cf.party);
+	m->created = now;
+	m->seq = p->s.out_last[m->channel][m->prec] + 1;
+	if (msg_check(m, &why) == -1) {
+		*status = 400;
+		*errmsg = why;
+		return -1;
+	}
+	if (m->body_len > d->cf.max_body) {
+		*status = 413;
+		*errmsg = "message body exceeds max_body";
+		return -1;
+	}
+	if (msg_sign(m, d->signer) == -1) {
+		*status = 500;
+		*errmsg = "signing failed";
+		return -1;
+	}
+	if (store_begin(d->st) == -1)
+		goto fail;
+	if (store_msg_insert(d->st, m, DIR_OUT, p->conf->party, now) != 0)
+		goto fail_rollback;
+	if (strcmp(m->kind, "ack") == 0 && m->has_ref &&
+	    store_msg_mark_acked(d->st, m) == -1)
+		goto fail_rollback;
+	if (flush_sent(p) == -1)
+		goto fail_rollback;
+	if (store_commit(d->st) == -1)
+		goto fail;
+	clear_sent(p);
+	p->s.out_last[m->channel][m->prec] = m->seq;
+	hex_encode(m->id, MSG_ID_LEN, id_out);
+	log_debug("accepted %.12s %s/%s %s seq %llu to %s", id_out,
+	    channel_name(m->channel), m->kind, prec_name(m->prec),
+	    (unsigned long long)m->seq, p->conf->party);
+	if (p->link != NULL)
+		deliver_pump(p, p->link);
+	return 0;
+fail_rollback:
+	store_rollback(d->st);
+fail:
+	*status = 503;
+	*errmsg = "the message store failed; message not accepted";
+	return -1;
+}
+
+int
+deliver_submit(struct hotlined *d, struct msg *m, char id_out[ID_HEX_LEN + 1],
+    int *status, const char **errmsg)
+{
+	struct peer *p;
+	struct msg_row row;
+	int rc;
+	char refhex[ID_HEX_LEN + 1];
+
+	if (!party_id_valid(m->to) || (p = hotlined_peer_find(d, m->to)) ==
+	    NULL) {
+		*status = 400;
+		*errmsg = "unknown peer in \"to\"";
+		return -1;
+	}
+	if (m->channel < CH_MIN || m->channel > CH_MAX || m->prec < PREC_MIN ||
+	    m->prec > PREC_MAX) {
+		*status = 400;
+		*errmsg = "bad channel or precedence";
+		return -1;
+	}
+	if (strcmp(m->kind, "ack") == 0) {
+		/* An ack through the generic route obeys the ack rules. */
+		if (!m->has_ref) {
+			*status = 400;
+			*errmsg = "an ack needs a ref";
+			return -1;
+		}
+		hex_encode(m->ref, MSG_ID_LEN, refhex);
+		if ((rc = store_msg_get(d->st, refhex, &row)) != 0) {
+			*status = rc == 1 ? 404 : 503;
+			*errmsg = rc == 1 ? "ref: no such message" :
+			    "the message store failed";
+			return -1;
+		}
+		rc = row.dir != DIR_IN || strcmp(row.peer, p->conf->party) != 0 ||
+		    row.ack_id[0] != '\0';
+		msg_row_clear(&row);
+		if (rc) {
+			*status = 409;
+			*errmsg = "ref is not an unacknowledged message from "
+			    "that peer";
+			return -1;
+		}
+	}
+	return submit_commit(d, p, m, id_out, status, errmsg);
+}
+
+int
+deliver_ack(struct hotlined *d, const char *id, const char *note,
+    char ack_id_out[ID_HEX_LEN + 1], int *status, const char **errmsg)
+{
+	struct msg_row row;
+	struct peer *p;
+	struct msg m;
+	json_t *body = NULL;
+	char *text = NULL;
+	int rc;
+
+	if ((rc = store_msg_get(d->st, id, &row)) != 0) {
+		*status = rc == 1 ? 404 : 503;
+		*errmsg = rc == 1 ? "no such message" : "the message store failed";
+		return -1;
+	}
+	rc = -1;
+	*status = 409;
+	if (row.dir != DIR_IN) {
+		*errmsg = "only messages received from a peer can be acknowledged";
+		goto done;
+	}
+	if (strcmp(row.m.kind, "ack") == 0) {
+		*errmsg = "an acknowledgment is not itself acknowledged";
+		goto done;
+	}
+	if (row.ack_id[0] != '\0') {
+		*errmsg = "already acknowledged";
+		goto done;
+	}
+	if ((p = hotlined_peer_find(d, row.peer)) == NULL) {
+		*errmsg = "the sender is no longer a configured peer";
+		goto done;
+	}
+	memset(&m, 0, sizeof(m));
+	snprintf(m.to, sizeof(m.to), "%s", row.peer);
+	m.channel = row.m.channel;
+	m.prec = row.m.prec;
+	snprintf(m.kind, sizeof(m.kind), "ack");
+	m.exercise = row.m.exercise;
+	m.has_ref = true;
+	memcpy(m.ref, row.m.id, MSG_ID_LEN);
+	body = note != NULL ? json_pack("{s:s}", "note", note) : json_object();
+	if (body == NULL || (text = json_dumps(body, JSON_COMPACT)) == NULL) {
+		*status = 400;
+		*errmsg = "note must be valid UTF-8";
+		goto done;
+	}
+	m.body = (const uint8_t *)text;
+	m.body_len = (uint32_t)strlen(text);
+	rc = submit_commit(d, p, &m, ack_id_out, status, errmsg);
+done:
+	free(text);
+	json_decref(body);
+	msg_row_clear(&row);
+	return rc;
+}
+
+void
+deliver_hello_fill(struct peer *p, struct hello *h)
+{
+	int ch, prec;
+
+	h->version = WIRE_VERSION;
+	snprintf(h->party, sizeof(h->party), "%s", p->d->cf.party);
+	snprintf(h->peer, sizeof(h->peer), "%s", p->conf->party);
+	h->time = now_utc_ms();
+	h->nresume = 0;
+	for (ch = CH_MIN; ch <= CH_MAX; ch++)
+		for (prec = PREC_MIN; prec <= PREC_MAX; prec++) {
+			if (p->s.in_held[ch][prec] == 0)
+				continue;
+			h->resume[h->nresume].channel = (uint8_t)ch;
+			h->resume[h->nresume].prec = (uint8_t)prec;
+			h->resume[h->nresume].seq = p->s.in_held[ch][prec];
+			h->nresume++;
+		}
+}
+
+/* Encode and queue one signed receipt frame. */
+static int
+send_receipt(struct link *l, const struct receipt *r)
+{
+	struct buf *b = link_wbuf(l);
+	size_t start;
+
+	if (wire_begin(b, FR_RECEIPT, &start) == -1 ||
+	    receipt_encode(r, b) == -1 || wire_finish(b, start) == -1)
+		return -1;
+	return link_send_frame(l, b->data, b->len);
+}
+
+/* Build and sign our receipt for the peer's stream (ch, prec) at seq. */
+static int
+make_receipt(struct peer *p, int ch, int prec, uint64_t seq,
+    struct receipt *r)
+{
+	char idhex[ID_HEX_LEN + 1];
+
+	memset(r, 0, sizeof(*r));
+	r->version = MSG_VERSION;
+	snprintf(r->from, sizeof(r->from), "%s", p->conf->party);
+	snprintf(r->to, sizeof(r->to), "%s", p->d->cf.party);
+	r->channel = (uint8_t)ch;
+	r->prec = (uint8_t)prec;
+	r->seq = seq;
+	r->time = now_utc_ms();
+	if (store_msg_id_at(p->d->st, DIR_IN, p->conf->party, ch, prec, seq,
+	    idhex) != 0 || hex_decode(idhex, r->last_id, MSG_ID_LEN) == -1)
+		return -1;
+	return receipt_sign(r, p->d->signer);
+}
+
+int
+deliver_link_up(struct peer *p, struct link *l, const struct hello *h)
+{
+	struct receipt r[CH_MAX * PREC_MAX];
+	int ch, prec, i, n = 0;
+	uint64_t held;
+
+	for (ch = CH_MIN; ch <= CH_MAX; ch++)
+		for (prec = PREC_MIN; prec <= PREC_MAX; prec++)
+			*link_cursor(l, ch, prec) = 1;
+	for (i = 0; i < h->nresume; i++) {
+		ch = h->resume[i].channel;
+		prec = h->resume[i].prec;
+		held = h->resume[i].seq;
+		if (held > p->s.out_last[ch][prec]) {
+			log_warnx("peer %s claims to hold %s/%s seq %llu but we "
+			    "only ever sent %llu", p->conf->party,
+			    channel_name(ch), prec_name(prec),
+			    (unsigned long long)held,
+			    (unsigned long long)p->s.out_last[ch][prec]);
+			return -1;
+		}
+		*link_cursor(l, ch, prec) = held + 1;
+	}
+	/* Fresh signed receipts for everything we hold, so a receipt lost
+	 * with a connection (or a crash) is replaced. */
+	if (store_begin(p->d->st) == -1)
+		return -1;
+	for (ch = CH_MIN; ch <= CH_MAX; ch++)
+		for (prec = PREC_MIN; prec <= PREC_MAX; prec++) {
+			if (p->s.in_held[ch][prec] == 0)
+				continue;
+			if (make_receipt(p, ch, prec, p->s.in_held[ch][prec],
+			    &r[n]) == -1 || store_receipt_insert(p->d->st, &r[n],
+			    DIR_OUT, p->conf->party, now_utc_ms()) == -1) {
+				store_rollback(p->d->st);
+				return -1;
+			}
+			n++;
+		}
+	if (store_commit(p->d->st) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (send_receipt(l, &r[i]) == -1)
+			return -1;
+	deliver_pump(p, l);
+	return 0;
+}
+
+struct pump_ctx {
+	struct peer	*p;
+	struct link	*l;
+	int		 ch, prec;
+	int		 failed;
+};
+
+static int
+pump_row(void *arg, const struct msg_row *row)
+{
+	struct pump_ctx *pc = arg;
+	struct buf *b = link_wbuf(pc->l);
+	struct streams *s = &pc->p->s;
+	uint64_t *next = link_cursor(pc->l, pc->ch, pc->prec);
+	size_t start;
+
+	if (row->m.seq != *next) {
+		log_warnx("store returned seq %llu, wanted %llu",
+		    (unsigned long long)row->m.seq, (unsigned long long)*next);
+		pc->failed = 1;
+		return -1;
+	}
+	if (wire_begin(b, FR_MSG, &start) == -1 ||
+	    msg_encode(&row->m, b) == -1 || wire_finish(b, start) == -1) {
+		log_warnx("cannot encode message %s", row->id);
+		pc->failed = 1;
+		return -1;
+	}
+	if (link_send_frame(pc->l, b->data, b->len) == -1) {
+		pc->failed = 1;
+		return -1;
+	}
+	(*next)++;
+	if (row->sent == 0) {
+		if (s->sent_lo[pc->ch][pc->prec] == 0) {
+			s->sent_lo[pc->ch][pc->prec] = row->m.seq;
+			s->sent_time[pc->ch][pc->prec] = now_utc_ms();
+		}
+		s->sent_hi[pc->ch][pc->prec] = row->m.seq;
+	}
+	return link_wants_more(pc->l) ? 0 : -1;
+}
+
+/*
+ * The urgent-first scheduler: while the link's output is below its mark,
+ * send the next message of the most urgent stream that has one: channels
+ * in order direct, nrrc, check, wg, cert; precedences flash first within a
+ * channel; seq order within a stream. The output is small, so a FLASH
+ * message accepted now waits behind at most one output's worth of bulk.
+ */
+void
+deliver_pump(struct peer *p, struct link *l)
+{
+	struct pump_ctx pc;
+	int ch, prec, n;
+	uint64_t next;
+
+	while (link_wants_more(l)) {
+		for (ch = CH_MIN; ch <= CH_MAX; ch++)
+			for (prec = PREC_MIN; prec <= PREC_MAX; prec++)
+				if (*link_cursor(l, ch, prec) <=
+				    p->s.out_last[ch][prec])
+					goto found;
+		return;
+found:
+		next = *link_cursor(l, ch, prec);
+		memset(&pc, 0, sizeof(pc));
+		pc.p = p;
+		pc.l = l;
+		pc.ch = ch;
+		pc.prec = prec;
+		n = store_out_fetch(p->d->st, p->conf->party, ch, prec, next,
+		    PUMP_FETCH_MAX, pump_row, &pc);
+		if (pc.failed || n == -1 || *link_cursor(l, ch, prec) == next) {
+			if (!pc.failed && n != -1)
+				log_warnx("%s: outbound %s/%s seq %llu missing "
+				    "from the store", p->conf->party,
+				    channel_name(ch), prec_name(prec),
+				    (unsigned long long)next);
+			link_close(l, "cannot send queued messages");
+			return;
+		}
+	}
+}
+
+/* Stream state while a batch is being applied; copied to the peer only
+ * after the commit. */
+struct batch_state {
+	uint64_t	in_held[CH_MAX + 1][PREC_MAX + 1];
+	uint64_t	out_delivered[CH_MAX + 1][PREC_MAX + 1];
+	uint8_t		touched[CH_MAX + 1][PREC_MAX + 1];
+};
+
+static int
+apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
+    char *why, size_t whylen)
+{
+	struct hotlined *d = p->d;
+	const char *err = NULL;
+	struct cursor c;
+	struct msg m;
+	uint64_t held;
+	int rc;
+
+	cur_init(&c, f->p, f->len);
+	if (msg_decode(&c, &m, &err) == -1) {
+		snprintf(why, whylen, "malformed message: %s", err);
+		return -1;
+	}
+	if (strcmp(m.from, p->conf->party) != 0 ||
+	    strcmp(m.to, d->cf.party) != 0) {
+		snprintf(why, whylen, "message from %s to %s on %s's link",
+		    m.from, m.to, p->conf->party);
+		return -1;
+	}
+	held = bs->in_held[m.channel][m.prec];
+	if (m.seq <= held) {
+		snprintf(why, whylen, "replayed %s/%s seq %llu (holding %llu)",
+		    channel_name(m.channel), prec_name(m.prec),
+		    (unsigned long long)m.seq, (unsigned long long)held);
+		return -1;
+	}
+	if (m.seq != held + 1) {
+		snprintf(why, whylen, "sequence gap on %s/%s: seq %llu after "
+		    "%llu", channel_name(m.channel), prec_name(m.prec),
+		    (unsigned long long)m.seq, (unsigned long long)held);
+		return -1;
+	}
+	if (m.body_len > d->cf.max_body) {
+		snprintf(why, whylen, "message body of %u bytes over max_body",
+		    m.body_len);
+		return -1;
+	}
+	if (!msg_verify(&m, p->pub)) {
+		snprintf(why, whylen, "bad signature on %s/%s seq %llu",
+		    channel_name(m.channel), prec_name(m.prec),
+		    (unsigned long long)m.seq);
+		return -1;
+	}
+	if ((rc = store_msg_insert(d->st, &m, DIR_IN, p->conf->party,
+	    now_utc_ms())) != 0) {
+		snprintf(why, whylen, rc == -2 ? "message id already stored "
+		    "(replay)" : "store failed");
+		return -1;
+	}
+	if (strcmp(m.kind, "ack") == 0 && m.has_ref &&
+	    (rc = store_msg_mark_acked(d->st, &m)) != 0) {
+		if (rc == -1) {
+			snprintf(why, whylen, "store failed");
+			return -1;
+		}
+		log_info("%s acknowledged a message we do not hold",
+		    p->conf->party);
+	}
+	bs->in_held[m.channel][m.prec] = m.seq;
+	bs->touched[m.channel][m.prec] = 1;
+	return 0;
+}
+
+static int
+apply_receipt(struct peer *p, struct batch_state *bs,
+    const struct frame_ref *f, char *why, size_t whylen)
+{
+	struct hotlined *d = p->d;
+	const char *err = NULL;
+	char idhex[ID_HEX_LEN + 1], rid[ID_HEX_LEN + 1], want[ID_HEX_LEN + 1];
+	struct receipt r;
+	struct cursor c;
+	uint64_t have;
+
+	cur_init(&c, f->p, f->len);
+	if (receipt_decode(&c, &r, &err) == -1) {
+		snprintf(why, whylen, "malformed receipt: %s", err);
+		return -1;
+	}
+	if (strcmp(r.from, d->cf.party) != 0 ||
+	    strcmp(r.to, p->conf->party) != 0) {
+		snprintf(why, whylen, "receipt for stream %s->%s on %s's link",
+		    r.from, r.to, p->conf->party);
+		return -1;
+	}
+	if (!receipt_verify(&r, p->pub)) {
+		snprintf(why, whylen, "bad signature on receipt for %s/%s seq "
+		    "%llu", channel_name(r.channel), prec_name(r.prec),
+		    (unsigned long long)r.seq);
+		return -1;
+	}
+	if (r.seq > p->s.out_last[r.channel][r.prec]) {
+		snprintf(why, whylen, "receipt for %s/%s seq %llu never sent",
+		    channel_name(r.channel), prec_name(r.prec),
+		    (unsigned long long)r.seq);
+		return -1;
+	}
+	if (store_msg_id_at(d->st, DIR_OUT, p->conf->party, r.channel, r.prec,
+	    r.seq, want) != 0) {
+		snprintf(why, whylen, "store failed");
+		return -1;
+	}
+	hex_encode(r.last_id, MSG_ID_LEN, idhex);
+	if (strcmp(idhex, want) != 0) {
+		snprintf(why, whylen, "receipt for %s/%s seq %llu names id "
+		    "%.12s, we sent %.12s", channel_name(r.channel),
+		    prec_name(r.prec), (unsigned long long)r.seq, idhex, want);
+		return -1;
+	}
+	have = bs->out_delivered[r.channel][r.prec];
+	hex_encode(r.id, MSG_ID_LEN, rid);
+	if (r.seq > have) {
+		if (store_receipt_insert(d->st, &r, DIR_IN, p->conf->party,
+		    now_utc_ms()) == -1 ||
+		    store_out_mark_delivered(d->st, p->conf->party, r.channel,
+		    r.prec, have + 1, r.seq, r.time, rid) == -1) {
+			snprintf(why, whylen, "store failed");
+			return -1;
+		}
+		bs->out_delivered[r.channel][r.prec] = r.seq;
+	}
+	return 0;
+}
+
+int
+deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
+    int n, char *why, size_t whylen)
+{
+	struct hotlined *d = p->d;
+	struct batch_state bs;
+	struct receipt rc[CH_MAX * PREC_MAX];
+	int i, ch, prec, nr = 0, bad = 0;
+
+	memcpy(bs.in_held, p->s.in_held, sizeof(bs.in_held));
+	memcpy(bs.out_delivered, p->s.out_delivered, sizeof(bs.out_delivered));
+	memset(bs.touched, 0, sizeof(bs.touched));
+	if (store_begin(d->st) == -1) {
+		snprintf(why, whylen, "store failed");
+		return -1;
+	}
+	for (i = 0; i < n && !bad; i++) {
+		if (f[i].type == FR_MSG)
+			bad = apply_msg(p, &bs, &f[i], why, whylen) == -1;
+		else
+			bad = apply_receipt(p, &bs, &f[i], why, whylen) == -1;
+	}
+	/* Frames before a bad one are kept; the bad one left nothing. */
+	for (ch = CH_MIN; ch <= CH_MAX; ch++)
+		for (prec = PREC_MIN; prec <= PREC_MAX; prec++) {
+			if (!bs.touched[ch][prec])
+				continue;
+			if (make_receipt(p, ch, prec, bs.in_held[ch][prec],
+			    &rc[nr]) == -1 || store_receipt_insert(d->st,
+			    &rc[nr], DIR_OUT, p->conf->party, now_utc_ms()) == -1)
+				goto fail;
+			nr++;
+		}
+	if (flush_sent(p) == -1)
+		goto fail;
+	if (store_commit(d->st) == -1)
+		goto fail_committed;
+	clear_sent(p);
+	memcpy(p->s.in_held, bs.in_held, sizeof(bs.in_held));
+	memcpy(p->s.out_delivered, bs.out_delivered, sizeof(bs.out_delivered));
+	for (i = 0; i < nr; i++)
+		if (send_receipt(l, &rc[i]) == -1)
+			return bad ? -1 : 0;
+	return bad ? -1 : 0;
+fail:
+	store_rollback(d->st);
+fail_committed:
+	snprintf(why, whylen, "store failed; batch not committed");
+	return -1;
+}
