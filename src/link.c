@@ -205,7 +205,7 @@ peer_link_lost(struct peer *p, const char *why)
 	p->state = LINK_DOWN;
 	p->up_since = 0;
 	p->down_since = now_utc_ms();
-	snprintf(p->last_error, sizeof(p->last_error), "%s", why);
+	snprintf(p->last_error, sizeof(p->last_error), "%.150s", why);
 	log_info("link to %s down: %s", p->conf->party, why);
 	(void)store_event(p->d->st, p->conf->party, "link-down", why);
 	p->backoff_ms = 0;
@@ -686,9 +686,9 @@ addr_string(const struct sockaddr *sa, socklen_t len, char *out, size_t outsz)
 	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
 		snprintf(out, outsz, "?");
 	else if (sa->sa_family == AF_INET6)
-		snprintf(out, outsz, "[%s]:%s", host, serv);
+		snprintf(out, outsz, "[%.64s]:%.8s", host, serv);
 	else
-		snprintf(out, outsz, "%s:%s", host, serv);
+		snprintf(out, outsz, "%.64s:%.8s", host, serv);
 }
 
 static void
