@@ -49,6 +49,7 @@
 #define LINK_BATCH_BYTES	(1024 * 1024)	/* frames handled per read batch */
 #define LINK_BATCH_FRAMES	1024
 #define LINK_BYE_GRACE_MS	1000
+#define LINK_STABLE_MS		10000	/* up this long: redial quickly */
 
 enum conn_state { C_TLS, C_LIVE, C_CLOSING };
 
@@ -201,6 +202,8 @@ link_reapcb(evutil_socket_t fd, short ev, void *arg)
 static void
 peer_link_lost(struct peer *p, const char *why)
 {
+	uint64_t was_up_ms = p->up_since ? now_utc_ms() - p->up_since : 0;
+
 	p->link = NULL;
 	p->state = LINK_DOWN;
 	p->up_since = 0;
@@ -208,8 +211,15 @@ peer_link_lost(struct peer *p, const char *why)
 	snprintf(p->last_error, sizeof(p->last_error), "%.150s", why);
 	log_info("link to %s down: %s", p->conf->party, why);
 	(void)store_event(p->d->st, p->conf->party, "link-down", why);
-	p->backoff_ms = 0;
+	/* A link that stayed up a while earns a quick redial; one that
+	 * failed at once backs off like a failed dial. */
+	if (was_up_ms >= LINK_STABLE_MS)
+		p->backoff_ms = 0;
 	p->addr_idx = 0;
+	p->backoff_ms = p->backoff_ms == 0 ? p->d->cf.reconnect_min_ms :
+	    p->backoff_ms * 2;
+	if (p->backoff_ms > p->d->cf.reconnect_max_ms)
+		p->backoff_ms = p->d->cf.reconnect_max_ms;
 	peer_schedule_dial(p, 0);
 }
 
@@ -223,7 +233,6 @@ link_close(struct link *l, const char *fmt, ...)
 {
 	char why[256];
 	struct timeval tv = { 0, 0 };
-	size_t start;
 	va_list ap;
 	int was_live;
 
@@ -245,9 +254,7 @@ link_close(struct link *l, const char *fmt, ...)
 	bufferevent_setcb(l->bev, NULL, link_writecb, link_eventcb, l);
 	if (was_live) {
 		buf_reset(&l->wbuf);
-		if (wire_begin(&l->wbuf, FR_BYE, &start) == 0 &&
-		    bye_encode(&l->wbuf, why) == 0 &&
-		    wire_finish(&l->wbuf, start) == 0)
+		if (bye_encode(&l->wbuf, why) == 0)
 			bufferevent_write(l->bev, l->wbuf.data, l->wbuf.len);
 		bufferevent_setwatermark(l->bev, EV_WRITE, 0, 0);
 		tv.tv_sec = LINK_BYE_GRACE_MS / 1000;
@@ -379,7 +386,6 @@ link_established(struct link *l)
 	const char *first;
 	struct hello h;
 	struct buf *b;
-	size_t start;
 	int keep_new;
 
 	if (SSL_version(l->ssl) != TLS1_3_VERSION) {
@@ -430,8 +436,7 @@ link_established(struct link *l)
 	memset(&h, 0, sizeof(h));
 	deliver_hello_fill(p, &h);
 	b = link_wbuf(l);
-	if (wire_begin(b, FR_HELLO, &start) == -1 || hello_encode(&h, b) == -1 ||
-	    wire_finish(b, start) == -1) {
+	if (hello_encode(&h, b) == -1) {
 		link_close(l, "cannot encode HELLO");
 		return;
 	}
@@ -467,7 +472,6 @@ link_handle_hello(struct link *l, struct cursor *c)
 	p->state = LINK_UP;
 	p->up_since = now_utc_ms();
 	p->connects++;
-	p->backoff_ms = 0;
 	p->last_error[0] = '\0';
 	evtimer_del(l->timer);
 	arm_timer(l, l->d->cf.heartbeat_ms);
