@@ -5,6 +5,8 @@
  *
  * Ids are stored and passed as 64 lowercase hex characters.
  * Write functions must be called inside store_begin()/store_commit().
+ * Functions that take a callback must not be re-entered from it (the same
+ * prepared statement is in use); other store calls from a callback are fine.
  */
 #ifndef HOTLINE_STORE_H
 #define HOTLINE_STORE_H
@@ -30,7 +32,10 @@ int	     msg_state_from_name(const char *s);	/* -1 if unknown */
 
 struct store;
 
-/* One message with its delivery facts. body is owned by the row. */
+/* One message with its delivery facts. From store_msg_get() body is owned
+ * by the row (msg_row_clear frees it). In store_out_fetch/store_msg_list
+ * callbacks body is NULL and m.body points into SQLite's memory, valid only
+ * during the call. m.body is never NULL, even for an empty body. */
 struct msg_row {
 	struct msg	 m;		/* m.body points at body below */
 	char		 id[ID_HEX_LEN + 1];
@@ -72,12 +77,21 @@ int		 store_commit(struct store *st);
 void		 store_rollback(struct store *st);
 
 /* Called for every stream at start-up: its highest seq (out: assigned; in:
- * held, always contiguous) and, for out streams, the highest receipted seq. */
+ * held, always contiguous) and, for out streams, the highest receipted seq
+ * (0 if none). Returns the number of streams or -1. */
 typedef void (*store_stream_cb)(void *arg, const char *peer, int dir, int ch,
     int prec, uint64_t maxseq, uint64_t delivered);
 int	store_streams_load(struct store *st, store_stream_cb cb, void *arg);
 
-/* Write path (inside a transaction). m must be signed (id set). */
+/* Write path (inside a transaction). m must be signed (id set).
+ * store_msg_insert: 0, -2 if the row violates a constraint (duplicate id,
+ * duplicate stream position (dir, peer, channel, prec, seq), seq 0, or a
+ * number beyond INT64_MAX): a protocol error for the caller, the
+ * transaction is still usable; -1 on a database failure. local_ms is
+ * `accepted` for DIR_OUT and `received` for DIR_IN.
+ * mark_sent / mark_delivered touch only out rows of that stream with seq in
+ * [lo, hi] whose sent / received is still unset: 0 or -1.
+ * store_receipt_insert: a receipt already stored (same id) is not an error. */
 int	store_msg_insert(struct store *st, const struct msg *m, int dir,
 	    const char *peer, uint64_t local_ms);
 int	store_out_mark_sent(struct store *st, const char *peer, int ch, int prec,
@@ -86,7 +100,9 @@ int	store_out_mark_delivered(struct store *st, const char *peer, int ch,
 	    int prec, uint64_t lo, uint64_t hi, uint64_t t, const char *receipt_id);
 int	store_receipt_insert(struct store *st, const struct receipt *r, int dir,
 	    const char *peer, uint64_t stored);
-/* Record that ack message ack (already inserted) acknowledges ack->ref. */
+/* Record that ack message ack (already inserted) acknowledges ack->ref:
+ * 0 marked, 1 nothing matched (unknown or already acknowledged message:
+ * the caller may log it), -1 error (also if ack has no ref). */
 int	store_msg_mark_acked(struct store *st, const struct msg *ack);
 int	store_event(struct store *st, const char *peer, const char *kind,
 	    const char *detail);
@@ -102,19 +118,25 @@ int	store_msg_id_at(struct store *st, int dir, const char *peer, int ch,
 	    int prec, uint64_t seq, char id[ID_HEX_LEN + 1]);
 
 /* Read side (outside transactions is fine). */
-/* Resolve a hex id or unique prefix (>= 4 chars): 0 found, 1 not found,
- * 2 ambiguous, -1 error. */
+/* Resolve a hex id or unique prefix (4..64 hex digits, any case): 0 found
+ * (id filled), 1 not found (also for a prefix that is not 4..64 hex
+ * digits), 2 ambiguous (id holds one of the matches), -1 error. */
 int	store_msg_resolve(struct store *st, const char *prefix,
 	    char id[ID_HEX_LEN + 1]);
 /* 0 found (row filled; msg_row_clear it), 1 not found, -1 error. */
 int	store_msg_get(struct store *st, const char *id, struct msg_row *row);
+/* Messages matching f, newest (highest rid) first, limit clamped to
+ * 1..1000. Returns the number handed to cb (which may return -1 to stop)
+ * or -1 (also for a dir or state out of range). */
 int	store_msg_list(struct store *st, const struct msg_filter *f,
 	    store_row_cb cb, void *arg);
-/* Receipts covering a message (out: received; in: issued), oldest first. */
+/* Receipts covering a message (out: received; in: issued), oldest first,
+ * at most 4: those of its stream with seq >= its seq; for an out message the
+ * first is the one that proved delivery. Count handed to cb, or -1. */
 typedef int (*store_receipt_cb)(void *arg, const struct receipt_row *row);
 int	store_receipts_for(struct store *st, const struct msg_row *row,
 	    store_receipt_cb cb, void *arg);
-/* Counts of out messages to peer not yet delivered. */
+/* Counts of out messages to peer not yet delivered. 0 or -1. */
 int	store_out_pending(struct store *st, const char *peer, uint64_t *count);
 
 #endif

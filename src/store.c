@@ -1,0 +1,1292 @@
+/*
+ * store.c: the node's SQLite database. It opens the file in WAL mode with
+ * synchronous=FULL, brings the schema up to date through a numbered list of
+ * migrations (PRAGMA user_version), and owns every SQL statement the daemon
+ * runs: each is prepared once at open and reused (reset and unbound after
+ * every use), and finalised by store_free(). Values are always bound, never
+ * pasted into SQL text.
+ *
+ * Three tables: msgs (every signed message sent or received, with its
+ * delivery facts), receipts (signed cumulative receipts, received from
+ * peers or issued by us) and events (an operational journal). A stream is
+ * (peer, dir, channel, precedence); its seq runs 1, 2, 3... without gaps,
+ * which the unique index msgs_stream enforces together with id uniqueness.
+ *
+ * The database is used by one thread; the connection is opened NOMUTEX.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+/* Receipts handed to a store_receipts_for() callback at most. */
+#define RECEIPTS_FOR_MAX	4
+#define LIST_LIMIT_MAX		1000
+
+/*
+ * Migrations: migrations[i] takes the schema from user_version i to i + 1.
+ * Append only; never edit a migration that has shipped.
+ */
+static const char *const migrations[] = {
+	/* 1: everything */
+	"CREATE TABLE msgs ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  dir INTEGER NOT NULL CHECK (dir IN (0, 1)),"
+	"  peer TEXT NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  recipient TEXT NOT NULL,"
+	"  channel INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  prec INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL CHECK (seq >= 1),"
+	"  version INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  exercise INTEGER NOT NULL,"
+	"  ref TEXT,"
+	"  body BLOB NOT NULL,"
+	"  sig BLOB NOT NULL,"
+	"  accepted INTEGER,"
+	"  sent INTEGER,"
+	"  received INTEGER,"
+	"  receipt TEXT,"
+	"  ack_id TEXT,"
+	"  acked INTEGER);"
+	"CREATE UNIQUE INDEX msgs_stream ON msgs (dir, peer, channel, prec, seq);"
+	"CREATE INDEX msgs_ref ON msgs (ref) WHERE ref IS NOT NULL;"
+	/* Listing by channel, newest first: (channel, rid) order. */
+	"CREATE INDEX msgs_channel ON msgs (channel);"
+	/* Undelivered out messages only: pending counts, queued/sent lists. */
+	"CREATE INDEX msgs_pending ON msgs (peer)"
+	"  WHERE dir = 0 AND received IS NULL;"
+	"CREATE TABLE receipts ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  dir INTEGER NOT NULL CHECK (dir IN (0, 1)),"
+	"  peer TEXT NOT NULL,"
+	"  sender TEXT,"
+	"  recipient TEXT,"
+	"  channel INTEGER,"
+	"  prec INTEGER,"
+	"  seq INTEGER,"
+	"  version INTEGER,"
+	"  last_id TEXT,"
+	"  time INTEGER,"
+	"  sig BLOB,"
+	"  stored INTEGER);"
+	"CREATE INDEX receipts_stream ON receipts (dir, peer, channel, prec, seq);"
+	"CREATE TABLE events ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  peer TEXT,"
+	"  kind TEXT NOT NULL,"
+	"  detail TEXT);",
+};
+#define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+/* The columns of a message row, in the order row_fill() reads them. */
+#define MSG_COLS \
+	"rid, id, dir, peer, sender, recipient, channel, kind, prec, seq, " \
+	"version, created, exercise, ref, body, sig, accepted, sent, " \
+	"received, receipt, ack_id, acked"
+enum {
+	C_RID, C_ID, C_DIR, C_PEER, C_SENDER, C_RECIPIENT, C_CHANNEL, C_KIND,
+	C_PREC, C_SEQ, C_VERSION, C_CREATED, C_EXERCISE, C_REF, C_BODY, C_SIG,
+	C_ACCEPTED, C_SENT, C_RECEIVED, C_RECEIPT, C_ACK_ID, C_ACKED,
+};
+
+#define RCPT_COLS \
+	"id, dir, peer, sender, recipient, channel, prec, seq, version, " \
+	"last_id, time, sig, stored"
+enum {
+	R_ID, R_DIR, R_PEER, R_SENDER, R_RECIPIENT, R_CHANNEL, R_PREC, R_SEQ,
+	R_VERSION, R_LAST_ID, R_TIME, R_SIG, R_STORED,
+};
+
+enum stmt_id {
+	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_MSG_INSERT, S_MARK_SENT, S_MARK_DELIVERED, S_RCPT_INSERT,
+	S_MARK_ACKED, S_EVENT,
+	S_STREAM_NEXT, S_STREAM_MAX, S_STREAM_RCPT,
+	S_OUT_FETCH, S_ID_AT, S_RESOLVE, S_MSG_GET, S_RCPT_FOR, S_PENDING,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_MSG_INSERT] = "INSERT INTO msgs (id, dir, peer, sender, recipient, "
+	    "channel, kind, prec, seq, version, created, exercise, ref, body, "
+	    "sig, accepted, received) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[S_MARK_SENT] = "UPDATE msgs SET sent = ? WHERE dir = 0 AND peer = ? "
+	    "AND channel = ? AND prec = ? AND seq BETWEEN ? AND ? "
+	    "AND sent IS NULL",
+	[S_MARK_DELIVERED] = "UPDATE msgs SET received = ?, receipt = ? "
+	    "WHERE dir = 0 AND peer = ? AND channel = ? AND prec = ? "
+	    "AND seq BETWEEN ? AND ? AND received IS NULL",
+	[S_RCPT_INSERT] = "INSERT INTO receipts (id, dir, peer, sender, "
+	    "recipient, channel, prec, seq, version, last_id, time, sig, "
+	    "stored) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT (id) DO NOTHING",
+	[S_MARK_ACKED] = "UPDATE msgs SET ack_id = ?, acked = ? "
+	    "WHERE id = ? AND ack_id IS NULL",
+	[S_EVENT] = "INSERT INTO events (time, peer, kind, detail) "
+	    "VALUES (?, ?, ?, ?)",
+	/* A loose index scan: the next stream after the given one. */
+	[S_STREAM_NEXT] = "SELECT dir, peer, channel, prec FROM msgs "
+	    "WHERE (dir, peer, channel, prec) > (?, ?, ?, ?) "
+	    "ORDER BY dir, peer, channel, prec LIMIT 1",
+	[S_STREAM_MAX] = "SELECT MAX(seq) FROM msgs WHERE dir = ? AND "
+	    "peer = ? AND channel = ? AND prec = ?",
+	[S_STREAM_RCPT] = "SELECT MAX(seq) FROM receipts WHERE dir = 1 AND "
+	    "peer = ? AND channel = ? AND prec = ?",
+	[S_OUT_FETCH] = "SELECT " MSG_COLS " FROM msgs WHERE dir = 0 AND "
+	    "peer = ? AND channel = ? AND prec = ? AND seq >= ? "
+	    "ORDER BY seq LIMIT ?",
+	[S_ID_AT] = "SELECT id FROM msgs WHERE dir = ? AND peer = ? AND "
+	    "channel = ? AND prec = ? AND seq = ?",
+	[S_RESOLVE] = "SELECT id FROM msgs WHERE id >= ? AND id < ? "
+	    "ORDER BY id LIMIT 2",
+	[S_MSG_GET] = "SELECT " MSG_COLS " FROM msgs WHERE id = ?",
+	[S_RCPT_FOR] = "SELECT " RCPT_COLS " FROM receipts WHERE dir = ? AND "
+	    "peer = ? AND channel = ? AND prec = ? AND seq >= ? "
+	    "ORDER BY seq, rid LIMIT ?",
+	[S_PENDING] = "SELECT COUNT(*) FROM msgs INDEXED BY msgs_pending "
+	    "WHERE peer = ? AND dir = 0 AND received IS NULL",
+};
+
+/*
+ * store_msg_list() statements are built from fixed fragments chosen by
+ * which filters are set, prepared on first use and kept: one slot per
+ * combination of the optional filters times the five state choices.
+ */
+enum {
+	LF_CHANNEL = 0x01, LF_PEER = 0x02, LF_DIR = 0x04, LF_SINCE = 0x08,
+	LF_BEFORE = 0x10, LF_ALL = 0x20,
+};
+#define LIST_NSTATE	5	/* any, then ST_QUEUED..ST_ACKED */
+#define LIST_SLOTS	(LF_ALL * LIST_NSTATE)
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*stmt[S_COUNT];
+	sqlite3_stmt	*list[LIST_SLOTS];
+};
+
+static const char *const state_names[] = {
+	[ST_QUEUED] = "queued",
+	[ST_SENT] = "sent",
+	[ST_DELIVERED] = "delivered",
+	[ST_ACKED] = "acknowledged",
+};
+#define NSTATES	((int)(sizeof(state_names) / sizeof(state_names[0])))
+
+static const uint8_t empty_body[1];
+
+const char *
+msg_state_name(int s)
+{
+	if (s < 0 || s >= NSTATES)
+		return "?";
+	return state_names[s];
+}
+
+int
+msg_state_from_name(const char *s)
+{
+	int i;
+
+	if (s == NULL)
+		return -1;
+	for (i = 0; i < NSTATES; i++)
+		if (strcmp(s, state_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+void
+msg_row_clear(struct msg_row *r)
+{
+	if (r == NULL)
+		return;
+	free(r->body);
+	r->body = NULL;
+	r->m.body = NULL;
+	r->m.body_len = 0;
+}
+
+static void setmsg(char *, size_t, const char *, ...) LOG_ATTR(3, 4);
+
+static void
+setmsg(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	/* Truncation of an error message is harmless; it stays terminated. */
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Reset a statement after use so it holds no locks and no bindings. */
+static void
+stmt_done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static void
+store_warn(struct store *st, const char *what)
+{
+	log_warnx("store: %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+/*
+ * Binding helpers: each returns 0 or -1, so a whole statement's bindings
+ * are accumulated as errs |= ... and checked once.
+ */
+static int
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		return sqlite3_bind_null(s, i) == SQLITE_OK ? 0 : -1;
+	return sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC) == SQLITE_OK ?
+	    0 : -1;
+}
+
+static int
+bind_blob(sqlite3_stmt *s, int i, const void *p, size_t n)
+{
+	if (n > INT32_MAX)
+		return -1;
+	/* A NULL pointer would bind SQL NULL; an empty body is a blob. */
+	if (p == NULL || n == 0)
+		p = empty_body;
+	return sqlite3_bind_blob(s, i, p, (int)n, SQLITE_STATIC) == SQLITE_OK ?
+	    0 : -1;
+}
+
+static int
+bind_int(sqlite3_stmt *s, int i, int64_t v)
+{
+	return sqlite3_bind_int64(s, i, v) == SQLITE_OK ? 0 : -1;
+}
+
+/* A stored number: SQLite integers are signed, so refuse what won't fit. */
+static int
+bind_u64(sqlite3_stmt *s, int i, uint64_t v)
+{
+	if (v > INT64_MAX)
+		return -1;
+	return bind_int(s, i, (int64_t)v);
+}
+
+/* A bound of a comparison: anything beyond INT64_MAX means "no bound". */
+static int
+bind_bound(sqlite3_stmt *s, int i, uint64_t v)
+{
+	return bind_int(s, i, v > INT64_MAX ? INT64_MAX : (int64_t)v);
+}
+
+/* Bind a named parameter if the statement has it. */
+static int
+bind_named(sqlite3_stmt *s, const char *name, int64_t v)
+{
+	int i;
+
+	if ((i = sqlite3_bind_parameter_index(s, name)) == 0)
+		return 0;
+	return bind_int(s, i, v);
+}
+
+/*
+ * Run a statement that returns no rows and reset it. Returns 0, -2 on a
+ * constraint violation, -1 on any other failure (logged).
+ */
+static int
+stmt_exec(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc;
+
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+		stmt_done(s);
+		return 0;
+	}
+	store_warn(st, what);
+	stmt_done(s);
+	return (rc & 0xff) == SQLITE_CONSTRAINT ? -2 : -1;
+}
+
+static uint64_t
+col_u64(sqlite3_stmt *s, int i)
+{
+	int64_t v = sqlite3_column_int64(s, i);
+
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+/* Copy a text column into out[outsz]; NULL gives "". 0 or -1 if too long. */
+static int
+col_text(sqlite3_stmt *s, int i, char *out, size_t outsz)
+{
+	const unsigned char *t;
+	int n;
+
+	t = sqlite3_column_text(s, i);
+	n = sqlite3_column_bytes(s, i);
+	if (t == NULL) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (n < 0 || (size_t)n >= outsz)
+		return -1;
+	memcpy(out, t, (size_t)n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* A hex id column into MSG_ID_LEN bytes; NULL gives zeros. 0 or -1. */
+static int
+col_id(sqlite3_stmt *s, int i, uint8_t out[MSG_ID_LEN])
+{
+	char hex[ID_HEX_LEN + 1];
+
+	if (sqlite3_column_type(s, i) == SQLITE_NULL) {
+		memset(out, 0, MSG_ID_LEN);
+		return 0;
+	}
+	if (col_text(s, i, hex, sizeof(hex)) == -1)
+		return -1;
+	return hex_decode(hex, out, MSG_ID_LEN);
+}
+
+/* A fixed-size blob column (signatures); NULL gives zeros. 0 or -1. */
+static int
+col_fixed(sqlite3_stmt *s, int i, uint8_t *out, size_t n)
+{
+	const void *p;
+
+	if (sqlite3_column_type(s, i) == SQLITE_NULL) {
+		memset(out, 0, n);
+		return 0;
+	}
+	p = sqlite3_column_blob(s, i);
+	if ((size_t)sqlite3_column_bytes(s, i) != n || p == NULL)
+		return -1;
+	memcpy(out, p, n);
+	return 0;
+}
+
+static int
+row_state(int dir, bool acked, bool received, bool sent)
+{
+	if (acked)
+		return ST_ACKED;
+	if (received || dir == DIR_IN)
+		return ST_DELIVERED;
+	return sent ? ST_SENT : ST_QUEUED;
+}
+
+/*
+ * Fill r from the current row of a MSG_COLS statement. With copy_body the
+ * body is malloc'd into r->body (msg_row_clear frees it); otherwise
+ * r->body is NULL and r->m.body points into SQLite's memory, valid until
+ * the statement is stepped or reset. Returns 0 or -1 on a malformed row.
+ */
+static int
+row_fill(struct store *st, sqlite3_stmt *s, struct msg_row *r, bool copy_body)
+{
+	const void *body;
+	int blen, errs = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->rid = col_u64(s, C_RID);
+	r->dir = sqlite3_column_int(s, C_DIR);
+	errs |= col_text(s, C_ID, r->id, sizeof(r->id));
+	errs |= col_id(s, C_ID, r->m.id);
+	errs |= col_text(s, C_PEER, r->peer, sizeof(r->peer));
+	errs |= col_text(s, C_SENDER, r->m.from, sizeof(r->m.from));
+	errs |= col_text(s, C_RECIPIENT, r->m.to, sizeof(r->m.to));
+	errs |= col_text(s, C_KIND, r->m.kind, sizeof(r->m.kind));
+	r->m.channel = (uint8_t)sqlite3_column_int(s, C_CHANNEL);
+	r->m.prec = (uint8_t)sqlite3_column_int(s, C_PREC);
+	r->m.seq = col_u64(s, C_SEQ);
+	r->m.version = (uint8_t)sqlite3_column_int(s, C_VERSION);
+	r->m.created = col_u64(s, C_CREATED);
+	r->m.exercise = sqlite3_column_int(s, C_EXERCISE) != 0;
+	r->m.has_ref = sqlite3_column_type(s, C_REF) != SQLITE_NULL;
+	errs |= col_id(s, C_REF, r->m.ref);
+	errs |= col_fixed(s, C_SIG, r->m.sig, sizeof(r->m.sig));
+	r->accepted = col_u64(s, C_ACCEPTED);
+	r->sent = col_u64(s, C_SENT);
+	r->received = col_u64(s, C_RECEIVED);
+	errs |= col_text(s, C_RECEIPT, r->receipt_id, sizeof(r->receipt_id));
+	errs |= col_text(s, C_ACK_ID, r->ack_id, sizeof(r->ack_id));
+	r->acked = col_u64(s, C_ACKED);
+	r->state = row_state(r->dir, r->ack_id[0] != '\0',
+	    sqlite3_column_type(s, C_RECEIVED) != SQLITE_NULL,
+	    sqlite3_column_type(s, C_SENT) != SQLITE_NULL);
+
+	body = sqlite3_column_blob(s, C_BODY);
+	blen = sqlite3_column_bytes(s, C_BODY);
+	if (blen < 0 || (blen > 0 && body == NULL))
+		errs = -1;
+	else if (blen == 0)
+		body = empty_body;
+	if (errs != 0) {
+		log_warnx("store: malformed message row %llu",
+		    (unsigned long long)r->rid);
+		return -1;
+	}
+	r->m.body_len = (uint32_t)blen;
+	if (copy_body) {
+		r->body = xmalloc((size_t)blen);
+		if (blen > 0)
+			memcpy(r->body, body, (size_t)blen);
+		r->m.body = r->body;
+	} else
+		r->m.body = body;
+	return 0;
+}
+
+/* Run a whole migration's SQL. 0 or -1 with a message in err. */
+static int
+exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		setmsg(err, errlen, "%s: %s", sql,
+		    msg != NULL ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* A pragma returning one value as text into out. 0 or -1. */
+static int
+pragma_get(sqlite3 *db, const char *sql, char *out, size_t outsz)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_step(s) != SQLITE_ROW)
+		goto fail;
+	if (col_text(s, 0, out, outsz) == -1)
+		goto fail;
+	ret = 0;
+fail:
+	sqlite3_finalize(s);
+	return ret;
+}
+
+/*
+ * Bring the schema to SCHEMA_VERSION inside one IMMEDIATE transaction, so
+ * two processes opening a fresh file cannot both migrate it. Refuses a
+ * database from newer code. 0 or -1 with a message in err.
+ */
+static int
+store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	char val[32], sql[64];
+	uint64_t v;
+	int i, n;
+
+	if (exec_sql(db, "BEGIN IMMEDIATE", err, errlen) == -1)
+		return -1;
+	if (pragma_get(db, "PRAGMA user_version", val, sizeof(val)) == -1 ||
+	    parse_u64(val, 0, INT32_MAX, &v) == -1) {
+		setmsg(err, errlen, "%s: cannot read user_version: %s", path,
+		    sqlite3_errmsg(db));
+		goto fail;
+	}
+	if (v > (uint64_t)SCHEMA_VERSION) {
+		setmsg(err, errlen, "%s: schema version %llu > %d: database "
+		    "is from newer software", path, (unsigned long long)v,
+		    SCHEMA_VERSION);
+		goto fail;
+	}
+	for (i = (int)v; i < SCHEMA_VERSION; i++) {
+		if (exec_sql(db, migrations[i], err, errlen) == -1)
+			goto fail;
+		n = snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		    i + 1);
+		if (n < 0 || (size_t)n >= sizeof(sql)) {
+			setmsg(err, errlen, "%s: %s", path, "user_version");
+			goto fail;
+		}
+		if (exec_sql(db, sql, err, errlen) == -1)
+			goto fail;
+		if (i + 1 == SCHEMA_VERSION)
+			log_info("store: %s: schema at version %d", path, i + 1);
+	}
+	if (exec_sql(db, "COMMIT", err, errlen) == -1)
+		goto fail;
+	return 0;
+fail:
+	if (!sqlite3_get_autocommit(db))
+		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/*
+ * Open or create the database at path (created mode 0600; SQLite gives
+ * the -wal and -shm files the same mode), switch it to WAL with
+ * synchronous=FULL, migrate it and prepare every statement. Returns the
+ * store, or NULL with a message in err. ":memory:" is not supported: the
+ * store insists on WAL.
+ */
+struct store *
+store_open(const char *path, char *err, size_t errlen)
+{
+	struct store *st;
+	char mode[16];
+	int fd, i;
+
+	st = xcalloc(1, sizeof(*st));
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		setmsg(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		setmsg(err, errlen, "%s: %s", path, st->db != NULL ?
+		    sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	(void)sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	if (sqlite3_busy_timeout(st->db, 5000) != SQLITE_OK) {
+		setmsg(err, errlen, "%s: busy_timeout: %s", path,
+		    sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	if (pragma_get(st->db, "PRAGMA journal_mode = WAL", mode,
+	    sizeof(mode)) == -1 || strcmp(mode, "wal") != 0) {
+		setmsg(err, errlen, "%s: cannot switch to WAL: %s", path,
+		    sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	if (exec_sql(st->db, "PRAGMA synchronous = FULL;"
+	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA trusted_schema = OFF;", err, errlen) == -1)
+		goto fail;
+	if (store_migrate(st->db, path, err, errlen) == -1)
+		goto fail;
+	for (i = 0; i < S_COUNT; i++) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL) !=
+		    SQLITE_OK) {
+			setmsg(err, errlen, "%s: %s", stmt_sql[i],
+			    sqlite3_errmsg(st->db));
+			goto fail;
+		}
+	}
+	return st;
+fail:
+	store_free(st);
+	return NULL;
+}
+
+void
+store_free(struct store *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	for (i = 0; i < LIST_SLOTS; i++)
+		sqlite3_finalize(st->list[i]);
+	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
+		log_warnx("store: close: %s", sqlite3_errmsg(st->db));
+	free(st);
+}
+
+int
+store_begin(struct store *st)
+{
+	return stmt_exec(st, st->stmt[S_BEGIN], "begin") == 0 ? 0 : -1;
+}
+
+/*
+ * Commit the transaction. On failure (disk full, I/O error, busy) the
+ * transaction is rolled back, so nothing of it is durable: returns -1.
+ */
+int
+store_commit(struct store *st)
+{
+	if (stmt_exec(st, st->stmt[S_COMMIT], "commit") == 0)
+		return 0;
+	store_rollback(st);
+	return -1;
+}
+
+void
+store_rollback(struct store *st)
+{
+	/* SQLite may already have rolled back after an I/O error. */
+	if (sqlite3_get_autocommit(st->db))
+		return;
+	(void)stmt_exec(st, st->stmt[S_ROLLBACK], "rollback");
+}
+
+int
+store_msg_insert(struct store *st, const struct msg *m, int dir,
+    const char *peer, uint64_t local_ms)
+{
+	sqlite3_stmt *s = st->stmt[S_MSG_INSERT];
+	char id[ID_HEX_LEN + 1], ref[ID_HEX_LEN + 1];
+	int errs = 0, i = 1;
+
+	if (dir != DIR_OUT && dir != DIR_IN) {
+		log_warnx("store: msg insert: bad direction %d", dir);
+		return -1;
+	}
+	hex_encode(m->id, MSG_ID_LEN, id);
+	if (m->has_ref)
+		hex_encode(m->ref, MSG_ID_LEN, ref);
+	errs |= bind_text(s, i++, id);
+	errs |= bind_int(s, i++, dir);
+	errs |= bind_text(s, i++, peer);
+	errs |= bind_text(s, i++, m->from);
+	errs |= bind_text(s, i++, m->to);
+	errs |= bind_int(s, i++, m->channel);
+	errs |= bind_text(s, i++, m->kind);
+	errs |= bind_int(s, i++, m->prec);
+	errs |= bind_u64(s, i++, m->seq);
+	errs |= bind_int(s, i++, m->version);
+	errs |= bind_u64(s, i++, m->created);
+	errs |= bind_int(s, i++, m->exercise ? 1 : 0);
+	errs |= bind_text(s, i++, m->has_ref ? ref : NULL);
+	errs |= bind_blob(s, i++, m->body, m->body_len);
+	errs |= bind_blob(s, i++, m->sig, sizeof(m->sig));
+	/* accepted (out) or received (in): our own clock either way */
+	if (dir == DIR_OUT) {
+		errs |= bind_u64(s, i++, local_ms);
+		errs |= bind_text(s, i++, NULL);
+	} else {
+		errs |= bind_text(s, i++, NULL);
+		errs |= bind_u64(s, i++, local_ms);
+	}
+	if (errs != 0) {
+		/* Out-of-range numbers from a message are a bad message. */
+		log_warnx("store: msg %s: cannot bind (number out of range?)",
+		    id);
+		stmt_done(s);
+		return -2;
+	}
+	return stmt_exec(st, s, "msg insert");
+}
+
+int
+store_out_mark_sent(struct store *st, const char *peer, int ch, int prec,
+    uint64_t lo, uint64_t hi, uint64_t t)
+{
+	sqlite3_stmt *s = st->stmt[S_MARK_SENT];
+	int errs = 0;
+
+	errs |= bind_u64(s, 1, t);
+	errs |= bind_text(s, 2, peer);
+	errs |= bind_int(s, 3, ch);
+	errs |= bind_int(s, 4, prec);
+	errs |= bind_bound(s, 5, lo);
+	errs |= bind_bound(s, 6, hi);
+	if (errs != 0) {
+		store_warn(st, "mark sent: bind");
+		stmt_done(s);
+		return -1;
+	}
+	return stmt_exec(st, s, "mark sent") == 0 ? 0 : -1;
+}
+
+int
+store_out_mark_delivered(struct store *st, const char *peer, int ch,
+    int prec, uint64_t lo, uint64_t hi, uint64_t t, const char *receipt_id)
+{
+	sqlite3_stmt *s = st->stmt[S_MARK_DELIVERED];
+	int errs = 0;
+
+	errs |= bind_u64(s, 1, t);
+	errs |= bind_text(s, 2, receipt_id);
+	errs |= bind_text(s, 3, peer);
+	errs |= bind_int(s, 4, ch);
+	errs |= bind_int(s, 5, prec);
+	errs |= bind_bound(s, 6, lo);
+	errs |= bind_bound(s, 7, hi);
+	if (errs != 0) {
+		store_warn(st, "mark delivered: bind");
+		stmt_done(s);
+		return -1;
+	}
+	return stmt_exec(st, s, "mark delivered") == 0 ? 0 : -1;
+}
+
+int
+store_receipt_insert(struct store *st, const struct receipt *r, int dir,
+    const char *peer, uint64_t stored)
+{
+	sqlite3_stmt *s = st->stmt[S_RCPT_INSERT];
+	char id[ID_HEX_LEN + 1], last[ID_HEX_LEN + 1];
+	int errs = 0, i = 1;
+
+	if (dir != DIR_OUT && dir != DIR_IN) {
+		log_warnx("store: receipt insert: bad direction %d", dir);
+		return -1;
+	}
+	hex_encode(r->id, MSG_ID_LEN, id);
+	hex_encode(r->last_id, MSG_ID_LEN, last);
+	errs |= bind_text(s, i++, id);
+	errs |= bind_int(s, i++, dir);
+	errs |= bind_text(s, i++, peer);
+	errs |= bind_text(s, i++, r->from);
+	errs |= bind_text(s, i++, r->to);
+	errs |= bind_int(s, i++, r->channel);
+	errs |= bind_int(s, i++, r->prec);
+	errs |= bind_u64(s, i++, r->seq);
+	errs |= bind_int(s, i++, r->version);
+	errs |= bind_text(s, i++, last);
+	errs |= bind_u64(s, i++, r->time);
+	errs |= bind_blob(s, i++, r->sig, sizeof(r->sig));
+	errs |= bind_u64(s, i++, stored);
+	if (errs != 0) {
+		log_warnx("store: receipt %s: cannot bind (number out of "
+		    "range?)", id);
+		stmt_done(s);
+		return -1;
+	}
+	return stmt_exec(st, s, "receipt insert") == 0 ? 0 : -1;
+}
+
+int
+store_msg_mark_acked(struct store *st, const struct msg *ack)
+{
+	sqlite3_stmt *s = st->stmt[S_MARK_ACKED];
+	char id[ID_HEX_LEN + 1], ref[ID_HEX_LEN + 1];
+	int errs = 0;
+
+	if (!ack->has_ref) {
+		log_warnx("store: mark acked: ack without ref");
+		return -1;
+	}
+	hex_encode(ack->id, MSG_ID_LEN, id);
+	hex_encode(ack->ref, MSG_ID_LEN, ref);
+	errs |= bind_text(s, 1, id);
+	errs |= bind_u64(s, 2, ack->created);
+	errs |= bind_text(s, 3, ref);
+	if (errs != 0) {
+		store_warn(st, "mark acked: bind");
+		stmt_done(s);
+		return -1;
+	}
+	if (stmt_exec(st, s, "mark acked") != 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 0 : 1;
+}
+
+int
+store_event(struct store *st, const char *peer, const char *kind,
+    const char *detail)
+{
+	sqlite3_stmt *s = st->stmt[S_EVENT];
+	int errs = 0;
+
+	errs |= bind_u64(s, 1, now_utc_ms());
+	errs |= bind_text(s, 2, peer);
+	errs |= bind_text(s, 3, kind);
+	errs |= bind_text(s, 4, detail);
+	if (errs != 0) {
+		store_warn(st, "event: bind");
+		stmt_done(s);
+		return -1;
+	}
+	return stmt_exec(st, s, "event") == 0 ? 0 : -1;
+}
+
+/* Run a "SELECT MAX(seq)" statement already bound: the value, 0 if none. */
+static int
+stream_max(struct store *st, sqlite3_stmt *s, uint64_t *out)
+{
+	int rc;
+
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		store_warn(st, "stream max");
+		stmt_done(s);
+		return -1;
+	}
+	*out = col_u64(s, 0);
+	stmt_done(s);
+	return 0;
+}
+
+/*
+ * Walk the streams with a loose index scan over msgs_stream (one seek per
+ * stream, not one step per message), so start-up does not read every row.
+ */
+int
+store_streams_load(struct store *st, store_stream_cb cb, void *arg)
+{
+	sqlite3_stmt *next = st->stmt[S_STREAM_NEXT];
+	sqlite3_stmt *smax = st->stmt[S_STREAM_MAX];
+	sqlite3_stmt *srcpt = st->stmt[S_STREAM_RCPT];
+	char peer[PARTY_MAX + 1] = "";
+	int dir = -1, ch = 0, prec = 0, rc, errs, n = 0;
+	uint64_t maxseq, delivered;
+
+	for (;;) {
+		errs = 0;
+		errs |= bind_int(next, 1, dir);
+		errs |= bind_text(next, 2, peer);
+		errs |= bind_int(next, 3, ch);
+		errs |= bind_int(next, 4, prec);
+		if (errs != 0)
+			goto fail_next;
+		rc = sqlite3_step(next);
+		if (rc == SQLITE_DONE)
+			break;
+		if (rc != SQLITE_ROW)
+			goto fail_next;
+		dir = sqlite3_column_int(next, 0);
+		if (col_text(next, 1, peer, sizeof(peer)) == -1) {
+			log_warnx("store: streams: peer id too long");
+			stmt_done(next);
+			return -1;
+		}
+		ch = sqlite3_column_int(next, 2);
+		prec = sqlite3_column_int(next, 3);
+		stmt_done(next);
+
+		errs = 0;
+		errs |= bind_int(smax, 1, dir);
+		errs |= bind_text(smax, 2, peer);
+		errs |= bind_int(smax, 3, ch);
+		errs |= bind_int(smax, 4, prec);
+		if (errs != 0 || stream_max(st, smax, &maxseq) == -1) {
+			stmt_done(smax);
+			return -1;
+		}
+		delivered = 0;
+		if (dir == DIR_OUT) {
+			errs = 0;
+			errs |= bind_text(srcpt, 1, peer);
+			errs |= bind_int(srcpt, 2, ch);
+			errs |= bind_int(srcpt, 3, prec);
+			if (errs != 0 ||
+			    stream_max(st, srcpt, &delivered) == -1) {
+				stmt_done(srcpt);
+				return -1;
+			}
+		}
+		cb(arg, peer, dir, ch, prec, maxseq, delivered);
+		n++;
+	}
+	stmt_done(next);
+	return n;
+fail_next:
+	store_warn(st, "streams");
+	stmt_done(next);
+	return -1;
+}
+
+/*
+ * Step a MSG_COLS statement, handing each row to cb with its body borrowed
+ * from SQLite. Returns the number of rows handed over (cb returning -1
+ * stops early and is not an error) or -1. The statement is reset.
+ */
+static int
+rows_emit(struct store *st, sqlite3_stmt *s, store_row_cb cb, void *arg,
+    const char *what)
+{
+	struct msg_row row;
+	int rc, n = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (row_fill(st, s, &row, false) == -1)
+			goto fail;
+		n++;
+		if (cb(arg, &row) == -1)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_warn(st, what);
+		goto fail;
+	}
+	stmt_done(s);
+	return n;
+fail:
+	stmt_done(s);
+	return -1;
+}
+
+/* A statement is in use by an outer call: callbacks must not recurse. */
+static int
+stmt_free_to_use(sqlite3_stmt *s, const char *what)
+{
+	if (sqlite3_stmt_busy(s)) {
+		log_warnx("store: %s: called from its own callback", what);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_out_fetch(struct store *st, const char *peer, int ch, int prec,
+    uint64_t from, int maxn, store_row_cb cb, void *arg)
+{
+	sqlite3_stmt *s = st->stmt[S_OUT_FETCH];
+	int errs = 0;
+
+	if (maxn <= 0)
+		return 0;
+	if (stmt_free_to_use(s, "out fetch") == -1)
+		return -1;
+	errs |= bind_text(s, 1, peer);
+	errs |= bind_int(s, 2, ch);
+	errs |= bind_int(s, 3, prec);
+	errs |= bind_bound(s, 4, from);
+	errs |= bind_int(s, 5, maxn);
+	if (errs != 0) {
+		store_warn(st, "out fetch: bind");
+		stmt_done(s);
+		return -1;
+	}
+	return rows_emit(st, s, cb, arg, "out fetch");
+}
+
+int
+store_msg_id_at(struct store *st, int dir, const char *peer, int ch,
+    int prec, uint64_t seq, char id[ID_HEX_LEN + 1])
+{
+	sqlite3_stmt *s = st->stmt[S_ID_AT];
+	int errs = 0, rc, ret = -1;
+
+	errs |= bind_int(s, 1, dir);
+	errs |= bind_text(s, 2, peer);
+	errs |= bind_int(s, 3, ch);
+	errs |= bind_int(s, 4, prec);
+	errs |= bind_bound(s, 5, seq);
+	if (errs != 0) {
+		store_warn(st, "id at: bind");
+		goto done;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		ret = 1;
+	else if (rc != SQLITE_ROW)
+		store_warn(st, "id at");
+	else if (col_text(s, 0, id, ID_HEX_LEN + 1) == -1)
+		log_warnx("store: id at: malformed id");
+	else
+		ret = 0;
+done:
+	stmt_done(s);
+	return ret;
+}
+
+/*
+ * Ids are lowercase hex, so every id starting with prefix p lies in
+ * [p, p "g"): 'g' sorts after every hex digit. A prefix that is not 4..64
+ * hex digits matches nothing (1).
+ */
+int
+store_msg_resolve(struct store *st, const char *prefix,
+    char id[ID_HEX_LEN + 1])
+{
+	sqlite3_stmt *s = st->stmt[S_RESOLVE];
+	char lo[ID_HEX_LEN + 1], hi[ID_HEX_LEN + 2], c;
+	size_t n, i;
+	int rc, ret = -1, errs = 0;
+
+	n = strnlen(prefix, ID_HEX_LEN + 1);
+	if (n < 4 || n > ID_HEX_LEN)
+		return 1;
+	for (i = 0; i < n; i++) {
+		c = prefix[i];
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return 1;
+		lo[i] = hi[i] = c;
+	}
+	lo[n] = '\0';
+	hi[n] = 'g';
+	hi[n + 1] = '\0';
+	errs |= bind_text(s, 1, lo);
+	errs |= bind_text(s, 2, hi);
+	if (errs != 0) {
+		store_warn(st, "resolve: bind");
+		goto done;
+	}
+	if ((rc = sqlite3_step(s)) == SQLITE_DONE) {
+		ret = 1;
+		goto done;
+	}
+	if (rc != SQLITE_ROW) {
+		store_warn(st, "resolve");
+		goto done;
+	}
+	if (col_text(s, 0, id, ID_HEX_LEN + 1) == -1) {
+		log_warnx("store: resolve: malformed id");
+		goto done;
+	}
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		ret = 2;
+	else if (rc == SQLITE_DONE)
+		ret = 0;
+	else
+		store_warn(st, "resolve");
+done:
+	stmt_done(s);
+	return ret;
+}
+
+int
+store_msg_get(struct store *st, const char *id, struct msg_row *row)
+{
+	sqlite3_stmt *s = st->stmt[S_MSG_GET];
+	int rc, ret = -1;
+
+	memset(row, 0, sizeof(*row));
+	if (bind_text(s, 1, id) == -1) {
+		store_warn(st, "msg get: bind");
+		goto done;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		ret = 1;
+	else if (rc != SQLITE_ROW)
+		store_warn(st, "msg get");
+	else if (row_fill(st, s, row, true) == 0)
+		ret = 0;
+done:
+	stmt_done(s);
+	return ret;
+}
+
+/* Append a fixed SQL fragment. 0 or -1 if it does not fit. */
+static int
+sql_add(char *sql, size_t size, size_t *len, const char *frag)
+{
+	size_t n = strlen(frag);
+
+	if (n >= size - *len)
+		return -1;
+	memcpy(sql + *len, frag, n + 1);
+	*len += n;
+	return 0;
+}
+
+/*
+ * The list statement for this combination of filters, prepared on first
+ * use. peer and dir are low-selectivity (a handful of peers, two
+ * directions): the unary + keeps the planner off msgs_stream, whose use
+ * would sort every matching row; it walks rid (or msgs_channel, which is
+ * in rid order per channel) newest first and stops at the limit instead.
+ */
+static sqlite3_stmt *
+list_stmt(struct store *st, const struct msg_filter *f)
+{
+	static const char *const state_sql[NSTATES] = {
+		[ST_QUEUED] = " AND ack_id IS NULL AND dir = 0"
+		    " AND received IS NULL AND sent IS NULL",
+		[ST_SENT] = " AND ack_id IS NULL AND dir = 0"
+		    " AND received IS NULL AND sent IS NOT NULL",
+		[ST_DELIVERED] = " AND ack_id IS NULL"
+		    " AND (received IS NOT NULL OR dir = 1)",
+		[ST_ACKED] = " AND ack_id IS NOT NULL",
+	};
+	char sql[1024];
+	size_t len = 0;
+	int mask = 0, slot, errs = 0;
+
+	if (f->channel != 0)
+		mask |= LF_CHANNEL;
+	if (f->peer != NULL)
+		mask |= LF_PEER;
+	if (f->dir != -1)
+		mask |= LF_DIR;
+	if (f->since != 0)
+		mask |= LF_SINCE;
+	if (f->before_rid != 0)
+		mask |= LF_BEFORE;
+	slot = mask * LIST_NSTATE + f->state + 1;
+	if (st->list[slot] != NULL)
+		return st->list[slot];
+
+	errs |= sql_add(sql, sizeof(sql), &len,
+	    "SELECT " MSG_COLS " FROM msgs WHERE 1");
+	if (mask & LF_CHANNEL)
+		errs |= sql_add(sql, sizeof(sql), &len, " AND channel = :ch");
+	if (mask & LF_PEER)
+		errs |= sql_add(sql, sizeof(sql), &len, " AND +peer = :peer");
+	if (mask & LF_DIR)
+		errs |= sql_add(sql, sizeof(sql), &len, " AND +dir = :dir");
+	if (mask & LF_SINCE)
+		errs |= sql_add(sql, sizeof(sql), &len,
+		    " AND created >= :since");
+	if (mask & LF_BEFORE)
+		errs |= sql_add(sql, sizeof(sql), &len, " AND rid < :before");
+	if (f->state != -1)
+		errs |= sql_add(sql, sizeof(sql), &len, state_sql[f->state]);
+	errs |= sql_add(sql, sizeof(sql), &len,
+	    " ORDER BY rid DESC LIMIT :limit");
+	if (errs != 0) {
+		log_warnx("store: list: query too long");
+		return NULL;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &st->list[slot], NULL) != SQLITE_OK) {
+		store_warn(st, "list: prepare");
+		st->list[slot] = NULL;
+		return NULL;
+	}
+	return st->list[slot];
+}
+
+int
+store_msg_list(struct store *st, const struct msg_filter *f,
+    store_row_cb cb, void *arg)
+{
+	sqlite3_stmt *s;
+	int errs = 0, limit, i;
+
+	if ((f->dir != -1 && f->dir != DIR_OUT && f->dir != DIR_IN) ||
+	    f->state < -1 || f->state >= NSTATES) {
+		log_warnx("store: list: bad filter (dir %d, state %d)",
+		    f->dir, f->state);
+		return -1;
+	}
+	if ((s = list_stmt(st, f)) == NULL)
+		return -1;
+	if (stmt_free_to_use(s, "list") == -1)
+		return -1;
+	limit = f->limit < 1 ? 1 : f->limit > LIST_LIMIT_MAX ?
+	    LIST_LIMIT_MAX : f->limit;
+	errs |= bind_named(s, ":ch", f->channel);
+	if ((i = sqlite3_bind_parameter_index(s, ":peer")) != 0)
+		errs |= bind_text(s, i, f->peer);
+	errs |= bind_named(s, ":dir", f->dir);
+	errs |= bind_named(s, ":since",
+	    f->since > INT64_MAX ? INT64_MAX : (int64_t)f->since);
+	errs |= bind_named(s, ":before",
+	    f->before_rid > INT64_MAX ? INT64_MAX : (int64_t)f->before_rid);
+	errs |= bind_named(s, ":limit", limit);
+	if (errs != 0) {
+		store_warn(st, "list: bind");
+		stmt_done(s);
+		return -1;
+	}
+	return rows_emit(st, s, cb, arg, "list");
+}
+
+static int
+receipt_fill(sqlite3_stmt *s, struct receipt_row *r)
+{
+	int errs = 0;
+
+	memset(r, 0, sizeof(*r));
+	errs |= col_id(s, R_ID, r->r.id);
+	r->dir = sqlite3_column_int(s, R_DIR);
+	errs |= col_text(s, R_PEER, r->peer, sizeof(r->peer));
+	errs |= col_text(s, R_SENDER, r->r.from, sizeof(r->r.from));
+	errs |= col_text(s, R_RECIPIENT, r->r.to, sizeof(r->r.to));
+	r->r.channel = (uint8_t)sqlite3_column_int(s, R_CHANNEL);
+	r->r.prec = (uint8_t)sqlite3_column_int(s, R_PREC);
+	r->r.seq = col_u64(s, R_SEQ);
+	r->r.version = (uint8_t)sqlite3_column_int(s, R_VERSION);
+	errs |= col_id(s, R_LAST_ID, r->r.last_id);
+	r->r.time = col_u64(s, R_TIME);
+	errs |= col_fixed(s, R_SIG, r->r.sig, sizeof(r->r.sig));
+	r->stored = col_u64(s, R_STORED);
+	return errs != 0 ? -1 : 0;
+}
+
+/*
+ * Receipts of row's stream at or beyond its seq, oldest first, at most
+ * RECEIPTS_FOR_MAX: for an out message those the peer sent us (the first
+ * proved delivery), for an in message those we issued. Returns the number
+ * handed to cb (which may return -1 to stop) or -1.
+ */
+int
+store_receipts_for(struct store *st, const struct msg_row *row,
+    store_receipt_cb cb, void *arg)
+{
+	sqlite3_stmt *s = st->stmt[S_RCPT_FOR];
+	struct receipt_row rr;
+	int errs = 0, rc, n = 0;
+
+	if (stmt_free_to_use(s, "receipts for") == -1)
+		return -1;
+	errs |= bind_int(s, 1, row->dir == DIR_OUT ? DIR_IN : DIR_OUT);
+	errs |= bind_text(s, 2, row->peer);
+	errs |= bind_int(s, 3, row->m.channel);
+	errs |= bind_int(s, 4, row->m.prec);
+	errs |= bind_bound(s, 5, row->m.seq);
+	errs |= bind_int(s, 6, RECEIPTS_FOR_MAX);
+	if (errs != 0) {
+		store_warn(st, "receipts for: bind");
+		goto fail;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (receipt_fill(s, &rr) == -1) {
+			log_warnx("store: malformed receipt row");
+			goto fail;
+		}
+		n++;
+		if (cb(arg, &rr) == -1)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_warn(st, "receipts for");
+		goto fail;
+	}
+	stmt_done(s);
+	return n;
+fail:
+	stmt_done(s);
+	return -1;
+}
+
+int
+store_out_pending(struct store *st, const char *peer, uint64_t *count)
+{
+	sqlite3_stmt *s = st->stmt[S_PENDING];
+	int ret = -1;
+
+	if (bind_text(s, 1, peer) == -1) {
+		store_warn(st, "pending: bind");
+		goto done;
+	}
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		store_warn(st, "pending");
+		goto done;
+	}
+	*count = col_u64(s, 0);
+	ret = 0;
+done:
+	stmt_done(s);
+	return ret;
+}

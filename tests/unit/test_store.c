@@ -1,0 +1,1106 @@
+/*
+ * test_store.c: unit tests for src/store.c on a real SQLite file in a fresh
+ * temporary directory: WAL and schema versioning, insert/get round trips,
+ * constraint violations, transactions, stream loading, fetch, delivery
+ * marks, prefix resolution, listing filters, receipts and pending counts.
+ * Messages are built by hand (ids filled directly), so these tests do not
+ * depend on msg.c.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct fx {
+	char		 dir[PATH_MAX];
+	char		 path[PATH_MAX];
+	struct store	*st;
+};
+
+static void
+path_join(char *out, const char *dir, const char *name)
+{
+	int n = snprintf(out, PATH_MAX, "%s/%s", dir, name);
+
+	assert_true(n > 0 && n < PATH_MAX);
+}
+
+static int
+setup(void **state)
+{
+	const char *base = getenv("HOTLINE_TEST_TMP");
+	char err[256] = "";
+	struct fx *fx;
+	int n;
+
+	if (base == NULL || *base == '\0')
+		base = "/tmp";
+	if (mkdir(base, 0700) == -1 && errno != EEXIST)
+		return -1;
+	fx = calloc(1, sizeof(*fx));
+	if (fx == NULL)
+		return -1;
+	n = snprintf(fx->dir, sizeof(fx->dir), "%s/store-XXXXXX", base);
+	if (n < 0 || (size_t)n >= sizeof(fx->dir) || mkdtemp(fx->dir) == NULL) {
+		free(fx);
+		return -1;
+	}
+	path_join(fx->path, fx->dir, "hotline.db");
+	fx->st = store_open(fx->path, err, sizeof(err));
+	if (fx->st == NULL) {
+		fprintf(stderr, "store_open: %s\n", err);
+		rmdir(fx->dir);
+		free(fx);
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	static const char *const files[] = {
+		"hotline.db", "hotline.db-wal", "hotline.db-shm",
+		"hotline.db-journal",
+	};
+	struct fx *fx = *state;
+	char p[PATH_MAX];
+	size_t i;
+
+	store_free(fx->st);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		path_join(p, fx->dir, files[i]);
+		(void)unlink(p);
+	}
+	rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+/* A message whose id starts with the 4 bytes of seed (then 0x5a...). */
+static void
+mkmsg(struct msg *m, uint32_t seed, const char *from, const char *to, int ch,
+    int prec, uint64_t seq, const char *body)
+{
+	memset(m, 0, sizeof(*m));
+	m->version = MSG_VERSION;
+	snprintf(m->from, sizeof(m->from), "%s", from);
+	snprintf(m->to, sizeof(m->to), "%s", to);
+	m->channel = (uint8_t)ch;
+	snprintf(m->kind, sizeof(m->kind), "%s", "text");
+	m->prec = (uint8_t)prec;
+	m->seq = seq;
+	m->created = 1700000000000ULL + seq;
+	m->body = (const uint8_t *)body;
+	m->body_len = (uint32_t)strlen(body);
+	memset(m->sig, 0xa5, sizeof(m->sig));
+	memset(m->id, 0x5a, sizeof(m->id));
+	m->id[0] = (uint8_t)(seed >> 24);
+	m->id[1] = (uint8_t)(seed >> 16);
+	m->id[2] = (uint8_t)(seed >> 8);
+	m->id[3] = (uint8_t)seed;
+}
+
+static uint32_t
+seed_of(const uint8_t *id)
+{
+	return (uint32_t)id[0] << 24 | (uint32_t)id[1] << 16 |
+	    (uint32_t)id[2] << 8 | id[3];
+}
+
+static void
+idhex(const struct msg *m, char out[ID_HEX_LEN + 1])
+{
+	hex_encode(m->id, MSG_ID_LEN, out);
+}
+
+/* Insert one message in its own transaction; returns the insert result. */
+static int
+put(struct store *st, const struct msg *m, int dir, const char *peer,
+    uint64_t local)
+{
+	int rc;
+
+	assert_int_equal(store_begin(st), 0);
+	rc = store_msg_insert(st, m, dir, peer, local);
+	assert_int_equal(store_commit(st), 0);
+	return rc;
+}
+
+/* Out message us->peer (or in peer->us) with a body naming its seq. */
+static void
+put_simple(struct store *st, uint32_t seed, int dir, const char *peer, int ch,
+    int prec, uint64_t seq, uint64_t created)
+{
+	static char bodies[64][32];
+	static int nb;
+	struct msg m;
+	char *b = bodies[nb++ % 64];
+
+	snprintf(b, 32, "body-%llu", (unsigned long long)seq);
+	if (dir == DIR_OUT)
+		mkmsg(&m, seed, "us", peer, ch, prec, seq, b);
+	else
+		mkmsg(&m, seed, peer, "us", ch, prec, seq, b);
+	if (created != 0)
+		m.created = created;
+	assert_int_equal(put(st, &m, dir, peer, 1000 + seq), 0);
+}
+
+static int
+state_of(struct store *st, const struct msg *m)
+{
+	struct msg_row r;
+	char id[ID_HEX_LEN + 1];
+	int s;
+
+	idhex(m, id);
+	assert_int_equal(store_msg_get(st, id, &r), 0);
+	s = r.state;
+	msg_row_clear(&r);
+	return s;
+}
+
+static sqlite3 *
+side_open(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE,
+	    NULL), SQLITE_OK);
+	return db;
+}
+
+static int64_t
+side_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static void
+test_open_wal(void **state)
+{
+	struct fx *fx = *state;
+	sqlite3 *db = side_open(fx->path);
+	sqlite3_stmt *s;
+	struct stat sb;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+	sqlite3_finalize(s);
+	assert_true(side_int(db, "PRAGMA user_version") >= 1);
+	assert_int_equal(side_int(db, "SELECT COUNT(*) FROM sqlite_master "
+	    "WHERE type = 'table' AND name IN ('msgs', 'receipts', 'events')"),
+	    3);
+	sqlite3_close(db);
+	assert_int_equal(stat(fx->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 077, 0);
+}
+
+static void
+test_reopen(void **state)
+{
+	struct fx *fx = *state;
+	struct msg m;
+	struct msg_row r;
+	char id[ID_HEX_LEN + 1], err[256];
+	sqlite3 *db;
+	int64_t v1, v2;
+
+	mkmsg(&m, 0x01020304, "us", "ru", CH_NRRC, PREC_FLASH, 1, "{}");
+	assert_int_equal(put(fx->st, &m, DIR_OUT, "ru", 5), 0);
+	db = side_open(fx->path);
+	v1 = side_int(db, "PRAGMA user_version");
+	sqlite3_close(db);
+	store_free(fx->st);
+	fx->st = store_open(fx->path, err, sizeof(err));
+	assert_non_null(fx->st);
+	db = side_open(fx->path);
+	v2 = side_int(db, "PRAGMA user_version");
+	sqlite3_close(db);
+	assert_int_equal(v1, v2);
+	idhex(&m, id);
+	assert_int_equal(store_msg_get(fx->st, id, &r), 0);
+	assert_int_equal(r.m.seq, 1);
+	assert_int_equal(r.accepted, 5);
+	msg_row_clear(&r);
+}
+
+static void
+test_newer_schema_refused(void **state)
+{
+	struct fx *fx = *state;
+	char err[256] = "";
+	sqlite3 *db;
+
+	store_free(fx->st);
+	fx->st = NULL;
+	db = side_open(fx->path);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 1000", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_null(store_open(fx->path, err, sizeof(err)));
+	assert_non_null(strstr(err, "newer"));
+}
+
+static void
+test_roundtrip(void **state)
+{
+	static const uint8_t body[] = { 'a', 0, 'b', 0, 0xff, 0, '}' };
+	struct fx *fx = *state;
+	struct msg m, in;
+	struct msg_row r;
+	char id[ID_HEX_LEN + 1], ref[ID_HEX_LEN + 1];
+	size_t i;
+
+	mkmsg(&m, 0xdeadbeef, "us", "ru", CH_DIRECT, PREC_IMMEDIATE, 7, "");
+	for (i = 0; i < sizeof(m.sig); i++)
+		m.sig[i] = (uint8_t)i;
+	for (i = 0; i < sizeof(m.id); i++)
+		m.id[i] = (uint8_t)(0xde + i * 7);
+	m.exercise = true;
+	m.has_ref = true;
+	memset(m.ref, 0x3c, sizeof(m.ref));
+	m.ref[31] = 0x01;
+	snprintf(m.kind, sizeof(m.kind), "%s", "notification");
+	m.created = 1763890000123ULL;
+	m.body = body;
+	m.body_len = sizeof(body);
+	assert_int_equal(put(fx->st, &m, DIR_OUT, "ru", 1763890000999ULL), 0);
+
+	idhex(&m, id);
+	hex_encode(m.ref, MSG_ID_LEN, ref);
+	assert_int_equal(store_msg_get(fx->st, id, &r), 0);
+	assert_string_equal(r.id, id);
+	assert_memory_equal(r.m.id, m.id, MSG_ID_LEN);
+	assert_int_equal(r.dir, DIR_OUT);
+	assert_string_equal(r.peer, "ru");
+	assert_int_equal(r.m.version, m.version);
+	assert_string_equal(r.m.from, "us");
+	assert_string_equal(r.m.to, "ru");
+	assert_int_equal(r.m.channel, CH_DIRECT);
+	assert_string_equal(r.m.kind, "notification");
+	assert_int_equal(r.m.prec, PREC_IMMEDIATE);
+	assert_int_equal(r.m.seq, 7);
+	assert_int_equal(r.m.created, m.created);
+	assert_true(r.m.exercise);
+	assert_true(r.m.has_ref);
+	assert_memory_equal(r.m.ref, m.ref, MSG_ID_LEN);
+	assert_int_equal(r.m.body_len, sizeof(body));
+	assert_ptr_equal(r.m.body, r.body);
+	assert_memory_equal(r.body, body, sizeof(body));
+	assert_memory_equal(r.m.sig, m.sig, sizeof(m.sig));
+	assert_int_equal(r.accepted, 1763890000999ULL);
+	assert_int_equal(r.sent, 0);
+	assert_int_equal(r.received, 0);
+	assert_string_equal(r.receipt_id, "");
+	assert_string_equal(r.ack_id, "");
+	assert_int_equal(r.acked, 0);
+	assert_int_equal(r.state, ST_QUEUED);
+	assert_true(r.rid > 0);
+	msg_row_clear(&r);
+	assert_null(r.body);
+	msg_row_clear(NULL);
+
+	/* inbound, no ref, empty body */
+	mkmsg(&in, 0x11111111, "ru", "us", CH_CERT, PREC_ROUTINE, 1, "");
+	assert_int_equal(put(fx->st, &in, DIR_IN, "ru", 42), 0);
+	idhex(&in, id);
+	assert_int_equal(store_msg_get(fx->st, id, &r), 0);
+	assert_int_equal(r.dir, DIR_IN);
+	assert_false(r.m.has_ref);
+	assert_false(r.m.exercise);
+	assert_int_equal(r.m.body_len, 0);
+	assert_non_null(r.m.body);
+	assert_int_equal(r.received, 42);
+	assert_int_equal(r.accepted, 0);
+	assert_int_equal(r.state, ST_DELIVERED);
+	msg_row_clear(&r);
+
+	id[0] = id[0] == '0' ? '1' : '0';
+	assert_int_equal(store_msg_get(fx->st, id, &r), 1);
+}
+
+static void
+test_duplicates(void **state)
+{
+	struct fx *fx = *state;
+	struct msg a, b;
+	struct msg_row r;
+	char id[ID_HEX_LEN + 1];
+
+	mkmsg(&a, 0xa0000001, "us", "ru", CH_NRRC, PREC_FLASH, 1, "{}");
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_msg_insert(fx->st, &a, DIR_OUT, "ru", 1), 0);
+	/* same id, another position */
+	b = a;
+	b.seq = 2;
+	assert_int_equal(store_msg_insert(fx->st, &b, DIR_OUT, "ru", 1), -2);
+	/* another id, same position */
+	mkmsg(&b, 0xa0000002, "us", "ru", CH_NRRC, PREC_FLASH, 1, "{}");
+	assert_int_equal(store_msg_insert(fx->st, &b, DIR_OUT, "ru", 1), -2);
+	/* seq 0 is not a stream position */
+	mkmsg(&b, 0xa0000003, "us", "ru", CH_NRRC, PREC_FLASH, 0, "{}");
+	assert_int_equal(store_msg_insert(fx->st, &b, DIR_OUT, "ru", 1), -2);
+	/* a seq SQLite cannot hold */
+	mkmsg(&b, 0xa0000004, "us", "ru", CH_NRRC, PREC_FLASH, UINT64_MAX, "");
+	assert_int_equal(store_msg_insert(fx->st, &b, DIR_OUT, "ru", 1), -2);
+	/* the same position in the other direction is another stream */
+	mkmsg(&b, 0xa0000005, "ru", "us", CH_NRRC, PREC_FLASH, 1, "{}");
+	assert_int_equal(store_msg_insert(fx->st, &b, DIR_IN, "ru", 1), 0);
+	/* the transaction survived the violations */
+	assert_int_equal(store_commit(fx->st), 0);
+
+	idhex(&a, id);
+	assert_int_equal(store_msg_get(fx->st, id, &r), 0);
+	msg_row_clear(&r);
+	idhex(&b, id);
+	assert_int_equal(store_msg_get(fx->st, id, &r), 0);
+	msg_row_clear(&r);
+}
+
+static void
+test_rollback(void **state)
+{
+	struct fx *fx = *state;
+	struct msg m;
+	struct msg_row r;
+	char id[ID_HEX_LEN + 1];
+	uint64_t n = 99;
+
+	mkmsg(&m, 0xb0000001, "us", "ru", CH_NRRC, PREC_FLASH, 1, "{}");
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_msg_insert(fx->st, &m, DIR_OUT, "ru", 1), 0);
+	assert_int_equal(store_event(fx->st, "ru", "test", NULL), 0);
+	store_rollback(fx->st);
+	idhex(&m, id);
+	assert_int_equal(store_msg_get(fx->st, id, &r), 1);
+	assert_int_equal(store_out_pending(fx->st, "ru", &n), 0);
+	assert_int_equal(n, 0);
+	/* a rollback outside a transaction is harmless; a new one works */
+	store_rollback(fx->st);
+	assert_int_equal(put(fx->st, &m, DIR_OUT, "ru", 1), 0);
+	assert_int_equal(store_msg_get(fx->st, id, &r), 0);
+	msg_row_clear(&r);
+}
+
+struct streams {
+	struct {
+		char		 peer[PARTY_MAX + 1];
+		int		 dir, ch, prec;
+		uint64_t	 max, delivered;
+	} s[16];
+	int	n;
+};
+
+static void
+stream_cb(void *arg, const char *peer, int dir, int ch, int prec,
+    uint64_t maxseq, uint64_t delivered)
+{
+	struct streams *ss = arg;
+
+	assert_true(ss->n < 16);
+	snprintf(ss->s[ss->n].peer, sizeof(ss->s[0].peer), "%s", peer);
+	ss->s[ss->n].dir = dir;
+	ss->s[ss->n].ch = ch;
+	ss->s[ss->n].prec = prec;
+	ss->s[ss->n].max = maxseq;
+	ss->s[ss->n].delivered = delivered;
+	ss->n++;
+}
+
+static int
+stream_find(const struct streams *ss, const char *peer, int dir, int ch,
+    int prec)
+{
+	int i;
+
+	for (i = 0; i < ss->n; i++)
+		if (strcmp(ss->s[i].peer, peer) == 0 && ss->s[i].dir == dir &&
+		    ss->s[i].ch == ch && ss->s[i].prec == prec)
+			return i;
+	return -1;
+}
+
+static void
+mkrcpt(struct receipt *r, uint32_t seed, const char *from, const char *to,
+    int ch, int prec, uint64_t seq, uint64_t time)
+{
+	memset(r, 0, sizeof(*r));
+	r->version = MSG_VERSION;
+	snprintf(r->from, sizeof(r->from), "%s", from);
+	snprintf(r->to, sizeof(r->to), "%s", to);
+	r->channel = (uint8_t)ch;
+	r->prec = (uint8_t)prec;
+	r->seq = seq;
+	memset(r->last_id, (int)(seq & 0xff), sizeof(r->last_id));
+	r->time = time;
+	memset(r->sig, 0x77, sizeof(r->sig));
+	memset(r->id, 0xc3, sizeof(r->id));
+	r->id[0] = (uint8_t)(seed >> 24);
+	r->id[1] = (uint8_t)(seed >> 16);
+	r->id[2] = (uint8_t)(seed >> 8);
+	r->id[3] = (uint8_t)seed;
+}
+
+static void
+put_rcpt(struct store *st, const struct receipt *r, int dir, const char *peer)
+{
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_receipt_insert(st, r, dir, peer, r->time + 1), 0);
+	assert_int_equal(store_commit(st), 0);
+}
+
+static void
+test_streams_load(void **state)
+{
+	struct fx *fx = *state;
+	struct streams ss;
+	struct receipt rc;
+	uint64_t q;
+	int i;
+
+	memset(&ss, 0, sizeof(ss));
+	assert_int_equal(store_streams_load(fx->st, stream_cb, &ss), 0);
+	assert_int_equal(ss.n, 0);
+
+	for (q = 1; q <= 5; q++)
+		put_simple(fx->st, 0x10000000 + (uint32_t)q, DIR_OUT, "ru",
+		    CH_NRRC, PREC_FLASH, q, 0);
+	for (q = 1; q <= 2; q++)
+		put_simple(fx->st, 0x20000000 + (uint32_t)q, DIR_OUT, "ru",
+		    CH_CERT, PREC_ROUTINE, q, 0);
+	for (q = 1; q <= 3; q++)
+		put_simple(fx->st, 0x30000000 + (uint32_t)q, DIR_IN, "ru",
+		    CH_NRRC, PREC_FLASH, q, 0);
+	put_simple(fx->st, 0x40000001, DIR_OUT, "ca", CH_NRRC, PREC_FLASH, 1,
+	    0);
+	/* receipts from ru for our nrrc/flash stream: 2, then 3 */
+	mkrcpt(&rc, 0xe0000001, "us", "ru", CH_NRRC, PREC_FLASH, 3, 50);
+	put_rcpt(fx->st, &rc, DIR_IN, "ru");
+	mkrcpt(&rc, 0xe0000002, "us", "ru", CH_NRRC, PREC_FLASH, 2, 40);
+	put_rcpt(fx->st, &rc, DIR_IN, "ru");
+	/* a receipt we issued for ru's stream does not count as delivery */
+	mkrcpt(&rc, 0xe0000003, "ru", "us", CH_NRRC, PREC_FLASH, 3, 60);
+	put_rcpt(fx->st, &rc, DIR_OUT, "ru");
+
+	assert_int_equal(store_streams_load(fx->st, stream_cb, &ss), 4);
+	assert_int_equal(ss.n, 4);
+	i = stream_find(&ss, "ru", DIR_OUT, CH_NRRC, PREC_FLASH);
+	assert_true(i >= 0);
+	assert_int_equal(ss.s[i].max, 5);
+	assert_int_equal(ss.s[i].delivered, 3);
+	i = stream_find(&ss, "ru", DIR_OUT, CH_CERT, PREC_ROUTINE);
+	assert_true(i >= 0);
+	assert_int_equal(ss.s[i].max, 2);
+	assert_int_equal(ss.s[i].delivered, 0);
+	i = stream_find(&ss, "ru", DIR_IN, CH_NRRC, PREC_FLASH);
+	assert_true(i >= 0);
+	assert_int_equal(ss.s[i].max, 3);
+	assert_int_equal(ss.s[i].delivered, 0);
+	i = stream_find(&ss, "ca", DIR_OUT, CH_NRRC, PREC_FLASH);
+	assert_true(i >= 0);
+	assert_int_equal(ss.s[i].max, 1);
+	assert_int_equal(ss.s[i].delivered, 0);
+}
+
+struct coll {
+	uint32_t	 seed[64];
+	uint64_t	 seq[64];
+	uint64_t	 rid[64];
+	int		 state[64];
+	int		 n;
+	int		 stop_after;	/* 0 = never */
+	bool		 check_body;
+};
+
+static int
+coll_cb(void *arg, const struct msg_row *row)
+{
+	struct coll *c = arg;
+	char want[32];
+
+	assert_true(c->n < 64);
+	assert_non_null(row->m.body);
+	assert_null(row->body);
+	if (c->check_body) {
+		snprintf(want, sizeof(want), "body-%llu",
+		    (unsigned long long)row->m.seq);
+		assert_int_equal(row->m.body_len, strlen(want));
+		assert_memory_equal(row->m.body, want, strlen(want));
+	}
+	c->seed[c->n] = seed_of(row->m.id);
+	c->seq[c->n] = row->m.seq;
+	c->rid[c->n] = row->rid;
+	c->state[c->n] = row->state;
+	c->n++;
+	if (c->stop_after != 0 && c->n >= c->stop_after)
+		return -1;
+	return 0;
+}
+
+static void
+test_fetch(void **state)
+{
+	static const uint64_t order[] = { 3, 1, 2, 6, 5, 4 };
+	struct fx *fx = *state;
+	struct coll c;
+	size_t i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		put_simple(fx->st, 0x50000000 + (uint32_t)order[i], DIR_OUT,
+		    "ru", CH_WG, PREC_PRIORITY, order[i], 0);
+	/* same peer, other streams: never fetched */
+	put_simple(fx->st, 0x51000001, DIR_IN, "ru", CH_WG, PREC_PRIORITY, 1,
+	    0);
+	put_simple(fx->st, 0x52000001, DIR_OUT, "ru", CH_WG, PREC_FLASH, 1, 0);
+	put_simple(fx->st, 0x53000001, DIR_OUT, "ca", CH_WG, PREC_PRIORITY, 1,
+	    0);
+
+	memset(&c, 0, sizeof(c));
+	c.check_body = true;
+	assert_int_equal(store_out_fetch(fx->st, "ru", CH_WG, PREC_PRIORITY, 2,
+	    3, coll_cb, &c), 3);
+	assert_int_equal(c.n, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(c.seq[i], 2 + i);
+		assert_int_equal(c.seed[i], 0x50000000 + 2 + i);
+	}
+	memset(&c, 0, sizeof(c));
+	c.check_body = true;
+	assert_int_equal(store_out_fetch(fx->st, "ru", CH_WG, PREC_PRIORITY, 5,
+	    100, coll_cb, &c), 2);
+	assert_int_equal(c.seq[0], 5);
+	assert_int_equal(c.seq[1], 6);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_out_fetch(fx->st, "ru", CH_WG, PREC_PRIORITY, 7,
+	    100, coll_cb, &c), 0);
+	assert_int_equal(store_out_fetch(fx->st, "ru", CH_WG, PREC_PRIORITY, 1,
+	    0, coll_cb, &c), 0);
+	assert_int_equal(c.n, 0);
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 2;
+	assert_int_equal(store_out_fetch(fx->st, "ru", CH_WG, PREC_PRIORITY, 1,
+	    100, coll_cb, &c), 2);
+	assert_int_equal(c.seq[0], 1);
+	assert_int_equal(c.seq[1], 2);
+	/* the statement was reset: a fresh fetch starts over */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_out_fetch(fx->st, "ru", CH_WG, PREC_PRIORITY, 1,
+	    100, coll_cb, &c), 6);
+}
+
+static void
+test_id_at(void **state)
+{
+	struct fx *fx = *state;
+	char id[ID_HEX_LEN + 1], want[ID_HEX_LEN + 1];
+	struct msg m;
+
+	put_simple(fx->st, 0x60000001, DIR_OUT, "ru", CH_NRRC, PREC_FLASH, 1,
+	    0);
+	mkmsg(&m, 0x60000002, "us", "ru", CH_NRRC, PREC_FLASH, 2, "x");
+	assert_int_equal(put(fx->st, &m, DIR_OUT, "ru", 1), 0);
+	idhex(&m, want);
+	assert_int_equal(store_msg_id_at(fx->st, DIR_OUT, "ru", CH_NRRC,
+	    PREC_FLASH, 2, id), 0);
+	assert_string_equal(id, want);
+	assert_int_equal(store_msg_id_at(fx->st, DIR_OUT, "ru", CH_NRRC,
+	    PREC_FLASH, 3, id), 1);
+	assert_int_equal(store_msg_id_at(fx->st, DIR_IN, "ru", CH_NRRC,
+	    PREC_FLASH, 2, id), 1);
+}
+
+static void
+test_marks(void **state)
+{
+	struct fx *fx = *state;
+	struct msg m[4], other, ack;
+	struct msg_row r;
+	char id[ID_HEX_LEN + 1], r1[ID_HEX_LEN + 1], r2[ID_HEX_LEN + 1];
+	uint64_t n;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		mkmsg(&m[i], 0x70000001 + (uint32_t)i, "us", "ru", CH_NRRC,
+		    PREC_IMMEDIATE, (uint64_t)i + 1, "{}");
+		assert_int_equal(put(fx->st, &m[i], DIR_OUT, "ru", 10), 0);
+	}
+	mkmsg(&other, 0x71000001, "us", "ca", CH_NRRC, PREC_IMMEDIATE, 1, "{}");
+	assert_int_equal(put(fx->st, &other, DIR_OUT, "ca", 10), 0);
+	assert_int_equal(store_out_pending(fx->st, "ru", &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(store_out_pending(fx->st, "ca", &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_out_pending(fx->st, "xx", &n), 0);
+	assert_int_equal(n, 0);
+
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_out_mark_sent(fx->st, "ru", CH_NRRC,
+	    PREC_IMMEDIATE, 1, 2, 100), 0);
+	assert_int_equal(store_out_mark_sent(fx->st, "ru", CH_NRRC,
+	    PREC_IMMEDIATE, 2, 3, 200), 0);
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_int_equal(state_of(fx->st, &m[0]), ST_SENT);
+	assert_int_equal(state_of(fx->st, &m[1]), ST_SENT);
+	assert_int_equal(state_of(fx->st, &m[2]), ST_SENT);
+	assert_int_equal(state_of(fx->st, &m[3]), ST_QUEUED);
+	assert_int_equal(state_of(fx->st, &other), ST_QUEUED);
+	idhex(&m[1], id);
+	assert_int_equal(store_msg_get(fx->st, id, &r), 0);
+	assert_int_equal(r.sent, 100);	/* first hand-over wins */
+	msg_row_clear(&r);
+	idhex(&m[2], id);
+	assert_int_equal(store_msg_get(fx->st, id, &r), 0);
+	assert_int_equal(r.sent, 200);
+	msg_row_clear(&r);
+
+	memset(r1, '1', ID_HEX_LEN);
+	r1[ID_HEX_LEN] = '\0';
+	memset(r2, '2', ID_HEX_LEN);
+	r2[ID_HEX_LEN] = '\0';
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_out_mark_delivered(fx->st, "ru", CH_NRRC,
+	    PREC_IMMEDIATE, 1, 2, 300, r1), 0);
+	assert_int_equal(store_out_mark_delivered(fx->st, "ru", CH_NRRC,
+	    PREC_IMMEDIATE, 1, 3, 400, r2), 0);
+	assert_int_equal(store_commit(fx->st), 0);
+	idhex(&m[0], id);
+	assert_int_equal(store_msg_get(fx->st, id, &r), 0);
+	assert_int_equal(r.state, ST_DELIVERED);
+	assert_int_equal(r.received, 300);
+	assert_string_equal(r.receipt_id, r1);
+	msg_row_clear(&r);
+	idhex(&m[2], id);
+	assert_int_equal(store_msg_get(fx->st, id, &r), 0);
+	assert_int_equal(r.state, ST_DELIVERED);
+	assert_int_equal(r.received, 400);
+	assert_string_equal(r.receipt_id, r2);
+	msg_row_clear(&r);
+	assert_int_equal(state_of(fx->st, &m[3]), ST_QUEUED);
+	assert_int_equal(store_out_pending(fx->st, "ru", &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_out_pending(fx->st, "ca", &n), 0);
+	assert_int_equal(n, 1);
+
+	/* ru acknowledges m[0] */
+	mkmsg(&ack, 0x72000001, "ru", "us", CH_NRRC, PREC_IMMEDIATE, 1, "{}");
+	snprintf(ack.kind, sizeof(ack.kind), "%s", "ack");
+	ack.has_ref = true;
+	memcpy(ack.ref, m[0].id, MSG_ID_LEN);
+	ack.created = 555;
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_msg_insert(fx->st, &ack, DIR_IN, "ru", 9), 0);
+	assert_int_equal(store_msg_mark_acked(fx->st, &ack), 0);
+	assert_int_equal(store_msg_mark_acked(fx->st, &ack), 1);
+	assert_int_equal(store_commit(fx->st), 0);
+	idhex(&m[0], id);
+	assert_int_equal(store_msg_get(fx->st, id, &r), 0);
+	assert_int_equal(r.state, ST_ACKED);
+	assert_int_equal(r.acked, 555);
+	idhex(&ack, id);
+	assert_string_equal(r.ack_id, id);
+	msg_row_clear(&r);
+	/* an inbound message can be acknowledged too */
+	assert_int_equal(state_of(fx->st, &ack), ST_DELIVERED);
+
+	/* unknown ref, and no ref at all */
+	memset(ack.ref, 0xee, MSG_ID_LEN);
+	ack.id[5] ^= 1;
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_msg_mark_acked(fx->st, &ack), 1);
+	ack.has_ref = false;
+	assert_int_equal(store_msg_mark_acked(fx->st, &ack), -1);
+	assert_int_equal(store_commit(fx->st), 0);
+}
+
+static void
+test_resolve(void **state)
+{
+	struct fx *fx = *state;
+	char id[ID_HEX_LEN + 1], want[ID_HEX_LEN + 1], up[ID_HEX_LEN + 2];
+	struct msg m;
+	size_t i;
+
+	put_simple(fx->st, 0xabcd0001, DIR_OUT, "ru", CH_NRRC, PREC_FLASH, 1,
+	    0);
+	put_simple(fx->st, 0xabcd0002, DIR_OUT, "ru", CH_NRRC, PREC_FLASH, 2,
+	    0);
+	put_simple(fx->st, 0xffffffff, DIR_OUT, "ru", CH_NRRC, PREC_FLASH, 3,
+	    0);
+	mkmsg(&m, 0x12345678, "us", "ru", CH_NRRC, PREC_FLASH, 4, "x");
+	assert_int_equal(put(fx->st, &m, DIR_OUT, "ru", 1), 0);
+	idhex(&m, want);
+
+	assert_int_equal(store_msg_resolve(fx->st, "1234", id), 0);
+	assert_string_equal(id, want);
+	assert_int_equal(store_msg_resolve(fx->st, want, id), 0);
+	assert_string_equal(id, want);
+	for (i = 0; want[i] != '\0'; i++)
+		up[i] = (want[i] >= 'a' && want[i] <= 'f') ?
+		    (char)(want[i] - 'a' + 'A') : want[i];
+	up[i] = '\0';
+	assert_int_equal(store_msg_resolve(fx->st, up, id), 0);
+	assert_string_equal(id, want);
+
+	assert_int_equal(store_msg_resolve(fx->st, "abcd0001", id), 0);
+	assert_int_equal(strncmp(id, "abcd0001", 8), 0);
+	assert_int_equal(store_msg_resolve(fx->st, "abcd", id), 2);
+	assert_int_equal(store_msg_resolve(fx->st, "abcd000", id), 2);
+	assert_int_equal(store_msg_resolve(fx->st, "ffff", id), 0);
+	assert_int_equal(strncmp(id, "ffffffff", 8), 0);
+	assert_int_equal(store_msg_resolve(fx->st, "abce", id), 1);
+	assert_int_equal(store_msg_resolve(fx->st, "0000", id), 1);
+	/* malformed: too short, too long, not hex, wildcards */
+	assert_int_equal(store_msg_resolve(fx->st, "abc", id), 1);
+	assert_int_equal(store_msg_resolve(fx->st, "", id), 1);
+	up[ID_HEX_LEN] = '0';
+	up[ID_HEX_LEN + 1] = '\0';
+	assert_int_equal(store_msg_resolve(fx->st, up, id), 1);
+	assert_int_equal(store_msg_resolve(fx->st, "abcz", id), 1);
+	assert_int_equal(store_msg_resolve(fx->st, "ab%_", id), 1);
+	assert_int_equal(store_msg_resolve(fx->st, "abcd 001", id), 1);
+}
+
+/*
+ * The list data set, in insertion (rid) order:
+ *  1 out ru nrrc  seq1 created 1000 queued
+ *  2 out ru nrrc  seq2 created 2000 sent
+ *  3 out ru cert  seq1 created 3000 delivered
+ *  4 in  ru nrrc  seq1 created 4000 delivered
+ *  5 out ca nrrc  seq1 created 5000 queued
+ *  6 in  ca cert  seq1 created 6000 acknowledged (by 7)
+ *  7 out ca cert  seq1 created 7000 queued (the ack)
+ */
+static void
+list_data(struct store *st)
+{
+	struct msg ack;
+	char r1[ID_HEX_LEN + 1];
+
+	put_simple(st, 1, DIR_OUT, "ru", CH_NRRC, PREC_FLASH, 1, 1000);
+	put_simple(st, 2, DIR_OUT, "ru", CH_NRRC, PREC_FLASH, 2, 2000);
+	put_simple(st, 3, DIR_OUT, "ru", CH_CERT, PREC_ROUTINE, 1, 3000);
+	put_simple(st, 4, DIR_IN, "ru", CH_NRRC, PREC_FLASH, 1, 4000);
+	put_simple(st, 5, DIR_OUT, "ca", CH_NRRC, PREC_FLASH, 1, 5000);
+	put_simple(st, 6, DIR_IN, "ca", CH_CERT, PREC_ROUTINE, 1, 6000);
+	mkmsg(&ack, 7, "us", "ca", CH_CERT, PREC_ROUTINE, 1, "body-1");
+	ack.created = 7000;
+	ack.has_ref = true;
+	memset(ack.ref, 0x5a, MSG_ID_LEN);
+	ack.ref[0] = ack.ref[1] = ack.ref[2] = 0;
+	ack.ref[3] = 6;
+	memset(r1, 'c', ID_HEX_LEN);
+	r1[ID_HEX_LEN] = '\0';
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_msg_insert(st, &ack, DIR_OUT, "ca", 7), 0);
+	assert_int_equal(store_msg_mark_acked(st, &ack), 0);
+	assert_int_equal(store_out_mark_sent(st, "ru", CH_NRRC, PREC_FLASH, 2,
+	    2, 10), 0);
+	assert_int_equal(store_out_mark_delivered(st, "ru", CH_CERT,
+	    PREC_ROUTINE, 1, 1, 20, r1), 0);
+	assert_int_equal(store_commit(st), 0);
+}
+
+static void
+filter_init(struct msg_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->dir = -1;
+	f->state = -1;
+	f->limit = 100;
+}
+
+/* List with f and check the seeds returned, newest first. */
+static void
+list_expect(struct store *st, const struct msg_filter *f,
+    const uint32_t *want, int nwant)
+{
+	struct coll c;
+	int i;
+
+	memset(&c, 0, sizeof(c));
+	c.check_body = true;
+	assert_int_equal(store_msg_list(st, f, coll_cb, &c), nwant);
+	assert_int_equal(c.n, nwant);
+	for (i = 0; i < nwant; i++)
+		assert_int_equal(c.seed[i], want[i]);
+	for (i = 1; i < c.n; i++)
+		assert_true(c.rid[i] < c.rid[i - 1]);
+}
+
+#define EXPECT(st, f, ...) do {						\
+	static const uint32_t w_[] = { __VA_ARGS__ };			\
+	list_expect((st), (f), w_, (int)(sizeof(w_) / sizeof(w_[0])));	\
+} while (0)
+
+static void
+test_list(void **state)
+{
+	struct fx *fx = *state;
+	struct msg_filter f;
+	struct coll c;
+	uint64_t cursor;
+	int i;
+
+	list_data(fx->st);
+
+	filter_init(&f);
+	EXPECT(fx->st, &f, 7, 6, 5, 4, 3, 2, 1);
+	f.channel = CH_NRRC;
+	EXPECT(fx->st, &f, 5, 4, 2, 1);
+	filter_init(&f);
+	f.peer = "ca";
+	EXPECT(fx->st, &f, 7, 6, 5);
+	filter_init(&f);
+	f.dir = DIR_IN;
+	EXPECT(fx->st, &f, 6, 4);
+	f.dir = DIR_OUT;
+	EXPECT(fx->st, &f, 7, 5, 3, 2, 1);
+	filter_init(&f);
+	f.state = ST_QUEUED;
+	EXPECT(fx->st, &f, 7, 5, 1);
+	f.state = ST_SENT;
+	EXPECT(fx->st, &f, 2);
+	f.state = ST_DELIVERED;
+	EXPECT(fx->st, &f, 4, 3);
+	f.state = ST_ACKED;
+	EXPECT(fx->st, &f, 6);
+	filter_init(&f);
+	f.since = 4000;
+	EXPECT(fx->st, &f, 7, 6, 5, 4);
+	filter_init(&f);
+	f.channel = CH_NRRC;
+	f.dir = DIR_OUT;
+	f.peer = "ru";
+	EXPECT(fx->st, &f, 2, 1);
+	f.state = ST_QUEUED;
+	EXPECT(fx->st, &f, 1);
+	f.peer = "nobody";
+	list_expect(fx->st, &f, NULL, 0);
+
+	/* the state in each row agrees with the state filter */
+	for (i = ST_QUEUED; i <= ST_ACKED; i++) {
+		filter_init(&f);
+		f.state = i;
+		memset(&c, 0, sizeof(c));
+		assert_true(store_msg_list(fx->st, &f, coll_cb, &c) > 0);
+		while (c.n-- > 0)
+			assert_int_equal(c.state[c.n], i);
+	}
+
+	/* paging: 3 at a time, newest first, by rid cursor */
+	filter_init(&f);
+	f.limit = 3;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_msg_list(fx->st, &f, coll_cb, &c), 3);
+	assert_int_equal(c.seed[2], 5);
+	cursor = c.rid[2];
+	f.before_rid = cursor;
+	EXPECT(fx->st, &f, 4, 3, 2);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_msg_list(fx->st, &f, coll_cb, &c), 3);
+	f.before_rid = c.rid[2];
+	EXPECT(fx->st, &f, 1);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_msg_list(fx->st, &f, coll_cb, &c), 1);
+	f.before_rid = c.rid[0];
+	list_expect(fx->st, &f, NULL, 0);
+
+	/* limit is clamped to 1..1000 */
+	filter_init(&f);
+	f.limit = 0;
+	EXPECT(fx->st, &f, 7);
+	f.limit = -5;
+	EXPECT(fx->st, &f, 7);
+	f.limit = 1000000;
+	EXPECT(fx->st, &f, 7, 6, 5, 4, 3, 2, 1);
+
+	/* the callback may stop early */
+	filter_init(&f);
+	memset(&c, 0, sizeof(c));
+	c.stop_after = 2;
+	assert_int_equal(store_msg_list(fx->st, &f, coll_cb, &c), 2);
+
+	/* bad filters */
+	filter_init(&f);
+	f.state = 9;
+	assert_int_equal(store_msg_list(fx->st, &f, coll_cb, &c), -1);
+	filter_init(&f);
+	f.dir = 5;
+	assert_int_equal(store_msg_list(fx->st, &f, coll_cb, &c), -1);
+}
+
+struct rcoll {
+	struct receipt_row	r[8];
+	int			n;
+};
+
+static int
+rcoll_cb(void *arg, const struct receipt_row *row)
+{
+	struct rcoll *c = arg;
+
+	assert_true(c->n < 8);
+	c->r[c->n++] = *row;
+	return 0;
+}
+
+static void
+test_receipts_for(void **state)
+{
+	struct fx *fx = *state;
+	struct receipt rc, r3;
+	struct msg_row row;
+	struct rcoll c;
+	char id[ID_HEX_LEN + 1];
+	struct msg m;
+	uint64_t q;
+
+	for (q = 1; q <= 3; q++)
+		put_simple(fx->st, 0x80000000 + (uint32_t)q, DIR_OUT, "ru",
+		    CH_NRRC, PREC_FLASH, q, 0);
+	for (q = 1; q <= 2; q++)
+		put_simple(fx->st, 0x81000000 + (uint32_t)q, DIR_IN, "ru",
+		    CH_NRRC, PREC_FLASH, q, 0);
+	/* received from ru for our stream: seq 3 then seq 1 (out of order) */
+	mkrcpt(&r3, 0xe1000003, "us", "ru", CH_NRRC, PREC_FLASH, 3, 30);
+	put_rcpt(fx->st, &r3, DIR_IN, "ru");
+	mkrcpt(&rc, 0xe1000001, "us", "ru", CH_NRRC, PREC_FLASH, 1, 10);
+	put_rcpt(fx->st, &rc, DIR_IN, "ru");
+	/* a duplicate is not an error and is not stored twice */
+	put_rcpt(fx->st, &rc, DIR_IN, "ru");
+	/* another stream's receipt */
+	mkrcpt(&rc, 0xe1000009, "us", "ru", CH_CERT, PREC_FLASH, 9, 90);
+	put_rcpt(fx->st, &rc, DIR_IN, "ru");
+	/* issued by us for ru's stream */
+	mkrcpt(&rc, 0xe2000002, "ru", "us", CH_NRRC, PREC_FLASH, 2, 20);
+	put_rcpt(fx->st, &rc, DIR_OUT, "ru");
+
+	/* out seq 1: receipts 1 then 3, oldest first */
+	mkmsg(&m, 0x80000001, "us", "ru", 0, 0, 0, "");
+	idhex(&m, id);
+	assert_int_equal(store_msg_get(fx->st, id, &row), 0);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_receipts_for(fx->st, &row, rcoll_cb, &c), 2);
+	msg_row_clear(&row);
+	assert_int_equal(c.r[0].r.seq, 1);
+	assert_int_equal(c.r[1].r.seq, 3);
+	/* every field of the seq 3 receipt */
+	assert_int_equal(c.r[1].dir, DIR_IN);
+	assert_string_equal(c.r[1].peer, "ru");
+	assert_int_equal(c.r[1].stored, 31);
+	assert_int_equal(c.r[1].r.version, r3.version);
+	assert_string_equal(c.r[1].r.from, "us");
+	assert_string_equal(c.r[1].r.to, "ru");
+	assert_int_equal(c.r[1].r.channel, CH_NRRC);
+	assert_int_equal(c.r[1].r.prec, PREC_FLASH);
+	assert_memory_equal(c.r[1].r.last_id, r3.last_id, MSG_ID_LEN);
+	assert_int_equal(c.r[1].r.time, 30);
+	assert_memory_equal(c.r[1].r.sig, r3.sig, sizeof(r3.sig));
+	assert_memory_equal(c.r[1].r.id, r3.id, MSG_ID_LEN);
+
+	/* out seq 2: only the seq 3 receipt covers it */
+	mkmsg(&m, 0x80000002, "us", "ru", 0, 0, 0, "");
+	idhex(&m, id);
+	assert_int_equal(store_msg_get(fx->st, id, &row), 0);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_receipts_for(fx->st, &row, rcoll_cb, &c), 1);
+	msg_row_clear(&row);
+	assert_int_equal(c.r[0].r.seq, 3);
+
+	/* in seq 1 and 2: the one we issued at seq 2 */
+	mkmsg(&m, 0x81000001, "ru", "us", 0, 0, 0, "");
+	idhex(&m, id);
+	assert_int_equal(store_msg_get(fx->st, id, &row), 0);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(store_receipts_for(fx->st, &row, rcoll_cb, &c), 1);
+	msg_row_clear(&row);
+	assert_int_equal(c.r[0].dir, DIR_OUT);
+	assert_int_equal(c.r[0].r.seq, 2);
+	assert_string_equal(c.r[0].r.from, "ru");
+}
+
+static void
+test_events(void **state)
+{
+	struct fx *fx = *state;
+	sqlite3 *db;
+
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_event(fx->st, "ru", "link-up", "10.0.0.1:7400"),
+	    0);
+	assert_int_equal(store_event(fx->st, NULL, "start", NULL), 0);
+	assert_int_equal(store_commit(fx->st), 0);
+	db = side_open(fx->path);
+	assert_int_equal(side_int(db, "SELECT COUNT(*) FROM events"), 2);
+	assert_int_equal(side_int(db, "SELECT COUNT(*) FROM events WHERE "
+	    "peer = 'ru' AND kind = 'link-up' AND detail = '10.0.0.1:7400' "
+	    "AND time > 0"), 1);
+	assert_int_equal(side_int(db, "SELECT COUNT(*) FROM events WHERE "
+	    "peer IS NULL AND detail IS NULL AND kind = 'start'"), 1);
+	sqlite3_close(db);
+}
+
+static void
+test_state_names(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = ST_QUEUED; i <= ST_ACKED; i++)
+		assert_int_equal(msg_state_from_name(msg_state_name(i)), i);
+	assert_string_equal(msg_state_name(ST_ACKED), "acknowledged");
+	assert_string_equal(msg_state_name(99), "?");
+	assert_int_equal(msg_state_from_name("bogus"), -1);
+	assert_int_equal(msg_state_from_name(NULL), -1);
+	store_free(NULL);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_open_wal),
+		T(test_reopen),
+		T(test_newer_schema_refused),
+		T(test_roundtrip),
+		T(test_duplicates),
+		T(test_rollback),
+		T(test_streams_load),
+		T(test_fetch),
+		T(test_id_at),
+		T(test_marks),
+		T(test_resolve),
+		T(test_list),
+		T(test_receipts_for),
+		T(test_events),
+		cmocka_unit_test(test_state_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
