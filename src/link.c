@@ -285,7 +285,8 @@ link_out_pending(struct link *l)
 int
 link_wants_more(struct link *l)
 {
-	return l->state == C_LIVE && link_out_pending(l) < LINK_OUT_TARGET;
+	return l->state == C_LIVE && l->hello_rcvd &&
+	    link_out_pending(l) < LINK_OUT_TARGET;
 }
 
 int
@@ -634,8 +635,16 @@ describe_ssl_error(struct link *l, char *out, size_t outsz)
 	char es[200] = "";
 	const char *fpr;
 
-	while ((e = bufferevent_get_openssl_error(l->bev)) != 0)
-		ERR_error_string_n(e, es, sizeof(es));
+	while ((e = bufferevent_get_openssl_error(l->bev)) != 0) {
+		if (ERR_GET_LIB(e) == ERR_LIB_SYS || ERR_GET_LIB(e) == 0)
+			snprintf(es, sizeof(es), "%s",
+			    strerror(ERR_GET_REASON(e)));
+		else
+			ERR_error_string_n(e, es, sizeof(es));
+	}
+	if (es[0] == '\0' && EVUTIL_SOCKET_ERROR() != 0)
+		snprintf(es, sizeof(es), "%s",
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	fpr = l->ssl != NULL ? tls_offered_fpr(l->ssl) : "";
 	if (snprintf(out, outsz, "%s%s%s%s", es[0] ? es : "connection closed",
 	    fpr[0] ? "; offered key fingerprint " : "", fpr,
