@@ -113,7 +113,7 @@ enum {
 struct parse {
 	struct config	*cf;
 	const char	*name;		/* for messages */
-	const char	*base;		/* directory relative data_dir is under */
+	const char	*base;		/* what a relative data_dir is under */
 	const char	*text;
 	size_t		 len, pos;
 	int		 lineno;	/* line last handed to inih */
@@ -127,7 +127,7 @@ struct parse {
 	int		 peer_line[CONFIG_MAX_PEERS];
 	int		 fpr_line[CONFIG_MAX_PEERS];
 
-	int		 errline;	/* first error; 0 with failed: no line */
+	int		 errline;	/* of the first error; 0: none */
 	bool		 failed;
 	char		 errmsg[ERRMSG_MAX];
 };
@@ -520,7 +520,10 @@ config_reader(char *str, int num, void *arg)
 	return str;
 }
 
-/* Print ms in the largest unit that divides it: "1h", "2m", "5s", "250ms". */
+/*
+ * Print ms in the largest unit that divides it: "1h", "2m", "5s", "250ms".
+ * out holds at least 24 bytes, enough for any uint64_t and a unit.
+ */
 static void
 fmt_duration(uint64_t ms, char *out, size_t outsz)
 {
@@ -891,7 +894,7 @@ config_read_file(const char *path, char **out, size_t *outlen, char *err,
 	ssize_t r;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		(void)snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -903,6 +906,8 @@ config_read_file(const char *path, char **out, size_t *outlen, char *err,
 		(void)snprintf(err, errlen, "%s: not a regular file", path);
 		goto fail;
 	}
+	/* O_NONBLOCK only kept a FIFO from hanging open(); a regular
+	 * file reads the same either way. */
 	if (st.st_size > CONFIG_FILE_MAX)
 		goto toobig;
 	/* One spare byte to notice a file that grew, one for the NUL. */

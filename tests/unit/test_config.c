@@ -259,10 +259,12 @@ static const struct errcase {
 	    "invalid party" },
 	{ "[node]\nparty =\n", 2, "invalid party" },
 	{ "[node]\nparty = us\n[peer ru]\nfingerprint = "
-	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n",
+	    "0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcde\n",
 	    4, "invalid fingerprint" },
 	{ "[node]\nparty = us\n[peer ru]\nfingerprint = "
-	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg\n",
+	    "0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdeg\n",
 	    4, "invalid fingerprint" },
 	{ "[node]\nparty = us\n[peer ru]\nfingerprint = " FPR_RU "0\n",
 	    4, "invalid fingerprint" },
