@@ -1105,6 +1105,8 @@ sql_add(char *sql, size_t size, size_t *len, const char *frag)
  * directions): the unary + keeps the planner off msgs_stream, whose use
  * would sort every matching row; it walks rid (or msgs_channel, which is
  * in rid order per channel) newest first and stops at the limit instead.
+ * Queued and sent messages are the undelivered backlog: those lists read
+ * only the partial index msgs_pending (in rid order for one peer).
  */
 static sqlite3_stmt *
 list_stmt(struct store *st, const struct msg_filter *f)
@@ -1121,6 +1123,7 @@ list_stmt(struct store *st, const struct msg_filter *f)
 	char sql[1024];
 	size_t len = 0;
 	int mask = 0, slot, errs = 0;
+	bool pending;
 
 	if (f->channel != 0)
 		mask |= LF_CHANNEL;
@@ -1136,12 +1139,17 @@ list_stmt(struct store *st, const struct msg_filter *f)
 	if (st->list[slot] != NULL)
 		return st->list[slot];
 
-	errs |= sql_add(sql, sizeof(sql), &len,
-	    "SELECT " MSG_COLS " FROM msgs WHERE 1");
+	pending = f->state == ST_QUEUED || f->state == ST_SENT;
+	errs |= sql_add(sql, sizeof(sql), &len, "SELECT " MSG_COLS " FROM msgs");
+	if (pending)
+		errs |= sql_add(sql, sizeof(sql), &len,
+		    " INDEXED BY msgs_pending");
+	errs |= sql_add(sql, sizeof(sql), &len, " WHERE 1");
 	if (mask & LF_CHANNEL)
 		errs |= sql_add(sql, sizeof(sql), &len, " AND channel = :ch");
 	if (mask & LF_PEER)
-		errs |= sql_add(sql, sizeof(sql), &len, " AND +peer = :peer");
+		errs |= sql_add(sql, sizeof(sql), &len, pending ?
+		    " AND peer = :peer" : " AND +peer = :peer");
 	if (mask & LF_DIR)
 		errs |= sql_add(sql, sizeof(sql), &len, " AND +dir = :dir");
 	if (mask & LF_SINCE)

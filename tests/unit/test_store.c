@@ -37,6 +37,24 @@ path_join(char *out, const char *dir, const char *name)
 	assert_true(n > 0 && n < PATH_MAX);
 }
 
+/* Remove the database files and the directory. */
+static void
+rm_dir(const char *dir)
+{
+	static const char *const files[] = {
+		"hotline.db", "hotline.db-wal", "hotline.db-shm",
+		"hotline.db-journal",
+	};
+	char p[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		path_join(p, dir, files[i]);
+		(void)unlink(p);
+	}
+	(void)rmdir(dir);
+}
+
 static int
 setup(void **state)
 {
@@ -61,7 +79,7 @@ setup(void **state)
 	fx->st = store_open(fx->path, err, sizeof(err));
 	if (fx->st == NULL) {
 		fprintf(stderr, "store_open: %s\n", err);
-		rmdir(fx->dir);
+		rm_dir(fx->dir);
 		free(fx);
 		return -1;
 	}
@@ -72,20 +90,10 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	static const char *const files[] = {
-		"hotline.db", "hotline.db-wal", "hotline.db-shm",
-		"hotline.db-journal",
-	};
 	struct fx *fx = *state;
-	char p[PATH_MAX];
-	size_t i;
 
 	store_free(fx->st);
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		path_join(p, fx->dir, files[i]);
-		(void)unlink(p);
-	}
-	rmdir(fx->dir);
+	rm_dir(fx->dir);
 	free(fx);
 	return 0;
 }
@@ -492,7 +500,7 @@ test_streams_load(void **state)
 	for (q = 1; q <= 2; q++)
 		put_simple(fx->st, 0x20000000 + (uint32_t)q, DIR_OUT, "ru",
 		    CH_CERT, PREC_ROUTINE, q, 0);
-	for (q = 1; q <= 3; q++)
+	for (q = 1; q <= 7; q++)
 		put_simple(fx->st, 0x30000000 + (uint32_t)q, DIR_IN, "ru",
 		    CH_NRRC, PREC_FLASH, q, 0);
 	put_simple(fx->st, 0x40000001, DIR_OUT, "ca", CH_NRRC, PREC_FLASH, 1,
@@ -503,7 +511,7 @@ test_streams_load(void **state)
 	mkrcpt(&rc, 0xe0000002, "us", "ru", CH_NRRC, PREC_FLASH, 2, 40);
 	put_rcpt(fx->st, &rc, DIR_IN, "ru");
 	/* a receipt we issued for ru's stream does not count as delivery */
-	mkrcpt(&rc, 0xe0000003, "ru", "us", CH_NRRC, PREC_FLASH, 3, 60);
+	mkrcpt(&rc, 0xe0000003, "ru", "us", CH_NRRC, PREC_FLASH, 7, 60);
 	put_rcpt(fx->st, &rc, DIR_OUT, "ru");
 
 	assert_int_equal(store_streams_load(fx->st, stream_cb, &ss), 4);
@@ -518,7 +526,7 @@ test_streams_load(void **state)
 	assert_int_equal(ss.s[i].delivered, 0);
 	i = stream_find(&ss, "ru", DIR_IN, CH_NRRC, PREC_FLASH);
 	assert_true(i >= 0);
-	assert_int_equal(ss.s[i].max, 3);
+	assert_int_equal(ss.s[i].max, 7);
 	assert_int_equal(ss.s[i].delivered, 0);
 	i = stream_find(&ss, "ca", DIR_OUT, CH_NRRC, PREC_FLASH);
 	assert_true(i >= 0);
@@ -953,6 +961,83 @@ test_list(void **state)
 	assert_int_equal(store_msg_list(fx->st, &f, coll_cb, &c), -1);
 }
 
+/* The list data set as a model, to check every filter combination. */
+static const struct {
+	uint32_t	 seed;
+	int		 dir;
+	const char	*peer;
+	int		 ch;
+	uint64_t	 created;
+	int		 state;
+} list_model[] = {
+	{ 1, DIR_OUT, "ru", CH_NRRC, 1000, ST_QUEUED },
+	{ 2, DIR_OUT, "ru", CH_NRRC, 2000, ST_SENT },
+	{ 3, DIR_OUT, "ru", CH_CERT, 3000, ST_DELIVERED },
+	{ 4, DIR_IN, "ru", CH_NRRC, 4000, ST_DELIVERED },
+	{ 5, DIR_OUT, "ca", CH_NRRC, 5000, ST_QUEUED },
+	{ 6, DIR_IN, "ca", CH_CERT, 6000, ST_ACKED },
+	{ 7, DIR_OUT, "ca", CH_CERT, 7000, ST_QUEUED },
+};
+#define LIST_N	((int)(sizeof(list_model) / sizeof(list_model[0])))
+
+static void
+test_list_combinations(void **state)
+{
+	struct fx *fx = *state;
+	struct msg_filter f;
+	struct msg_row r;
+	struct msg m;
+	struct coll c;
+	uint64_t rid[LIST_N];
+	char id[ID_HEX_LEN + 1];
+	int mask, st, i, n;
+
+	list_data(fx->st);
+	for (i = 0; i < LIST_N; i++) {
+		mkmsg(&m, list_model[i].seed, "us", "ru", 0, 0, 0, "");
+		idhex(&m, id);
+		assert_int_equal(store_msg_get(fx->st, id, &r), 0);
+		assert_int_equal(r.state, list_model[i].state);
+		rid[i] = r.rid;
+		msg_row_clear(&r);
+	}
+	for (mask = 0; mask < 32; mask++) {
+		for (st = -1; st <= ST_ACKED; st++) {
+			filter_init(&f);
+			f.state = st;
+			if (mask & 1)
+				f.channel = CH_NRRC;
+			if (mask & 2)
+				f.peer = "ca";
+			if (mask & 4)
+				f.dir = DIR_OUT;
+			if (mask & 8)
+				f.since = 2000;
+			if (mask & 16)
+				f.before_rid = rid[5];
+			memset(&c, 0, sizeof(c));
+			assert_true(store_msg_list(fx->st, &f, coll_cb, &c) >=
+			    0);
+			n = 0;
+			for (i = LIST_N - 1; i >= 0; i--) {
+				if ((f.channel != 0 &&
+				    list_model[i].ch != f.channel) ||
+				    (f.peer != NULL &&
+				    strcmp(list_model[i].peer, f.peer) != 0) ||
+				    (f.dir != -1 && list_model[i].dir != f.dir) ||
+				    list_model[i].created < f.since ||
+				    (f.before_rid != 0 && rid[i] >= f.before_rid) ||
+				    (st != -1 && list_model[i].state != st))
+					continue;
+				assert_true(n < c.n);
+				assert_int_equal(c.seed[n], list_model[i].seed);
+				n++;
+			}
+			assert_int_equal(c.n, n);
+		}
+	}
+}
+
 struct rcoll {
 	struct receipt_row	r[8];
 	int			n;
@@ -1097,6 +1182,7 @@ main(void)
 		T(test_marks),
 		T(test_resolve),
 		T(test_list),
+		T(test_list_combinations),
 		T(test_receipts_for),
 		T(test_events),
 		cmocka_unit_test(test_state_names),
