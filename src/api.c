@@ -89,7 +89,7 @@ reply_json(struct req *q, int status, json_t *obj)
 	char *text = NULL;
 
 	if (obj != NULL)
-		text = json_dumps(obj, JSON_COMPACT);
+		text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(6));
 	json_decref(obj);
 	if (text == NULL) {
 		status = 500;

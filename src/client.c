@@ -175,6 +175,10 @@ client_call(struct cli *cli, const char *method, const char *path,
 		if (*status == 413)
 			fprintf(stderr, "hotline: request too large for the "
 			    "daemon (HTTP 413)\n");
+		else if (*status >= 400 && *status <= 599)
+			/* evhttp's own refusals (limits) are plain HTML. */
+			fprintf(stderr, "hotline: hotlined at %s refused the "
+			    "request (HTTP %ld)\n", sock, *status);
 		else
 			fprintf(stderr, "hotline: %s is not a hotline API "
 			    "(HTTP %ld, answer is not a JSON object)\n", sock,

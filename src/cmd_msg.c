@@ -27,7 +27,8 @@
 static int
 print_json(json_t *v)
 {
-	if (json_dumpf(v, stdout, JSON_INDENT(2)) == -1 ||
+	if (json_dumpf(v, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) ==
+	    -1 ||
 	    fputc('\n', stdout) == EOF) {
 		fprintf(stderr, "hotline: cannot write the output\n");
 		return 1;
@@ -119,7 +120,8 @@ term_width(void)
 	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
 	    ws.ws_col >= 40)
 		return ws.ws_col;
-	return 132;
+	/* Not a terminal: do not cut (first_line still bounds it). */
+	return 0;
 }
 
 /* Read a whole file (or stdin for "-"), at most BODY_FILE_MAX bytes. */
@@ -272,7 +274,10 @@ cmd_send(struct cli *cli, int argc, char **argv)
 	return rv;
 }
 
-/* The one-line summary of a body: its "text", else its compact JSON. */
+/*
+ * The one-line summary of a body: its "text", else its "note" (acks), else
+ * its compact JSON.
+ */
 static void
 body_summary(json_t *body, size_t width, char *out, size_t outsz)
 {
@@ -280,6 +285,7 @@ body_summary(json_t *body, size_t width, char *out, size_t outsz)
 	char *dump;
 
 	if ((t = json_string_value(json_object_get(body, "text"))) != NULL ||
+	    (t = json_string_value(json_object_get(body, "note"))) != NULL ||
 	    (t = json_string_value(body)) != NULL) {
 		first_line(t, width, out, outsz);
 		return;
@@ -378,7 +384,10 @@ cmd_inbox(struct cli *cli, int argc, char **argv)
 	    " PREC", "CHANNEL/KIND", "FROM->TO", "CREATED (UTC)",
 	    "RECEIVED", "STATE", "TEXT");
 	/* Everything before TEXT takes 115 columns. */
-	width = tw > 115 + 20 ? tw - 115 : 20;
+	if (tw == 0)
+		width = 120;
+	else
+		width = tw > 115 + 20 ? tw - 115 : 20;
 	json_array_foreach(msgs, i, m) {
 		snprintf(shortid, sizeof(shortid), "%s", jstr(m, "id", "?"));
 		prec_label(jstr(m, "precedence", "?"), label, sizeof(label));
@@ -500,13 +509,16 @@ cmd_show(struct cli *cli, int argc, char **argv)
 	printf("history:\n");
 	hist = json_object_get(resp, "history");
 	json_array_foreach(hist, i, e) {
-		printf("  %-24s  %-12s", jstr(e, "time", "-"),
+		r = json_object_get(e, "receipt");
+		t = jstr(e, "ack_id", NULL);
+		printf("  %-24s  ", jstr(e, "time", "-"));
+		printf(r != NULL || t != NULL ? "%-12s" : "%s",
 		    jstr(e, "event", "?"));
-		if ((r = json_object_get(e, "receipt")) != NULL) {
+		if (r != NULL) {
 			printf("  ");
 			print_receipt(r);
 		}
-		if ((t = jstr(e, "ack_id", NULL)) != NULL)
+		if (t != NULL)
 			printf("  by %s (ack %.12s)", jstr(e, "by", "?"), t);
 		printf("\n");
 	}
