@@ -79,21 +79,21 @@ clear_sent(struct peer *p)
 }
 
 /*
- * Sign and commit one outbound message; m has every field but from, seq,
- * created, sig and id. For kind=ack with a ref, the acknowledged inbound
- * message is marked in the same transaction.
+ * Check a request to send and make it a signed message: from, created and
+ * the next seq of its stream (after *last, the stream's highest seq so far,
+ * which is advanced) are set here. Returns 0, or -1 with an HTTP status and
+ * a message.
  */
 static int
-submit_commit(struct hotlined *d, struct peer *p, struct msg *m,
-    char id_out[ID_HEX_LEN + 1], int *status, const char **errmsg)
+submit_prepare(struct hotlined *d, struct peer *p, struct msg *m,
+    uint64_t *last, int *status, const char **errmsg)
 {
 	const char *why = NULL;
-	uint64_t now = now_utc_ms();
 
 	m->version = MSG_VERSION;
 	snprintf(m->from, sizeof(m->from), "%s", d->cf.party);
-	m->created = now;
-	m->seq = p->s.out_last[m->channel][m->prec] + 1;
+	m->created = now_utc_ms();
+	m->seq = *last + 1;
 	if (msg_check(m, &why) == -1) {
 		*status = 400;
 		*errmsg = why;
@@ -109,80 +109,153 @@ submit_commit(struct hotlined *d, struct peer *p, struct msg *m,
 		*errmsg = "signing failed";
 		return -1;
 	}
-	if (store_begin(d->st) == -1)
-		goto fail;
-	if (store_msg_insert(d->st, m, DIR_OUT, p->conf->party, now) != 0)
-		goto fail_rollback;
+	(*last)++;
+	return 0;
+}
+
+/* Insert a prepared message (inside a transaction); an ack also marks the
+ * message it acknowledges. 0 or -1. */
+static int
+submit_store(struct hotlined *d, struct peer *p, const struct msg *m)
+{
+	if (store_msg_insert(d->st, m, DIR_OUT, p->conf->party,
+	    m->created) != 0)
+		return -1;
 	if (strcmp(m->kind, "ack") == 0 && m->has_ref &&
 	    store_msg_mark_acked(d->st, m) == -1)
-		goto fail_rollback;
-	if (flush_sent(p) == -1)
-		goto fail_rollback;
+		return -1;
+	return 0;
+}
+
+/*
+ * Check the routing fields of a request and, for kind=ack, that its ref is
+ * an unacknowledged message from that peer. Returns the peer, or NULL with
+ * an HTTP status and a message.
+ */
+static struct peer *
+submit_route(struct hotlined *d, const struct msg *m, int *status,
+    const char **errmsg)
+{
+	struct peer *p;
+	struct msg_row row;
+	char refhex[ID_HEX_LEN + 1];
+	int rc;
+
+	if (!party_id_valid(m->to) || (p = hotlined_peer_find(d, m->to)) ==
+	    NULL) {
+		*status = 400;
+		*errmsg = "unknown peer in \"to\"";
+		return NULL;
+	}
+	if (m->channel < CH_MIN || m->channel > CH_MAX || m->prec < PREC_MIN ||
+	    m->prec > PREC_MAX) {
+		*status = 400;
+		*errmsg = "bad channel or precedence";
+		return NULL;
+	}
+	if (strcmp(m->kind, "ack") != 0)
+		return p;
+	if (!m->has_ref) {
+		*status = 400;
+		*errmsg = "an ack needs a ref";
+		return NULL;
+	}
+	hex_encode(m->ref, MSG_ID_LEN, refhex);
+	if ((rc = store_msg_get(d->st, refhex, &row)) != 0) {
+		*status = rc == 1 ? 404 : 503;
+		*errmsg = rc == 1 ? "ref: no such message" :
+		    "the message store failed";
+		return NULL;
+	}
+	rc = row.dir != DIR_IN || strcmp(row.peer, p->conf->party) != 0 ||
+	    row.ack_id[0] != '\0' || strcmp(row.m.kind, "ack") == 0;
+	msg_row_clear(&row);
+	if (rc) {
+		*status = 409;
+		*errmsg = "ref is not an unacknowledged message from that peer";
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * Accept n messages in one transaction: all or none. ids[i] receives the
+ * id of ms[i]. On failure *bad is the index of the offending request (-1
+ * if the store failed). After the commit, the peers' links are pumped.
+ */
+int
+deliver_submit_many(struct hotlined *d, struct msg *ms, int n,
+    char (*ids)[ID_HEX_LEN + 1], int *bad, int *status, const char **errmsg)
+{
+	struct peer **ps = NULL;
+	uint64_t (*last)[CH_MAX + 1][PREC_MAX + 1] = NULL;
+	int i, j, rc = -1;
+
+	*bad = -1;
+	if (n <= 0)
+		return 0;
+	ps = xcalloc((size_t)n, sizeof(*ps));
+	/* Working copies of every peer's out_last, applied after commit. */
+	last = xcalloc((size_t)d->npeers, sizeof(*last));
+	for (j = 0; j < d->npeers; j++)
+		memcpy(last[j], d->peers[j].s.out_last, sizeof(last[j]));
+	for (i = 0; i < n; i++) {
+		if ((ps[i] = submit_route(d, &ms[i], status, errmsg)) == NULL ||
+		    submit_prepare(d, ps[i], &ms[i],
+		    &last[ps[i] - d->peers][ms[i].channel][ms[i].prec], status,
+		    errmsg) == -1) {
+			*bad = i;
+			goto done;
+		}
+	}
+	if (store_begin(d->st) == -1)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (submit_store(d, ps[i], &ms[i]) == -1)
+			goto fail_rollback;
+	for (j = 0; j < d->npeers; j++)
+		if (flush_sent(&d->peers[j]) == -1)
+			goto fail_rollback;
 	if (store_commit(d->st) == -1)
 		goto fail;
-	clear_sent(p);
-	p->s.out_last[m->channel][m->prec] = m->seq;
-	hex_encode(m->id, MSG_ID_LEN, id_out);
-	log_debug("accepted %.12s %s/%s %s seq %llu to %s", id_out,
-	    channel_name(m->channel), m->kind, prec_name(m->prec),
-	    (unsigned long long)m->seq, p->conf->party);
-	if (p->link != NULL)
-		deliver_pump(p, p->link);
-	return 0;
+	for (j = 0; j < d->npeers; j++) {
+		clear_sent(&d->peers[j]);
+		memcpy(d->peers[j].s.out_last, last[j], sizeof(last[j]));
+	}
+	for (i = 0; i < n; i++) {
+		hex_encode(ms[i].id, MSG_ID_LEN, ids[i]);
+		log_debug("accepted %.12s %s/%s %s seq %llu to %s", ids[i],
+		    channel_name(ms[i].channel), ms[i].kind,
+		    prec_name(ms[i].prec), (unsigned long long)ms[i].seq,
+		    ps[i]->conf->party);
+	}
+	for (j = 0; j < d->npeers; j++)
+		if (d->peers[j].link != NULL)
+			deliver_pump(&d->peers[j], d->peers[j].link);
+	rc = 0;
+	goto done;
 fail_rollback:
 	store_rollback(d->st);
 fail:
 	*status = 503;
-	*errmsg = "the message store failed; message not accepted";
-	return -1;
+	*errmsg = "the message store failed; nothing accepted";
+done:
+	free(last);
+	free(ps);
+	return rc;
 }
 
 int
 deliver_submit(struct hotlined *d, struct msg *m, char id_out[ID_HEX_LEN + 1],
     int *status, const char **errmsg)
 {
-	struct peer *p;
-	struct msg_row row;
-	int rc;
-	char refhex[ID_HEX_LEN + 1];
+	char ids[1][ID_HEX_LEN + 1];
+	int bad;
 
-	if (!party_id_valid(m->to) || (p = hotlined_peer_find(d, m->to)) ==
-	    NULL) {
-		*status = 400;
-		*errmsg = "unknown peer in \"to\"";
+	if (deliver_submit_many(d, m, 1, ids, &bad, status, errmsg) == -1)
 		return -1;
-	}
-	if (m->channel < CH_MIN || m->channel > CH_MAX || m->prec < PREC_MIN ||
-	    m->prec > PREC_MAX) {
-		*status = 400;
-		*errmsg = "bad channel or precedence";
-		return -1;
-	}
-	if (strcmp(m->kind, "ack") == 0) {
-		/* An ack through the generic route obeys the ack rules. */
-		if (!m->has_ref) {
-			*status = 400;
-			*errmsg = "an ack needs a ref";
-			return -1;
-		}
-		hex_encode(m->ref, MSG_ID_LEN, refhex);
-		if ((rc = store_msg_get(d->st, refhex, &row)) != 0) {
-			*status = rc == 1 ? 404 : 503;
-			*errmsg = rc == 1 ? "ref: no such message" :
-			    "the message store failed";
-			return -1;
-		}
-		rc = row.dir != DIR_IN || strcmp(row.peer, p->conf->party) != 0 ||
-		    row.ack_id[0] != '\0';
-		msg_row_clear(&row);
-		if (rc) {
-			*status = 409;
-			*errmsg = "ref is not an unacknowledged message from "
-			    "that peer";
-			return -1;
-		}
-	}
-	return submit_commit(d, p, m, id_out, status, errmsg);
+	memcpy(id_out, ids[0], sizeof(ids[0]));
+	return 0;
 }
 
 int
@@ -190,7 +263,6 @@ deliver_ack(struct hotlined *d, const char *id, const char *note,
     char ack_id_out[ID_HEX_LEN + 1], int *status, const char **errmsg)
 {
 	struct msg_row row;
-	struct peer *p;
 	struct msg m;
 	json_t *body = NULL;
 	char *text = NULL;
@@ -215,10 +287,6 @@ deliver_ack(struct hotlined *d, const char *id, const char *note,
 		*errmsg = "already acknowledged";
 		goto done;
 	}
-	if ((p = hotlined_peer_find(d, row.peer)) == NULL) {
-		*errmsg = "the sender is no longer a configured peer";
-		goto done;
-	}
 	memset(&m, 0, sizeof(m));
 	snprintf(m.to, sizeof(m.to), "%s", row.peer);
 	m.channel = row.m.channel;
@@ -235,7 +303,7 @@ deliver_ack(struct hotlined *d, const char *id, const char *note,
 	}
 	m.body = (const uint8_t *)text;
 	m.body_len = (uint32_t)strlen(text);
-	rc = submit_commit(d, p, &m, ack_id_out, status, errmsg);
+	rc = deliver_submit(d, &m, ack_id_out, status, errmsg);
 done:
 	free(text);
 	json_decref(body);

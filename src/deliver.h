@@ -24,6 +24,11 @@ int	deliver_init(struct hotlined *d);
  * an internal failure. */
 int	deliver_submit(struct hotlined *d, struct msg *m, char id_out[ID_HEX_LEN + 1],
 	    int *status, const char **errmsg);
+/* The same for n requests in one transaction, all or none: ids[i] gets
+ * the id of ms[i]; on failure *bad is the offending index (-1: store). */
+int	deliver_submit_many(struct hotlined *d, struct msg *ms, int n,
+	    char (*ids)[ID_HEX_LEN + 1], int *bad, int *status,
+	    const char **errmsg);
 /* Acknowledge inbound message id (full hex) with a kind=ack message on the
  * same channel and precedence, body {"note": note} (note may be NULL). */
 int	deliver_ack(struct hotlined *d, const char *id, const char *note,
