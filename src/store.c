@@ -853,7 +853,7 @@ store_streams_load(struct store *st, store_stream_cb cb, void *arg)
 	sqlite3_stmt *smax = st->stmt[S_STREAM_MAX];
 	sqlite3_stmt *srcpt = st->stmt[S_STREAM_RCPT];
 	char peer[PARTY_MAX + 1] = "";
-	int dir = -1, ch = 0, prec = 0, rc, errs, n = 0;
+	int dir = -1, ch = 0, prec = 0, rc, errs;
 	uint64_t maxseq, delivered;
 
 	for (;;) {
@@ -901,10 +901,9 @@ store_streams_load(struct store *st, store_stream_cb cb, void *arg)
 			}
 		}
 		cb(arg, peer, dir, ch, prec, maxseq, delivered);
-		n++;
 	}
 	stmt_done(next);
-	return n;
+	return 0;
 fail_next:
 	store_warn(st, "streams");
 	stmt_done(next);

@@ -78,7 +78,7 @@ void		 store_rollback(struct store *st);
 
 /* Called for every stream at start-up: its highest seq (out: assigned; in:
  * held, always contiguous) and, for out streams, the highest receipted seq
- * (0 if none). Returns the number of streams or -1. */
+ * (0 if none). Returns 0 or -1. */
 typedef void (*store_stream_cb)(void *arg, const char *peer, int dir, int ch,
     int prec, uint64_t maxseq, uint64_t delivered);
 int	store_streams_load(struct store *st, store_stream_cb cb, void *arg);
