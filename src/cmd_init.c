@@ -3,7 +3,7 @@
  *
  *	hotline init --party ID --dir DIR [--listen ADDR]
  *	hotline fingerprint [--dir DIR | FILE.pem] [--json]
- *	hotline peer add --party ID --fingerprint HEX [--address HOST:PORT ...]
+ *	hotline peer add --party ID --fingerprint HEX [--address ADDR ...]
  *	hotline peer list [--json]
  *
  * init creates a node directory (identity.c does the work); fingerprint
@@ -280,7 +280,7 @@ cmd_fingerprint(struct cli *cli, int argc, char **argv)
 		free(cf);
 		return 1;
 	}
-	/* The configuration names the party even if the certificate does not. */
+	/* The configuration names the party even if the cert does not. */
 	if (cf != NULL)
 		(void)snprintf(party, sizeof(party), "%s", cf->party);
 	free(cf);
@@ -477,7 +477,8 @@ peer_add(struct cli *cli, int argc, char **argv)
 	    "add` at %s.\n[peer %s]\nfingerprint = %s\n", old,
 	    oldlen > 0 && old[oldlen - 1] != '\n' ? "\n" : "", ts, party, fpr);
 	if (n < 0 || (size_t)n >= oldlen + 1024) {
-		fprintf(stderr, "hotline: cannot build the new configuration\n");
+		fprintf(stderr, "hotline: cannot build the new "
+		    "configuration\n");
 		goto done;
 	}
 	for (i = 0; i < naddrs; i++) {

@@ -176,7 +176,8 @@ identity_make_cert(EVP_PKEY *key, const char *party)
 
 	if (snprintf(cn, sizeof(cn), "hotline %s", party) >= (int)sizeof(cn))
 		return NULL;
-	if ((x = X509_new()) == NULL || X509_set_version(x, X509_VERSION_3) != 1)
+	if ((x = X509_new()) == NULL ||
+	    X509_set_version(x, X509_VERSION_3) != 1)
 		goto fail;
 	/* 128 random bits, a positive INTEGER of at most 17 octets. */
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1 ||
@@ -278,11 +279,13 @@ identity_init(const char *dir, const char *party, const char *listen_addr,
 
 	/* The key, PEM-encoded in secure memory that is wiped when freed. */
 	if ((key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) == NULL) {
-		identity_err(err, errlen, "Ed25519 key generation failed", NULL);
+		identity_err(err, errlen, "Ed25519 key generation failed",
+		    NULL);
 		goto fail;
 	}
 	if ((bio = BIO_new(BIO_s_secmem())) == NULL ||
-	    PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL) != 1 ||
+	    PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL,
+	    NULL) != 1 ||
 	    BIO_get_mem_ptr(bio, &bm) != 1) {
 		identity_err(err, errlen, "cannot encode the key",
 		    paths[F_KEY]);

@@ -26,13 +26,13 @@
 #include "signer.h"
 #include "util.h"
 
-#define SIGNER_KEY_MAX	16384	/* an Ed25519 PEM is about 120 bytes */
+#define SIGNER_KEY_MAX	16384	/* an Ed25519 PEM is 119 bytes */
 
 struct signer {
-	EVP_PKEY	*key;		/* private; never handed out */
-	EVP_PKEY	*pub;		/* public-only copy for signer_pubkey() */
-	EVP_MD_CTX	*tpl;		/* initialised for signing with key */
-	EVP_MD_CTX	*mdctx;		/* scratch copy of tpl per signature */
+	EVP_PKEY	*key;	/* private; never handed out */
+	EVP_PKEY	*pub;	/* public only, for signer_pubkey() */
+	EVP_MD_CTX	*tpl;	/* initialised to sign with key */
+	EVP_MD_CTX	*mdctx;	/* per signature, a copy of tpl */
 	char		 fpr[FPR_HEX_LEN + 1];
 };
 

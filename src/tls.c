@@ -40,8 +40,10 @@ struct tls_pin {
 };
 
 struct tls_conn {
-	char	*expected;			/* dialled party, NULL if accepted */
-	char	 offered[FPR_HEX_LEN + 1];	/* "" until a certificate is seen */
+	/* The party we dialled; NULL for an accepted connection. */
+	char	*expected;
+	/* The peer's key fingerprint; "" until a certificate is seen. */
+	char	 offered[FPR_HEX_LEN + 1];
 };
 
 /* ex_data indexes: allocated once per process, never changed after. */

@@ -30,7 +30,7 @@
 
 struct fixture {
 	char	base[PATH_MAX];
-	char	dir[PATH_MAX];		/* base/node, not yet created */
+	char	dir[PATH_MAX];	/* base/node, not created yet */
 	char	key[PATH_MAX];
 	char	cert[PATH_MAX];
 	char	conf[PATH_MAX];

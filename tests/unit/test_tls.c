@@ -35,7 +35,7 @@ struct pins {
 	char		 fpr[NPIN][FPR_HEX_LEN + 1];
 	int		 n;
 	int		 calls;
-	bool		 expected_null;		/* last call's expected */
+	bool		 expected_null;	/* last call's expected */
 	char		 expected[PARTY_MAX + 1];
 };
 
@@ -258,8 +258,10 @@ test_pinned_ok(void **state)
 	assert_false(SSL_session_reused(c));
 
 	/* Each side saw the other's key and asked its pins about it. */
-	assert_string_equal(tls_offered_fpr(s), signer_fingerprint(f->ru.signer));
-	assert_string_equal(tls_offered_fpr(c), signer_fingerprint(f->us.signer));
+	assert_string_equal(tls_offered_fpr(s),
+	    signer_fingerprint(f->ru.signer));
+	assert_string_equal(tls_offered_fpr(c),
+	    signer_fingerprint(f->us.signer));
 	assert_int_equal(f->spins.calls, 1);
 	assert_true(f->spins.expected_null);
 	assert_int_equal(f->cpins.calls, 1);
@@ -297,7 +299,8 @@ test_plain_ssl_new(void **state)
 	handshake(c, s, &cst, &sst);
 	assert_int_equal(cst, HS_OK);
 	assert_int_equal(sst, HS_OK);
-	assert_string_equal(tls_offered_fpr(s), signer_fingerprint(f->ru.signer));
+	assert_string_equal(tls_offered_fpr(s),
+	    signer_fingerprint(f->ru.signer));
 	SSL_free(c);
 	SSL_free(s);
 	SSL_CTX_free(cctx);
@@ -380,7 +383,8 @@ test_wrong_party(void **state)
 	assert_int_equal(cst, HS_FAIL);
 	assert_int_equal(sst, HS_FAIL);
 	assert_string_equal(f->cpins.expected, "ru2");
-	assert_string_equal(tls_offered_fpr(c), signer_fingerprint(f->us.signer));
+	assert_string_equal(tls_offered_fpr(c),
+	    signer_fingerprint(f->us.signer));
 	assert_server_reads_nothing(s);
 	SSL_free(c);
 	SSL_free(s);
