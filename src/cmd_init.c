@@ -105,7 +105,7 @@ cmd_cert_fpr(const char *path, char fpr[FPR_HEX_LEN + 1],
 	if (n > 0 && (size_t)n < sizeof(cn) &&
 	    strncmp(cn, prefix, sizeof(prefix) - 1) == 0 &&
 	    party_id_valid(cn + sizeof(prefix) - 1))
-		(void)snprintf(party, PARTY_MAX + 1, "%s",
+		(void)snprintf(party, PARTY_MAX + 1, "%.*s", PARTY_MAX,
 		    cn + sizeof(prefix) - 1);
 	X509_free(x);
 	return 0;

@@ -305,9 +305,9 @@ prec_label(const char *prec, char *out, size_t outsz)
 
 	upper(prec, up, sizeof(up));
 	if (strcmp(prec, "flash") == 0 || strcmp(prec, "immediate") == 0)
-		snprintf(out, outsz, "!%s", up);
+		(void)snprintf(out, outsz, "!%.14s", up);
 	else
-		snprintf(out, outsz, " %s", up);
+		(void)snprintf(out, outsz, " %.14s", up);
 }
 
 /*
