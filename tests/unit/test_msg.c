@@ -88,11 +88,14 @@ struct fx {
 static uint8_t *
 dup_exact(const void *p, size_t n)
 {
-	uint8_t *q = malloc(n == 0 ? 1 : n);
+	uint8_t *q;
 
+	/* Exactly n bytes, so ASan catches any read past the end. */
+	if (n == 0)
+		abort();
+	q = malloc(n);
 	assert_non_null(q);
-	if (n > 0)
-		memcpy(q, p, n);
+	memcpy(q, p, n);
 	return q;
 }
 
