@@ -214,16 +214,47 @@ def wait_until(pred, timeout, what="condition", interval=0.05):
 
 # -------------------------------------------------------------------- ports
 
-def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now. The
-    kernel picks it from the ephemeral range, so parallel tests do not
-    collide on a fixed number."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def _ephemeral_range():
     try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = f.read().split()
+        return int(lo), int(hi)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+_given_ports = set()
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now, chosen at
+    random outside the kernel's ephemeral range: the nodes' own outgoing
+    connections take their local ports from that range and could otherwise
+    occupy a port before the node that is meant to listen on it starts.
+    Random choice keeps parallel tests apart."""
+    import random
+    lo, hi = _ephemeral_range()
+    rnd = random.SystemRandom()
+    candidates = [(10000, lo - 1)] if lo - 1 > 10000 else []
+    if hi + 1 < 65000:
+        candidates.append((hi + 1, 65000))
+    if not candidates:
+        candidates = [(1024, 65535)]
+    for _ in range(200):
+        a, b = rnd.choice(candidates)
+        port = rnd.randint(a, b)
+        if port in _given_ports:
+            continue
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            s.close()
+        _given_ports.add(port)
+        return port
+    raise TestFailure("no free TCP port on 127.0.0.1")
 
 
 # ---------------------------------------------------------------- HTTP/Unix
@@ -401,13 +432,33 @@ class Node:
             return st == 200
         wait_until(ready, timeout or scaled(15), "%s's API" % self.name)
 
-    def stop(self):
-        """SIGTERM, then SIGKILL. Returns the exit status."""
+    def stop(self, check_exit=True):
+        """SIGTERM, then SIGKILL. A daemon that does not exit 0 on SIGTERM
+        (a crash, a hang, or a sanitizer's report) fails the test unless
+        check_exit is false. Returns the exit status."""
         if self.proc is None:
             return None
+        was_running = self.proc.poll() is None
         rc = stop_proc(self.proc)
         self.proc = None
+        if check_exit:
+            why = None
+            if not was_running:
+                why = "had already exited with status %s" % rc
+            elif rc != 0:
+                why = "exited with status %s after SIGTERM%s" % (
+                    rc, " (SIGKILLed: did not stop in time)" if rc ==
+                    -signal.SIGKILL else "")
+            if why:
+                raise TestFailure("%s's hotlined %s:\n%s" % (
+                    self.name, why, self.log_tail()))
         return rc
+
+    def sanitizer_reports(self):
+        """Lines of the log where a sanitizer reported an error."""
+        pat = re.compile(r"ERROR: (Address|Leak|Undefined)Sanitizer|"
+                         r"runtime error:|AddressSanitizer:DEADLYSIGNAL")
+        return [ln for ln in self.log_text().splitlines() if pat.search(ln)]
 
     def kill9(self):
         if self.proc is not None:
@@ -567,11 +618,19 @@ class Env:
         return na, nb
 
     def close(self, ok):
+        """Stop every node. Returns a list of problems found on the way (a
+        daemon that did not exit cleanly, sanitizer reports)."""
+        problems = []
         for n in self.nodes:
             try:
                 n.stop()
             except Exception as e:
-                log("stopping %s: %r" % (n.name, e))
+                problems.append("stopping %s: %s" % (n.name, e))
+            rep = n.sanitizer_reports()
+            if rep:
+                problems.append("%s: sanitizer reports in %s: %s" % (
+                    n.name, n.logpath, rep[:3]))
+        ok = ok and not problems
         if ok:
             shutil.rmtree(self.root, ignore_errors=True)
         else:
@@ -579,12 +638,18 @@ class Env:
                 log("---- last lines of %s ----\n%s" % (n.logpath,
                                                        n.log_tail(60)))
             log("kept %s for inspection" % self.root)
+        return problems
 
     def __enter__(self):
         return self
 
     def __exit__(self, et, ev, tb):
-        self.close(et is None)
+        problems = self.close(et is None)
+        if problems:
+            for p in problems:
+                log("problem: " + p)
+            if et is None:
+                raise TestFailure("; ".join(problems)[:4000])
         return False
 
 
