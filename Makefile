@@ -2,9 +2,13 @@
 # installs dependencies and drives the two builds.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_CC    ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= fuzz_frame fuzz_msg fuzz_receipt fuzz_hello fuzz_config
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build demo check test test-asan fuzz bench clean
+.PHONY: all deps build demo check test test-asan fuzz fuzz-build fuzz-merge bench clean
 
 all: build
 
@@ -30,6 +34,34 @@ test-asan: deps
 
 # make check: the normal build and the sanitizer build, every test in both.
 check: test test-asan
+
+# make fuzz: every libFuzzer target for FUZZ_SECONDS each (docs/FUZZING.md).
+# New inputs go to $(FUZZ_BUILD)/corpus/<target>, crashes to
+# $(FUZZ_BUILD)/artifacts/<target>/; fuzz/corpus is only read.
+fuzz-build: deps
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=$(FUZZ_CC) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOTLINE_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+
+fuzz: fuzz-build
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
+	  echo "== $$t: $(FUZZ_SECONDS)s"; \
+	  $(FUZZ_BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
+	    $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t 2>$(FUZZ_BUILD)/$$t.log; \
+	  rc=$$?; grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec)' \
+	    $(FUZZ_BUILD)/$$t.log; \
+	  if [ $$rc -ne 0 ]; then fail=1; tail -n 40 $(FUZZ_BUILD)/$$t.log; fi; \
+	done; exit $$fail
+
+# make fuzz-merge: add to fuzz/corpus the inputs of the last runs that
+# reach new coverage (review and commit them).
+fuzz-merge: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  $(FUZZ_BUILD)/fuzz/$$t -merge=1 fuzz/corpus/$$t \
+	    $(FUZZ_BUILD)/corpus/$$t 2>&1 | grep -E '^MERGE-OUTER: [0-9]+ new files'; \
+	done
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

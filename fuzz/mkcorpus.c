@@ -1,0 +1,491 @@
+/*
+ * mkcorpus.c: writes the seed corpora of the fuzz targets, or checks that
+ * the committed seeds are still what the current code would write. Seeds
+ * are well-formed inputs (signed with the test key of fuzz.h, so they get
+ * past signature checks) plus a few edge cases one step from valid. Ed25519
+ * signatures are deterministic, so the output is the same on every run.
+ *
+ *	mkcorpus DIR		write DIR/<target>/seed-<name>
+ *	mkcorpus -c DIR		compare them with the files in DIR; exit 1 on
+ *				any difference (the encoding changed: rerun
+ *				without -c and commit the new seeds)
+ *
+ * Findings of the fuzzers live next to the seeds as crash-* or regress-*
+ * files; this program never touches them.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "buf.h"
+#include "fuzz.h"
+#include "msg.h"
+#include "signer.h"
+#include "util.h"
+#include "wire.h"
+
+#define EX_CREATED	1700000000000ULL	/* the worked example's time */
+#define LONG_PARTY	"a-party-id-of-thirty-two-chars-x"
+#define LONG_KIND	"a-kind-name-of-thirty-two-chars0"
+
+static const char	*outdir;
+static int		 checking;
+static int		 nbad;
+static struct signer	*key;
+
+/* Write or compare outdir/target/seed-name. Failures are counted. */
+static void
+emit(const char *target, const char *name, const void *data, size_t len)
+{
+	char path[PATH_MAX];
+	uint8_t *old = NULL;
+	FILE *fp;
+	long n;
+	int ok = 0;
+
+	if (snprintf(path, sizeof(path), "%s/%s", outdir, target) >=
+	    (int)sizeof(path))
+		goto done;
+	if (!checking && mkdir(path, 0755) == -1 && errno != EEXIST) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		goto done;
+	}
+	if (snprintf(path, sizeof(path), "%s/%s/seed-%s", outdir, target,
+	    name) >= (int)sizeof(path))
+		goto done;
+	if (!checking) {
+		if ((fp = fopen(path, "wb")) == NULL)
+			goto done;
+		ok = fwrite(data, 1, len, fp) == len;
+		if (fclose(fp) != 0)
+			ok = 0;
+		goto done;
+	}
+	if ((fp = fopen(path, "rb")) == NULL)
+		goto done;
+	old = xmalloc(len + 1);
+	n = (long)fread(old, 1, len + 1, fp);
+	fclose(fp);
+	ok = n == (long)len && memcmp(old, data, len) == 0;
+done:
+	if (!ok) {
+		fprintf(stderr, "%s: %s\n", path, checking ? "missing or "
+		    "different from what the code writes now" : "cannot write");
+		nbad++;
+	}
+	free(old);
+}
+
+static void
+emit_buf(const char *target, const char *name, const struct buf *b)
+{
+	emit(target, name, b->data, b->len);
+}
+
+static void
+emit_str(const char *target, const char *name, const char *s)
+{
+	emit(target, name, s, strlen(s));
+}
+
+/* A message from FUZZ_PEER to FUZZ_SELF (the worked example's fields). */
+static void
+msg_fill(struct msg *m, int ch, int prec, uint64_t seq, const char *kind,
+    const char *body)
+{
+	memset(m, 0, sizeof(*m));
+	m->version = MSG_VERSION;
+	memcpy(m->from, FUZZ_PEER, sizeof(FUZZ_PEER));
+	memcpy(m->to, FUZZ_SELF, sizeof(FUZZ_SELF));
+	m->channel = (uint8_t)ch;
+	(void)snprintf(m->kind, sizeof(m->kind), "%s", kind);
+	m->prec = (uint8_t)prec;
+	m->seq = seq;
+	m->created = EX_CREATED;
+	m->exercise = true;
+	m->body = (const uint8_t *)body;
+	m->body_len = (uint32_t)strlen(body);
+}
+
+/* Sign m and append its payload (frame = 0) or whole frame to b. */
+static void
+msg_put(struct buf *b, struct msg *m, int sign, int frame)
+{
+	size_t start = 0;
+
+	if (sign && msg_sign(m, key) == -1) {
+		fprintf(stderr, "cannot sign a seed message\n");
+		exit(1);
+	}
+	if ((frame && wire_begin(b, FR_MSG, &start) == -1) ||
+	    msg_encode(m, b) == -1 || (frame && wire_finish(b, start) == -1)) {
+		fprintf(stderr, "cannot encode a seed message\n");
+		exit(1);
+	}
+}
+
+/* A receipt for the stream FUZZ_SELF -> FUZZ_PEER, signed by the peer. */
+static void
+rcpt_put(struct buf *b, const char *from, const char *to, int ch, int prec,
+    uint64_t seq, const uint8_t last_id[MSG_ID_LEN], int frame)
+{
+	struct receipt r;
+	size_t start = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.version = MSG_VERSION;
+	(void)snprintf(r.from, sizeof(r.from), "%s", from);
+	(void)snprintf(r.to, sizeof(r.to), "%s", to);
+	r.channel = (uint8_t)ch;
+	r.prec = (uint8_t)prec;
+	r.seq = seq;
+	memcpy(r.last_id, last_id, MSG_ID_LEN);
+	r.time = EX_CREATED + 1234;
+	if (receipt_sign(&r, key) == -1 ||
+	    (frame && wire_begin(b, FR_RECEIPT, &start) == -1) ||
+	    receipt_encode(&r, b) == -1 ||
+	    (frame && wire_finish(b, start) == -1)) {
+		fprintf(stderr, "cannot make a seed receipt\n");
+		exit(1);
+	}
+}
+
+static void
+hello_put(struct buf *b, const char *party, const char *peer, int nstreams,
+    uint64_t seq)
+{
+	struct hello h;
+	int ch, prec;
+
+	memset(&h, 0, sizeof(h));
+	h.version = WIRE_VERSION;
+	(void)snprintf(h.party, sizeof(h.party), "%s", party);
+	(void)snprintf(h.peer, sizeof(h.peer), "%s", peer);
+	h.time = EX_CREATED;
+	for (ch = CH_MIN; ch <= CH_MAX; ch++)
+		for (prec = PREC_MIN; prec <= PREC_MAX; prec++) {
+			if (h.nresume == nstreams)
+				break;
+			h.resume[h.nresume].channel = (uint8_t)ch;
+			h.resume[h.nresume].prec = (uint8_t)prec;
+			h.resume[h.nresume].seq = seq;
+			h.nresume++;
+		}
+	if (hello_encode(&h, b) == -1) {
+		fprintf(stderr, "cannot encode a seed HELLO\n");
+		exit(1);
+	}
+}
+
+/* Payload only: a whole frame minus its header. */
+static void
+emit_payload(const char *target, const char *name, const struct buf *b)
+{
+	emit(target, name, b->data + WIRE_HDR_LEN, b->len - WIRE_HDR_LEN);
+}
+
+static void
+seeds_msg(uint8_t example_id[MSG_ID_LEN])
+{
+	struct buf b;
+	struct msg m;
+	char big[2048];
+	size_t i, n;
+
+	buf_init(&b, WIRE_FRAME_MAX);
+	msg_fill(&m, CH_NRRC, PREC_FLASH, 1, "notification",
+	    "{\"text\":\"test\"}");
+	msg_put(&b, &m, 1, 0);
+	memcpy(example_id, m.id, MSG_ID_LEN);
+	emit_buf("fuzz_msg", "example", &b);
+	/* Edge cases one step from the example. */
+	emit("fuzz_msg", "truncated", b.data, b.len - 1);
+	b.data[b.len - 1] ^= 0x01;
+	emit_buf("fuzz_msg", "bad-sig", &b);
+	b.data[b.len - 1] ^= 0x01;
+	i = 1 + 3 + 3 + 1 + 13 + 1 + 8 + 8;	/* offset of flags */
+	b.data[i] = 0x04;
+	emit_buf("fuzz_msg", "bad-flags", &b);
+
+	buf_reset(&b);
+	msg_fill(&m, CH_DIRECT, PREC_IMMEDIATE, 2, "ack", "{}");
+	m.exercise = false;
+	m.has_ref = true;
+	memcpy(m.ref, example_id, MSG_ID_LEN);
+	msg_put(&b, &m, 1, 0);
+	emit_buf("fuzz_msg", "ack-ref", &b);
+
+	buf_reset(&b);
+	msg_fill(&m, CH_CERT, PREC_ROUTINE, UINT64_MAX, LONG_KIND,
+	    "{\"s\":\"\xd0\xb6\\u0436\\n\",\"n\":[1,-2.5e3,true,null,{}]}");
+	memcpy(m.from, LONG_PARTY, sizeof(LONG_PARTY));
+	m.created = 0;
+	msg_put(&b, &m, 1, 0);
+	emit_buf("fuzz_msg", "long-fields", &b);
+
+	buf_reset(&b);
+	n = (size_t)snprintf(big, sizeof(big), "{\"type\":\"bundle\","
+	    "\"objects\":[");
+	for (i = 0; n + 64 < sizeof(big); i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n,
+		    "%s{\"id\":\"indicator--%04zu\"}", i ? "," : "", i);
+	(void)snprintf(big + n, sizeof(big) - n, "]}");
+	msg_fill(&m, CH_CERT, PREC_PRIORITY, 7, "stix-bundle", big);
+	msg_put(&b, &m, 1, 0);
+	emit_buf("fuzz_msg", "stix-bundle", &b);
+
+	/* Bodies that are not one JSON object: encode without signing. */
+	buf_reset(&b);
+	msg_fill(&m, CH_WG, PREC_ROUTINE, 1, "text", "[1,2]");
+	msg_put(&b, &m, 0, 0);
+	emit_buf("fuzz_msg", "body-array", &b);
+	buf_reset(&b);
+	msg_fill(&m, CH_WG, PREC_ROUTINE, 1, "text", "{\"a\":1,\"a\":2}");
+	msg_put(&b, &m, 0, 0);
+	emit_buf("fuzz_msg", "body-dup-key", &b);
+	buf_free(&b);
+}
+
+static void
+seeds_receipt(const uint8_t example_id[MSG_ID_LEN])
+{
+	struct buf b;
+
+	buf_init(&b, WIRE_FRAME_MAX);
+	rcpt_put(&b, FUZZ_SELF, FUZZ_PEER, CH_NRRC, PREC_FLASH, 1, example_id,
+	    0);
+	emit_buf("fuzz_receipt", "basic", &b);
+	emit("fuzz_receipt", "truncated", b.data, b.len - 1);
+	b.data[b.len - 1] ^= 0x80;
+	emit_buf("fuzz_receipt", "bad-sig", &b);
+	buf_reset(&b);
+	rcpt_put(&b, LONG_PARTY, FUZZ_PEER, CH_CERT, PREC_ROUTINE, UINT64_MAX,
+	    example_id, 0);
+	emit_buf("fuzz_receipt", "long-fields", &b);
+	buf_free(&b);
+}
+
+static void
+seeds_hello(void)
+{
+	struct buf b;
+
+	buf_init(&b, WIRE_HDR_LEN + WIRE_FRAME_MAX);
+	hello_put(&b, FUZZ_PEER, FUZZ_SELF, 0, 0);
+	emit_payload("fuzz_hello", "no-streams", &b);
+	buf_reset(&b);
+	hello_put(&b, FUZZ_PEER, FUZZ_SELF, WIRE_HELLO_MAX_STREAMS, 41);
+	emit_payload("fuzz_hello", "all-streams", &b);
+	buf_reset(&b);
+	hello_put(&b, LONG_PARTY, "x", 3, UINT64_MAX);
+	emit_payload("fuzz_hello", "long-party", &b);
+	/* Two entries for one stream: the decoder must refuse it. */
+	b.data[b.len - 9] = 1;
+	b.data[b.len - 10] = 1;
+	emit_payload("fuzz_hello", "dup-stream", &b);
+	buf_free(&b);
+}
+
+static void
+seeds_frame(const uint8_t example_id[MSG_ID_LEN])
+{
+	static const uint8_t empty[] = { 0, 0, 0, 0, FR_PING };
+	static const uint8_t huge[] = { 0, 1, 0, 1, FR_MSG };
+	static const uint8_t unknown[] = { 0, 0, 0, 1, 9 };
+	struct buf b, one;
+	struct msg m;
+	int ch;
+
+	buf_init(&b, 4 * WIRE_FRAME_MAX);
+	buf_init(&one, WIRE_FRAME_MAX);
+	/* A whole session: HELLO, two messages, a receipt, PING, PONG, BYE. */
+	hello_put(&b, FUZZ_PEER, FUZZ_SELF, 2, 0);
+	msg_fill(&m, CH_NRRC, PREC_FLASH, 1, "notification",
+	    "{\"text\":\"test\"}");
+	msg_put(&b, &m, 1, 1);
+	msg_fill(&m, CH_NRRC, PREC_FLASH, 2, "text", "{\"text\":\"second\"}");
+	msg_put(&b, &m, 1, 1);
+	rcpt_put(&b, FUZZ_SELF, FUZZ_PEER, CH_NRRC, PREC_FLASH, 3, example_id,
+	    1);
+	if (wire_encode_u64(&b, FR_PING, 0x0123456789abcdefULL) == -1 ||
+	    wire_encode_u64(&b, FR_PONG, 42) == -1 ||
+	    bye_encode(&b, "shutting down") == -1)
+		exit(1);
+	emit_buf("fuzz_frame", "session", &b);
+
+	/* One message on every channel, then a replay. */
+	buf_reset(&b);
+	hello_put(&b, FUZZ_PEER, FUZZ_SELF, 0, 0);
+	for (ch = CH_MIN; ch <= CH_MAX; ch++) {
+		msg_fill(&m, ch, PREC_ROUTINE, 1, "text", "{}");
+		msg_put(&b, &m, 1, 1);
+	}
+	msg_put(&b, &m, 1, 1);
+	emit_buf("fuzz_frame", "channels-replay", &b);
+
+	/* A message before HELLO; a gap; a second HELLO. */
+	buf_reset(&b);
+	msg_fill(&m, CH_NRRC, PREC_FLASH, 1, "notification", "{}");
+	msg_put(&one, &m, 1, 1);
+	(void)buf_add(&b, one.data, one.len);
+	hello_put(&b, FUZZ_PEER, FUZZ_SELF, 0, 0);
+	emit_buf("fuzz_frame", "msg-before-hello", &b);
+	buf_reset(&b);
+	hello_put(&b, FUZZ_PEER, FUZZ_SELF, 0, 0);
+	msg_fill(&m, CH_NRRC, PREC_FLASH, 2, "notification", "{}");
+	msg_put(&b, &m, 1, 1);
+	emit_buf("fuzz_frame", "gap", &b);
+	buf_reset(&b);
+	hello_put(&b, FUZZ_PEER, FUZZ_SELF, 0, 0);
+	hello_put(&b, FUZZ_PEER, FUZZ_SELF, 1, 5);
+	emit_buf("fuzz_frame", "two-hellos", &b);
+	/* HELLO from someone else, and to someone else. */
+	buf_reset(&b);
+	hello_put(&b, "xx", FUZZ_SELF, 0, 0);
+	emit_buf("fuzz_frame", "wrong-party", &b);
+
+	/* Bad headers, and a frame cut short. */
+	emit("fuzz_frame", "empty-frame", empty, sizeof(empty));
+	emit("fuzz_frame", "huge-frame", huge, sizeof(huge));
+	emit("fuzz_frame", "unknown-type", unknown, sizeof(unknown));
+	emit("fuzz_frame", "cut-msg", one.data, one.len - 10);
+	buf_free(&one);
+	buf_free(&b);
+}
+
+static void
+seeds_config(void)
+{
+	emit_str("fuzz_config", "minimal", "[node]\nparty = us\n");
+	emit_str("fuzz_config", "full",
+	    "; hotline.conf(5)\n"
+	    "[node]\n"
+	    "party = us                 ; comment\n"
+	    "listen = 127.0.0.1:7701\n"
+	    "data_dir = /var/lib/hotline/./us//\n"
+	    "api_socket = run/api.sock\n"
+	    "key = /etc/hotline/key.pem\n"
+	    "cert = cert.pem\n"
+	    "\n"
+	    "[link]\n"
+	    "heartbeat = 2s\n"
+	    "dead_after = 1m\n"
+	    "handshake_timeout = 1500ms\n"
+	    "reconnect_min = 100ms\n"
+	    "reconnect_max = 1h\n"
+	    "[limits]\n"
+	    "max_body = 1000\n"
+	    "api_max_request = 1024\n"
+	    "api_max_clients = 7\n"
+	    "peer_max_pending = 16384\n"
+	    "[peer ru]                  ; the other party\n"
+	    "fingerprint = 3A6EB0790F39AC87C94F3856B2DD2C5D"
+	    "110E6811602261A9A923D3BB23ADC8B7\n"
+	    "address = 127.0.0.1:7702\n"
+	    "address = [::1]:7703\n"
+	    "address = backup.example:7704\n"
+	    "[peer cn]\n"
+	    "fingerprint = 0000000000000000000000000000000000000000000000000"
+	    "000000000000000\n");
+	emit_str("fuzz_config", "relative-paths",
+	    "[node]\nparty = a-1\nlisten = [::]:1\ndata_dir = ../d/./e\n"
+	    "[link]\nheartbeat = 100ms\ndead_after = 24h\n"
+	    "reconnect_min = 30m\nreconnect_max = 30m\n");
+	emit_str("fuzz_config", "ipv6-scoped",
+	    "[node]\r\nparty = ru\r\nlisten = [fe80::1%eth0]:65535\r\n"
+	    "[peer us]\r\nfingerprint = d75a980182b10ab7d54bfed3c964073a0ee17"
+	    "2f3daa62325af021a68f707511a\r\naddress = hotline.example-1.org:1"
+	    "\r\n");
+	emit_str("fuzz_config", "bad-key", "[node]\nparty = us\nfoo = bar\n");
+	emit_str("fuzz_config", "bad-number",
+	    "[node]\nparty = us\n[limits]\nmax_body = 99999999999999999999\n");
+	emit_str("fuzz_config", "bad-line", "[node]\nparty = us\nnot a pair\n");
+	emit_str("fuzz_config", "dup-peer",
+	    "[node]\nparty = us\n[peer ru]\nfingerprint = 00\n[peer ru]\n");
+	emit_str("fuzz_config", "dead-before-heartbeat",
+	    "[node]\nparty = us\n[link]\nheartbeat = 10s\ndead_after = 5s\n");
+}
+
+/* Write the test key to a fresh 0600 file and load it like the daemon. */
+static struct signer *
+load_test_key(void)
+{
+	struct signer *s = NULL;
+	char dir[64] = "/tmp/mkcorpus.XXXXXX", path[PATH_MAX], err[256];
+	uint8_t seed[32];
+	EVP_PKEY *pk = NULL;
+	FILE *fp;
+	int fd, ok;
+
+	if (mkdtemp(dir) == NULL)
+		return NULL;
+	if (snprintf(path, sizeof(path), "%s/key.pem", dir) >=
+	    (int)sizeof(path) ||
+	    hex_decode(FUZZ_SEED_HEX, seed, sizeof(seed)) == -1 ||
+	    (pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
+	    sizeof(seed))) == NULL)
+		goto done;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
+	    0600)) == -1)
+		goto done;
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		goto done;
+	}
+	ok = PEM_write_PrivateKey(fp, pk, NULL, NULL, 0, NULL, NULL) == 1;
+	if (fclose(fp) != 0 || !ok)
+		goto done;
+	if ((s = signer_load(path, err, sizeof(err))) == NULL)
+		fprintf(stderr, "%s: %s\n", path, err);
+done:
+	EVP_PKEY_free(pk);
+	(void)unlink(path);
+	(void)rmdir(dir);
+	return s;
+}
+
+int
+main(int argc, char *argv[])
+{
+	uint8_t example_id[MSG_ID_LEN];
+
+	if (argc == 3 && strcmp(argv[1], "-c") == 0) {
+		checking = 1;
+		outdir = argv[2];
+	} else if (argc == 2 && argv[1][0] != '-')
+		outdir = argv[1];
+	else {
+		fprintf(stderr, "usage: mkcorpus [-c] dir\n");
+		return 2;
+	}
+	if (!checking && mkdir(outdir, 0755) == -1 && errno != EEXIST) {
+		fprintf(stderr, "%s: %s\n", outdir, strerror(errno));
+		return 1;
+	}
+	if ((key = load_test_key()) == NULL) {
+		fprintf(stderr, "cannot load the test key\n");
+		return 1;
+	}
+	seeds_msg(example_id);
+	seeds_receipt(example_id);
+	seeds_hello();
+	seeds_frame(example_id);
+	seeds_config();
+	signer_free(key);
+	if (nbad > 0) {
+		fprintf(stderr, "%d seed%s %s\n", nbad, nbad == 1 ? "" : "s",
+		    checking ? "out of date: run mkcorpus DIR and commit" :
+		    "not written");
+		return 1;
+	}
+	return 0;
+}
