@@ -27,6 +27,10 @@ log_setverbose(int verbose)
 	log_verbose = verbose;
 }
 
+/* The attribute lets clang check vsnprintf's format (-Wformat-nonliteral). */
+static void	vlog(const char *, const char *, va_list, const char *)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(const char *level, const char *fmt, va_list ap, const char *err)
 {
