@@ -23,6 +23,7 @@
  * hotline.conf pins for --peer, else any key is accepted (and printed).
  */
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -1005,6 +1006,16 @@ sc_noread(struct evil *e)
 	return 0;
 }
 
+/* After noread: how much the target pushed before flow control stopped it. */
+static void
+report_unread(struct evil *e)
+{
+	int n = 0;
+
+	if (ioctl(e->fd, FIONREAD, &n) == 0)
+		say("unread bytes in our receive queue: %d", n);
+}
+
 struct scenario {
 	const char	*name;
 	int		(*run)(struct evil *);
@@ -1148,6 +1159,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	rc = sc->run(&e) == -1 ? 1 : 0;
+	if (sc->run == sc_noread)
+		report_unread(&e);
 	if (sc->drain && !e.closed) {
 		uint64_t limit = strcmp(sc->name, "idle") == 0 ?
 		    EV_IDLE_MAX_MS : EV_DRAIN_MS;

@@ -258,6 +258,9 @@ def test(env):
         stop.set()
         th.join()
     check(rc == 0, "evilpeer noread failed (exit %d)" % rc)
+    m = re.search(r"unread bytes in our receive queue: (\d+)", out)
+    check(m and int(m.group(1)) > 0, "noread: us sent nothing to the peer "
+          "that does not read")
     lines = hlib.wait_until(lambda: close_lines(log_since(us, off), "ru"),
                             scaled(10), "us to close the non-reading link")
     log("noread: us logged: %s" % lines)
