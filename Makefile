@@ -5,7 +5,8 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_CC    ?= clang-14
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= fuzz_frame fuzz_msg fuzz_receipt fuzz_hello fuzz_config
+FUZZ_TARGETS ?= fuzz_frame fuzz_msg fuzz_receipt fuzz_hello fuzz_config \
+		fuzz_api_json
 JOBS       ?= $(shell nproc)
 
 .PHONY: all deps build demo check test test-asan fuzz fuzz-build fuzz-merge bench clean
@@ -47,7 +48,8 @@ fuzz: fuzz-build
 	@fail=0; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
 	  echo "== $$t: $(FUZZ_SECONDS)s"; \
-	  $(FUZZ_BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) \
+	  dict=; [ -f fuzz/$$t.dict ] && dict=-dict=fuzz/$$t.dict; \
+	  $(FUZZ_BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) $$dict \
 	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
 	    $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t 2>$(FUZZ_BUILD)/$$t.log; \
 	  rc=$$?; grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec)' \

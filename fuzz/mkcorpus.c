@@ -415,6 +415,40 @@ seeds_config(void)
 	    "[node]\nparty = us\n[link]\nheartbeat = 10s\ndead_after = 5s\n");
 }
 
+static void
+seeds_api_json(void)
+{
+	emit_str("fuzz_api_json", "notify",
+	    "{\"to\":\"ru\",\"channel\":\"nrrc\",\"kind\":\"notification\","
+	    "\"precedence\":\"flash\",\"exercise\":true,"
+	    "\"body\":{\"text\":\"test\"}}");
+	emit_str("fuzz_api_json", "minimal",
+	    "{\"to\":\"ru\",\"channel\":\"cert\",\"kind\":\"text\","
+	    "\"body\":{}}");
+	emit_str("fuzz_api_json", "ack-ref",
+	    "{ \"to\": \"a-party-id-of-thirty-two-chars-x\", \"channel\": "
+	    "\"direct\", \"kind\": \"ack\", \"ref\": \"5FCCd038\", "
+	    "\"exercise\": false, \"precedence\": \"immediate\",\n"
+	    "  \"body\": {\"n\": [1, -2.5e3, 1e300, true, null, {}], "
+	    "\"s\": \"\\u0436\xd0\xb6\\n\\ud83d\\ude00\"}}\n");
+	emit_str("fuzz_api_json", "unknown-field",
+	    "{\"to\":\"ru\",\"channel\":\"wg\",\"kind\":\"text\","
+	    "\"body\":{},\"from\":\"us\"}");
+	emit_str("fuzz_api_json", "dup-key",
+	    "{\"to\":\"ru\",\"to\":\"us\",\"channel\":\"wg\","
+	    "\"kind\":\"text\",\"body\":{}}");
+	emit_str("fuzz_api_json", "nul-in-string",
+	    "{\"to\":\"r\\u0000u\",\"channel\":\"wg\",\"kind\":\"text\","
+	    "\"body\":{}}");
+	emit_str("fuzz_api_json", "body-array",
+	    "{\"to\":\"ru\",\"channel\":\"check\",\"kind\":\"ping\","
+	    "\"body\":[1]}");
+	emit_str("fuzz_api_json", "bad-ref",
+	    "{\"to\":\"ru\",\"channel\":\"check\",\"kind\":\"pong\","
+	    "\"ref\":\"xyz\",\"body\":{}}");
+	emit_str("fuzz_api_json", "not-object", "[\"to\",\"ru\"]");
+}
+
 /* Write the test key to a fresh 0600 file and load it like the daemon. */
 static struct signer *
 load_test_key(void)
@@ -480,6 +514,7 @@ main(int argc, char *argv[])
 	seeds_hello();
 	seeds_frame(example_id);
 	seeds_config();
+	seeds_api_json();
 	signer_free(key);
 	if (nbad > 0) {
 		fprintf(stderr, "%d seed%s %s\n", nbad, nbad == 1 ? "" : "s",

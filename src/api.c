@@ -109,6 +109,15 @@ reply_json(struct req *q, int status, json_t *obj)
 	evhttp_send_reply(q->r, status, status_reason(status), NULL);
 }
 
+static int
+utf8_valid(const char *s)
+{
+	json_t *v = json_string(s);	/* jansson validates UTF-8 */
+
+	json_decref(v);
+	return v != NULL;
+}
+
 static void reply_error(struct req *, int, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -117,6 +126,7 @@ reply_error(struct req *q, int status, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
+	size_t i;
 	int n;
 	json_t *o;
 
@@ -125,7 +135,16 @@ reply_error(struct req *q, int status, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		msg[0] = '\0';
-	/* A truncated message is still the clearest thing we have. */
+	/*
+	 * A truncated message is still the clearest thing we have. Client
+	 * text quoted in it may not be UTF-8 (or be cut mid-character): then
+	 * show every byte outside printable ASCII as '?'.
+	 */
+	if (!utf8_valid(msg))
+		for (i = 0; msg[i] != '\0'; i++)
+			if ((unsigned char)msg[i] < 0x20 ||
+			    (unsigned char)msg[i] > 0x7e)
+				msg[i] = '?';
 	o = json_object();
 	if (o != NULL && json_object_set_new(o, "error", json_string(msg)) == -1) {
 		json_decref(o);
@@ -296,9 +315,13 @@ read_body(struct req *q, int allow_empty)
 	return v;
 }
 
-/* Refuse any key of obj not in allowed (NULL-terminated): 0, or -1 answered. */
+/*
+ * Refuse any key of obj not in allowed (NULL-terminated). 0, or -1 with a
+ * message in err (a 400). No request needed, so api_parse_submit can use it.
+ */
 static int
-check_fields(struct req *q, json_t *obj, const char *const *allowed)
+fields_check(json_t *obj, const char *const *allowed, char *err,
+    size_t errlen)
 {
 	const char *key;
 	json_t *v;
@@ -309,7 +332,8 @@ check_fields(struct req *q, json_t *obj, const char *const *allowed)
 			if (strcmp(key, allowed[i]) == 0)
 				break;
 		if (allowed[i] == NULL) {
-			reply_error(q, 400, "unknown field \"%.64s\"", key);
+			(void)snprintf(err, errlen, "unknown field \"%.64s\"",
+			    key);
 			return -1;
 		}
 	}
@@ -317,12 +341,13 @@ check_fields(struct req *q, json_t *obj, const char *const *allowed)
 }
 
 /*
- * An optional string field: *out is NULL if absent. Returns 0, or -1 after
- * answering 400 if present but not a string or if required and absent.
+ * An optional string field: *out is NULL if absent. Returns 0, or -1 with a
+ * message in err (a 400) if present but not a string, holding a NUL, or
+ * required and absent.
  */
 static int
-get_string(struct req *q, json_t *obj, const char *key, int required,
-    const char **out)
+string_field(json_t *obj, const char *key, int required, const char **out,
+    char *err, size_t errlen)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -330,16 +355,45 @@ get_string(struct req *q, json_t *obj, const char *key, int required,
 	if (v == NULL) {
 		if (!required)
 			return 0;
-		reply_error(q, 400, "missing field \"%s\"", key);
+		(void)snprintf(err, errlen, "missing field \"%s\"", key);
 		return -1;
 	}
 	if (!json_is_string(v)) {
-		reply_error(q, 400, "field \"%s\" must be a string", key);
+		(void)snprintf(err, errlen, "field \"%s\" must be a string", key);
 		return -1;
 	}
 	*out = json_string_value(v);
 	if (strlen(*out) != json_string_length(v)) {
-		reply_error(q, 400, "field \"%s\" contains a NUL character", key);
+		(void)snprintf(err, errlen, "field \"%s\" contains a NUL "
+		    "character", key);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* fields_check, answering 400 on failure. */
+static int
+check_fields(struct req *q, json_t *obj, const char *const *allowed)
+{
+	char err[128];
+
+	if (fields_check(obj, allowed, err, sizeof(err)) == -1) {
+		reply_error(q, 400, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* string_field, answering 400 on failure. */
+static int
+get_string(struct req *q, json_t *obj, const char *key, int required,
+    const char **out)
+{
+	char err[128];
+
+	if (string_field(obj, key, required, out, err, sizeof(err)) == -1) {
+		reply_error(q, 400, "%s", err);
 		return -1;
 	}
 	return 0;
@@ -381,65 +435,176 @@ resolve_id(struct req *q, const char *s, const char *what,
 	}
 }
 
+/* Set *status and write err; returns -1 for the caller's return. */
+static int parse_fail(int *, int, char *, size_t, const char *, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int
+parse_fail(int *status, int code, char *err, size_t errlen, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	*status = code;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/*
+ * Parse and check a POST /v1/messages body (api.h). Everything but the ref's
+ * store lookup and the submission itself, so that it can be fuzzed.
+ */
+int
+api_parse_submit(const char *text, size_t len, uint64_t max_body,
+    struct msg *m, char **bodybuf, char ref_out[ID_HEX_LEN + 1], int *status,
+    char *err, size_t errlen)
+{
+	static const char *const fields[] = { "to", "channel", "kind",
+	    "precedence", "body", "ref", "exercise", NULL };
+	const char *to, *chan, *kind, *prec, *ref;
+	json_error_t jerr;
+	json_t *req, *v;
+	char *body = NULL;
+	size_t blen, i, n;
+	int ch, pr, rc = -1;
+
+	*bodybuf = NULL;
+	ref_out[0] = '\0';
+	memset(m, 0, sizeof(*m));
+	if (len == 0)
+		return parse_fail(status, 400, err, errlen,
+		    "request body must be a JSON object");
+	if ((req = json_loadb(text, len, JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL)
+		return parse_fail(status, 400, err, errlen, "malformed JSON at "
+		    "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+	*status = 400;
+	if (!json_is_object(req)) {
+		(void)snprintf(err, errlen, "request body must be a JSON object");
+		goto done;
+	}
+	if (fields_check(req, fields, err, errlen) == -1 ||
+	    string_field(req, "to", 1, &to, err, errlen) == -1 ||
+	    string_field(req, "channel", 1, &chan, err, errlen) == -1 ||
+	    string_field(req, "kind", 1, &kind, err, errlen) == -1 ||
+	    string_field(req, "precedence", 0, &prec, err, errlen) == -1 ||
+	    string_field(req, "ref", 0, &ref, err, errlen) == -1)
+		goto done;
+	m->version = MSG_VERSION;
+	if (!party_id_valid(to)) {
+		(void)snprintf(err, errlen, "to: not a party id "
+		    "([a-z0-9-]{1,32})");
+		goto done;
+	}
+	memcpy(m->to, to, strlen(to) + 1);
+	if ((ch = channel_from_name(chan)) == -1) {
+		(void)snprintf(err, errlen, "channel: unknown \"%.32s\" (cert, "
+		    "nrrc, direct, check, wg)", chan);
+		goto done;
+	}
+	m->channel = (uint8_t)ch;
+	if (!kind_valid(kind)) {
+		(void)snprintf(err, errlen, "kind: expected [a-z0-9-]{1,32}");
+		goto done;
+	}
+	memcpy(m->kind, kind, strlen(kind) + 1);
+	if (prec == NULL)
+		prec = "routine";
+	if ((pr = prec_from_name(prec)) == -1) {
+		(void)snprintf(err, errlen, "precedence: unknown \"%.32s\" "
+		    "(flash, immediate, priority, routine)", prec);
+		goto done;
+	}
+	m->prec = (uint8_t)pr;
+	if ((v = json_object_get(req, "exercise")) != NULL) {
+		if (!json_is_boolean(v)) {
+			(void)snprintf(err, errlen, "field \"exercise\" must be "
+			    "true or false");
+			goto done;
+		}
+		m->exercise = json_is_true(v);
+	}
+	if (ref != NULL) {
+		n = strlen(ref);
+		if (n < 4 || n > ID_HEX_LEN ||
+		    strspn(ref, "0123456789abcdefABCDEF") != n) {
+			(void)snprintf(err, errlen, "ref: expected 4 to %d hex "
+			    "digits", ID_HEX_LEN);
+			goto done;
+		}
+		for (i = 0; i < n; i++)
+			ref_out[i] = (char)tolower((unsigned char)ref[i]);
+		ref_out[n] = '\0';
+	}
+	if ((v = json_object_get(req, "body")) == NULL) {
+		(void)snprintf(err, errlen, "missing field \"body\"");
+		goto done;
+	}
+	if (!json_is_object(v)) {
+		(void)snprintf(err, errlen, "field \"body\" must be a JSON "
+		    "object");
+		goto done;
+	}
+	if ((body = json_dumps(v, JSON_COMPACT)) == NULL) {
+		*status = 500;
+		(void)snprintf(err, errlen, "cannot serialise the body");
+		goto done;
+	}
+	blen = strlen(body);
+	if (blen > max_body || blen > MSG_BODY_MAX) {
+		*status = 413;
+		(void)snprintf(err, errlen, "body is %zu bytes; the limit is "
+		    "%llu", blen, (unsigned long long)(max_body < MSG_BODY_MAX ?
+		    max_body : MSG_BODY_MAX));
+		goto done;
+	}
+	m->body = (const uint8_t *)body;
+	m->body_len = (uint32_t)blen;
+	*bodybuf = body;
+	body = NULL;
+	rc = 0;
+ done:
+	if (rc == -1)
+		ref_out[0] = '\0';
+	free(body);
+	json_decref(req);
+	return rc;
+}
+
 /* POST /v1/messages */
 static void
 h_submit(struct req *q)
 {
-	static const char *const fields[] = { "to", "channel", "kind",
-	    "precedence", "body", "ref", "exercise", NULL };
+	struct evbuffer *in = evhttp_request_get_input_buffer(q->r);
 	struct hotlined *d = q->d;
 	struct msg m;
-	json_t *req, *v;
-	const char *to, *chan, *kind, *prec, *ref, *errmsg = NULL;
-	char id[ID_HEX_LEN + 1], refid[ID_HEX_LEN + 1], loc[128];
+	json_t *v;
+	const char *errmsg = NULL;
+	char id[ID_HEX_LEN + 1], ref[ID_HEX_LEN + 1], refid[ID_HEX_LEN + 1];
+	char loc[128], err[256];
 	char *body = NULL;
-	int ch, pr, status = 0;
-	size_t blen;
+	unsigned char *p = NULL;
+	int status = 0;
+	size_t len;
 
-	if ((req = read_body(q, 0)) == NULL)
+	len = evbuffer_get_length(in);
+	if (len > d->cf.api_max_request) {
+		reply_error(q, 413, "request body larger than %llu bytes",
+		    (unsigned long long)d->cf.api_max_request);
 		return;
-	if (check_fields(q, req, fields) == -1 ||
-	    get_string(q, req, "to", 1, &to) == -1 ||
-	    get_string(q, req, "channel", 1, &chan) == -1 ||
-	    get_string(q, req, "kind", 1, &kind) == -1 ||
-	    get_string(q, req, "precedence", 0, &prec) == -1 ||
-	    get_string(q, req, "ref", 0, &ref) == -1)
-		goto done;
-	memset(&m, 0, sizeof(m));
-	m.version = MSG_VERSION;
-	if (!party_id_valid(to)) {
-		reply_error(q, 400, "to: not a party id ([a-z0-9-]{1,32})");
-		goto done;
 	}
-	memcpy(m.to, to, strlen(to) + 1);
-	if ((ch = channel_from_name(chan)) == -1) {
-		reply_error(q, 400, "channel: unknown \"%.32s\" (cert, nrrc, "
-		    "direct, check, wg)", chan);
-		goto done;
+	if (len > 0 && (p = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL) {
+		reply_error(q, 500, "cannot read the request body");
+		return;
 	}
-	m.channel = (uint8_t)ch;
-	if (!kind_valid(kind)) {
-		reply_error(q, 400, "kind: expected [a-z0-9-]{1,32}");
-		goto done;
+	if (api_parse_submit(len > 0 ? (const char *)p : "", len,
+	    d->cf.max_body, &m, &body, ref, &status, err, sizeof(err)) == -1) {
+		reply_error(q, status, "%s", err);
+		return;
 	}
-	memcpy(m.kind, kind, strlen(kind) + 1);
-	if (prec == NULL)
-		prec = "routine";
-	if ((pr = prec_from_name(prec)) == -1) {
-		reply_error(q, 400, "precedence: unknown \"%.32s\" (flash, "
-		    "immediate, priority, routine)", prec);
-		goto done;
-	}
-	m.prec = (uint8_t)pr;
-	if ((v = json_object_get(req, "exercise")) != NULL) {
-		if (!json_is_boolean(v)) {
-			reply_error(q, 400, "field \"exercise\" must be true "
-			    "or false");
-			goto done;
-		}
-		m.exercise = json_is_true(v);
-	}
-	if (ref != NULL) {
+	if (ref[0] != '\0') {
 		if (resolve_id(q, ref, "ref", refid) == -1)
 			goto done;
 		if (hex_decode(refid, m.ref, MSG_ID_LEN) == -1) {
@@ -448,27 +613,6 @@ h_submit(struct req *q)
 		}
 		m.has_ref = true;
 	}
-	if ((v = json_object_get(req, "body")) == NULL) {
-		reply_error(q, 400, "missing field \"body\"");
-		goto done;
-	}
-	if (!json_is_object(v)) {
-		reply_error(q, 400, "field \"body\" must be a JSON object");
-		goto done;
-	}
-	if ((body = json_dumps(v, JSON_COMPACT)) == NULL) {
-		reply_error(q, 500, "cannot serialise the body");
-		goto done;
-	}
-	blen = strlen(body);
-	if (blen > d->cf.max_body || blen > MSG_BODY_MAX) {
-		reply_error(q, 413, "body is %zu bytes; the limit is %llu", blen,
-		    (unsigned long long)(d->cf.max_body < MSG_BODY_MAX ?
-		    d->cf.max_body : MSG_BODY_MAX));
-		goto done;
-	}
-	m.body = (const uint8_t *)body;
-	m.body_len = (uint32_t)blen;
 
 	if (deliver_submit(d, &m, id, &status, &errmsg) == -1) {
 		if (status < 400 || status > 599)
@@ -485,7 +629,6 @@ h_submit(struct req *q)
 	reply_json(q, 201, v);
  done:
 	free(body);
-	json_decref(req);
 }
 
 /*
