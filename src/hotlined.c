@@ -60,6 +60,9 @@ hotlined_free(struct hotlined *d)
 
 	link_stop(d);
 	api_stop(d);
+	/* Let libevent run the finalizers of the freed bufferevents. */
+	if (d->base != NULL)
+		event_base_loop(d->base, EVLOOP_NONBLOCK);
 	for (i = 0; i < d->npeers; i++)
 		EVP_PKEY_free(d->peers[i].pub);
 	free(d->peers);

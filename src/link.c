@@ -244,7 +244,7 @@ link_close(struct link *l, const char *fmt, ...)
 	va_end(ap);
 	was_live = l->state == C_LIVE;
 	l->state = C_CLOSING;
-	log_info("closing %s connection %s %s: %s",
+	(was_live ? log_info : log_debug)("closing %s connection %s %s: %s",
 	    l->outbound ? "outbound" : "inbound",
 	    l->outbound ? "to" : "from", l->peer != NULL ?
 	    l->peer->conf->party : l->addr, why);
@@ -628,25 +628,40 @@ link_writecb(struct bufferevent *bev, void *arg)
 		deliver_pump(l->peer, l);
 }
 
+/*
+ * Why a connection failed, for the log. libevent queues the SSL_get_error()
+ * code (a small number) next to OpenSSL's own error codes; the first real
+ * OpenSSL error says most, then the socket error.
+ */
 static void
 describe_ssl_error(struct link *l, char *out, size_t outsz)
 {
-	unsigned long e;
+	unsigned long e, real = 0;
+	int sslcode = 0, sockerr = EVUTIL_SOCKET_ERROR();
 	char es[200] = "";
 	const char *fpr;
 
 	while ((e = bufferevent_get_openssl_error(l->bev)) != 0) {
-		if (ERR_GET_LIB(e) == ERR_LIB_SYS || ERR_GET_LIB(e) == 0)
-			snprintf(es, sizeof(es), "%s",
-			    strerror(ERR_GET_REASON(e)));
-		else
-			ERR_error_string_n(e, es, sizeof(es));
+		if (ERR_GET_LIB(e) == 0 && !ERR_SYSTEM_ERROR(e))
+			sslcode = (int)e;
+		else if (real == 0)
+			real = e;
 	}
-	if (es[0] == '\0' && EVUTIL_SOCKET_ERROR() != 0)
+	if (real != 0 && ERR_SYSTEM_ERROR(real))
+		snprintf(es, sizeof(es), "%s", strerror(ERR_GET_REASON(real)));
+	else if (real != 0 && ERR_reason_error_string(real) != NULL)
+		snprintf(es, sizeof(es), "%s", ERR_reason_error_string(real));
+	else if (real != 0)
+		ERR_error_string_n(real, es, sizeof(es));
+	else if (sockerr != 0 && sslcode != SSL_ERROR_SSL)
 		snprintf(es, sizeof(es), "%s",
-		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		    evutil_socket_error_to_string(sockerr));
+	else if (sslcode == SSL_ERROR_SYSCALL)
+		snprintf(es, sizeof(es), "connection closed by the other side");
+	else
+		snprintf(es, sizeof(es), "connection closed");
 	fpr = l->ssl != NULL ? tls_offered_fpr(l->ssl) : "";
-	if (snprintf(out, outsz, "%s%s%s%s", es[0] ? es : "connection closed",
+	if (snprintf(out, outsz, "%s%s%s%s", es,
 	    fpr[0] ? "; offered key fingerprint " : "", fpr,
 	    fpr[0] && hotlined_peer_by_fpr(l->d, fpr) == NULL ?
 	    " (not pinned)" : "") >= (int)outsz)
@@ -673,10 +688,23 @@ link_eventcb(struct bufferevent *bev, short what, void *arg)
 		describe_ssl_error(l, why, sizeof(why));
 		if (what & BEV_EVENT_TIMEOUT)
 			snprintf(why, sizeof(why), "timeout");
+		else if (l->outbound && (SSL_get_wbio(l->ssl) == NULL ||
+		    BIO_number_written(SSL_get_wbio(l->ssl)) == 0)) {
+			/* Nothing of TLS was sent: the TCP connect failed.
+			 * Say so once, not at every redial. */
+			if (strstr(l->peer->last_error, why) == NULL)
+				log_info("cannot connect to %s at %s: %s",
+				    l->peer->conf->party, l->addr, why);
+			else
+				log_debug("cannot connect to %s at %s: %s",
+				    l->peer->conf->party, l->addr, why);
+			link_close(l, "cannot connect: %s", why);
+			return;
+		}
 		log_warnx("TLS handshake %s %s (%s) failed: %s",
 		    l->outbound ? "to" : "from", l->peer ? l->peer->conf->party :
 		    "unknown", l->addr, why);
-		link_close(l, "handshake failed");
+		link_close(l, "TLS handshake failed: %s", why);
 		return;
 	}
 	if (what & BEV_EVENT_EOF)
