@@ -53,6 +53,10 @@ struct api {
 	char			 path[PATH_MAX];
 	dev_t			 dev;	/* identity of the socket file we made */
 	ino_t			 ino;
+	/* Connections that have made a request, at most api_max_clients;
+	 * a linear set, small by configuration. */
+	struct evhttp_connection **clients;
+	size_t			 nclients;
 };
 
 /* One request being answered. */
@@ -631,6 +635,92 @@ h_submit(struct req *q)
 	free(body);
 }
 
+#define API_BATCH_MAX	1000	/* messages per POST /v1/messages/batch */
+
+/*
+ * POST /v1/messages/batch {"messages": [ {as POST /v1/messages}, ... ]}:
+ * up to API_BATCH_MAX messages accepted in one transaction, all or none.
+ * 201 {"ids": [...]} in request order; on a bad element, its index is in
+ * the error message and nothing is accepted.
+ */
+static void
+h_submit_batch(struct req *q)
+{
+	struct hotlined *d = q->d;
+	struct msg *ms = NULL;
+	char **bodies = NULL, (*ids)[ID_HEX_LEN + 1] = NULL;
+	char ref[ID_HEX_LEN + 1], refid[ID_HEX_LEN + 1], err[256];
+	const char *errmsg = NULL;
+	json_t *req, *arr, *el, *out = NULL;
+	char *text;
+	size_t i, n = 0;
+	int status = 0, bad = -1;
+	static const char *const fields[] = { "messages", NULL };
+
+	if ((req = read_body(q, 0)) == NULL)
+		return;
+	if (check_fields(q, req, fields) == -1)
+		goto done;
+	arr = json_object_get(req, "messages");
+	if (!json_is_array(arr) || (n = json_array_size(arr)) == 0 ||
+	    n > API_BATCH_MAX) {
+		reply_error(q, 400, "\"messages\" must be an array of 1..%d "
+		    "messages", API_BATCH_MAX);
+		goto done;
+	}
+	ms = xcalloc(n, sizeof(*ms));
+	bodies = xcalloc(n, sizeof(*bodies));
+	ids = xcalloc(n, sizeof(*ids));
+	for (i = 0; i < n; i++) {
+		el = json_array_get(arr, i);
+		if ((text = json_dumps(el, JSON_COMPACT | JSON_ENCODE_ANY)) ==
+		    NULL) {
+			reply_error(q, 500, "cannot re-encode message %zu", i);
+			goto done;
+		}
+		if (api_parse_submit(text, strlen(text), d->cf.max_body,
+		    &ms[i], &bodies[i], ref, &status, err, sizeof(err)) == -1) {
+			free(text);
+			reply_error(q, status, "messages[%zu]: %s", i, err);
+			goto done;
+		}
+		free(text);
+		if (ref[0] != '\0') {
+			if (resolve_id(q, ref, "ref", refid) == -1)
+				goto done;
+			if (hex_decode(refid, ms[i].ref, MSG_ID_LEN) == -1) {
+				reply_error(q, 500, "internal error: bad id");
+				goto done;
+			}
+			ms[i].has_ref = true;
+		}
+	}
+	if (deliver_submit_many(d, ms, (int)n, ids, &bad, &status,
+	    &errmsg) == -1) {
+		if (status < 400 || status > 599)
+			status = 500;
+		if (bad >= 0)
+			reply_error(q, status, "messages[%d]: %s", bad,
+			    errmsg != NULL ? errmsg : "refused");
+		else
+			reply_error(q, status, "%s", errmsg != NULL ? errmsg :
+			    "cannot accept the messages");
+		goto done;
+	}
+	out = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(out, json_string(ids[i]));
+	reply_json(q, 201, json_pack("{s:o}", "ids", out));
+ done:
+	if (bodies != NULL)
+		for (i = 0; i < n; i++)
+			free(bodies[i]);
+	free(bodies);
+	free(ids);
+	free(ms);
+	json_decref(req);
+}
+
 /*
  * Parse a time filter: UTC milliseconds as a decimal integer, or RFC 3339
  * "YYYY-MM-DDTHH:MM:SS[.fff]" followed by "Z" or "+HH:MM"/"-HH:MM".
@@ -1183,6 +1273,43 @@ method_not_allowed(struct req *q, const char *allow)
 
 /* The one request handler: route by path and method. */
 static void
+api_conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct api *a = arg;
+	size_t i;
+
+	for (i = 0; i < a->nclients; i++)
+		if (a->clients[i] == evcon) {
+			a->clients[i] = a->clients[--a->nclients];
+			return;
+		}
+}
+
+/*
+ * Admit the connection of a request: 0 if it is (or now becomes) one of at
+ * most api_max_clients open clients, -1 if the limit is reached. Only that
+ * client is refused; the others go on.
+ */
+static int
+api_admit(struct hotlined *d, struct evhttp_request *r)
+{
+	struct api *a = d->api;
+	struct evhttp_connection *evcon = evhttp_request_get_connection(r);
+	size_t i;
+
+	if (evcon == NULL)
+		return 0;
+	for (i = 0; i < a->nclients; i++)
+		if (a->clients[i] == evcon)
+			return 0;
+	if (a->nclients >= d->cf.api_max_clients)
+		return -1;
+	a->clients[a->nclients++] = evcon;
+	evhttp_connection_set_closecb(evcon, api_conn_closed, a);
+	return 0;
+}
+
+static void
 api_request(struct evhttp_request *r, void *arg)
 {
 	struct req q = { arg, r };
@@ -1192,6 +1319,16 @@ api_request(struct evhttp_request *r, void *arg)
 	char idarg[ID_HEX_LEN + 2];
 	size_t n;
 
+	if (api_admit(q.d, r) == -1) {
+		evhttp_add_header(evhttp_request_get_output_headers(r),
+		    "Connection", "close");
+		log_warnx("api: %llu clients open (api_max_clients); refusing "
+		    "another", (unsigned long long)q.d->cf.api_max_clients);
+		reply_error(&q, 503, "too many API clients (api_max_clients "
+		    "is %llu); try again later",
+		    (unsigned long long)q.d->cf.api_max_clients);
+		return;
+	}
 	if (uri == NULL || (path = evhttp_uri_get_path(uri)) == NULL) {
 		reply_error(&q, 400, "malformed request URI");
 		return;
@@ -1217,6 +1354,13 @@ api_request(struct evhttp_request *r, void *arg)
 			h_status(&q);
 		else
 			method_not_allowed(&q, "GET");
+		return;
+	}
+	if (strcmp(path, "/v1/messages/batch") == 0) {
+		if (cmd == EVHTTP_REQ_POST)
+			h_submit_batch(&q);
+		else
+			method_not_allowed(&q, "POST");
 		return;
 	}
 	if (strncmp(path, "/v1/messages/", 13) == 0) {
@@ -1299,6 +1443,7 @@ api_start(struct hotlined *d)
 	int fd = -1, rv;
 
 	a = xcalloc(1, sizeof(*a));
+	a->clients = xcalloc((size_t)d->cf.api_max_clients, sizeof(*a->clients));
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
@@ -1374,6 +1519,7 @@ api_start(struct hotlined *d)
 		close(fd);
 	if (a->path[0] != '\0')
 		unlink(a->path);
+	free(a->clients);
 	free(a);
 	return -1;
 }
@@ -1387,6 +1533,7 @@ api_stop(struct hotlined *d)
 	if (a == NULL)
 		return;
 	evhttp_free(a->http);	/* frees the bound listener and its socket */
+	free(a->clients);
 	/* Unlink only the socket we created, not one a successor made. */
 	if (lstat(a->path, &sb) == 0 && sb.st_dev == a->dev &&
 	    sb.st_ino == a->ino)
