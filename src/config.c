@@ -99,6 +99,8 @@ static const struct keydef {
 	    1, 100000 },
 	{ SEC_LIMITS, "peer_max_pending", T_NUMBER, NUMF(peer_max_pending),
 	    16384, 1073741824 },
+	{ SEC_LIMITS, "peer_max_connections", T_NUMBER,
+	    NUMF(peer_max_connections), 1, 1024 },
 };
 #define NKEYS	(sizeof(keydefs) / sizeof(keydefs[0]))
 
@@ -363,6 +365,7 @@ config_defaults(struct config *cf)
 	cf->api_max_request = 65536;
 	cf->api_max_clients = 64;
 	cf->peer_max_pending = 262144;
+	cf->peer_max_connections = 4;
 }
 
 /*

@@ -43,6 +43,7 @@ struct config {
 	uint64_t	api_max_request;	/* API request body bytes, default 65536 */
 	uint64_t	api_max_clients;	/* default 64 */
 	uint64_t	peer_max_pending;	/* outbound bytes buffered per peer, default 262144 */
+	uint64_t	peer_max_connections;	/* per peer, and per source address before TLS, default 4 */
 	struct peer_conf peers[CONFIG_MAX_PEERS];
 	int		npeers;
 };

@@ -67,6 +67,7 @@ static const char identity_conf_fmt[] =
 "# api_max_request = 65536\n"
 "# api_max_clients = 64\n"
 "# peer_max_pending = 262144\n"
+"# peer_max_connections = 4\n"
 "\n"
 "# One section per peer party; get its fingerprint out of band (`hotline fingerprint` on its node):\n"
 "# [peer ru]\n"

@@ -63,6 +63,7 @@ struct link {
 	int			 state;
 	int			 hello_rcvd;
 	char			 addr[CONFIG_ADDR_MAX];	/* remote, for logs */
+	char			 host[CONFIG_ADDR_MAX];	/* inbound: source address */
 	int			 addr_idx;	/* outbound: which configured address */
 	struct event		*timer;		/* handshake timeout, then heartbeat */
 	struct event		*reaper;	/* frees a closing link */
@@ -387,7 +388,7 @@ link_established(struct link *l)
 	const char *first;
 	struct hello h;
 	struct buf *b;
-	int keep_new;
+	int keep_new, n = 0;
 
 	if (SSL_version(l->ssl) != TLS1_3_VERSION) {
 		link_close(l, "not TLS 1.3");
@@ -400,6 +401,14 @@ link_established(struct link *l)
 		return;
 	}
 	l->peer = p;
+	TAILQ_FOREACH(old, &d->links, entry)
+		if (old != l && old->peer == p && old->state != C_CLOSING)
+			n++;
+	if ((uint64_t)n >= d->cf.peer_max_connections) {
+		link_close(l, "%d connections of %s already "
+		    "(peer_max_connections)", n, p->conf->party);
+		return;
+	}
 	if (p->pub == NULL) {
 		X509 *cert = SSL_get1_peer_certificate(l->ssl);
 
@@ -732,16 +741,51 @@ addr_string(const struct sockaddr *sa, socklen_t len, char *out, size_t outsz)
 		snprintf(out, outsz, "%.64s:%.8s", host, serv);
 }
 
+static int
+host_string(const struct sockaddr *sa, socklen_t len, char *out, size_t outsz)
+{
+	char host[NI_MAXHOST];
+
+	if (getnameinfo(sa, len, host, sizeof(host), NULL, 0,
+	    NI_NUMERICHOST) != 0 || snprintf(out, outsz, "%s", host) >=
+	    (int)outsz)
+		return -1;
+	return 0;
+}
+
+/* Open inbound connections from one source address. */
+static uint64_t
+count_from_host(struct hotlined *d, const char *host)
+{
+	struct link *l;
+	uint64_t n = 0;
+
+	TAILQ_FOREACH(l, &d->links, entry)
+		if (!l->outbound && l->state != C_CLOSING &&
+		    strcmp(l->host, host) == 0)
+			n++;
+	return n;
+}
+
 static void
 link_acceptcb(struct evconnlistener *lis, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct hotlined *d = arg;
 	struct bufferevent *bev;
-	char addr[CONFIG_ADDR_MAX];
+	char addr[CONFIG_ADDR_MAX], host[CONFIG_ADDR_MAX];
+	struct link *l;
 	SSL *ssl;
 
 	addr_string(sa, (socklen_t)salen, addr, sizeof(addr));
+	if (host_string(sa, (socklen_t)salen, host, sizeof(host)) == -1 ||
+	    count_from_host(d, host) >= d->cf.peer_max_connections) {
+		log_warnx("refusing connection from %s: %llu connections from "
+		    "that address already (peer_max_connections)", addr,
+		    (unsigned long long)d->cf.peer_max_connections);
+		evutil_closesocket(fd);
+		return;
+	}
 	set_sockopts(fd);
 	if ((ssl = tls_ssl_new(d->ssl_ctx, NULL)) == NULL) {
 		log_warnx("accept from %s: cannot create TLS state", addr);
@@ -757,7 +801,8 @@ link_acceptcb(struct evconnlistener *lis, evutil_socket_t fd,
 		return;
 	}
 	log_debug("accepted connection from %s", addr);
-	(void)link_new(d, NULL, 0, ssl, bev, addr);
+	l = link_new(d, NULL, 0, ssl, bev, addr);
+	snprintf(l->host, sizeof(l->host), "%s", host);
 }
 
 /* Next dial of p: immediately to the next address (failover), or after the
