@@ -57,6 +57,21 @@ struct api {
 	 * a linear set, small by configuration. */
 	struct evhttp_connection **clients;
 	size_t			 nclients;
+	TAILQ_HEAD(, waiter)	 waiters;
+	size_t			 nwaiters;
+};
+
+/* A GET /v1/messages/{id}?wait=STATE held until the message reaches the
+ * state or the timeout passes; answered like a plain GET either way. */
+struct waiter {
+	TAILQ_ENTRY(waiter)	 entry;
+	struct api		*a;
+	struct hotlined		*d;
+	struct evhttp_request	*r;
+	struct evhttp_connection *evcon;
+	struct event		*timer;
+	char			 id[ID_HEX_LEN + 1];
+	int			 state;	/* wanted: ST_DELIVERED or ST_ACKED */
 };
 
 /* One request being answered. */
@@ -1083,7 +1098,7 @@ history_json(struct hotlined *d, const struct msg_row *row, json_t *rcpts)
 
 /* GET /v1/messages/{id} */
 static void
-h_show(struct req *q, const char *idarg)
+show_reply(struct req *q, const char *idarg)
 {
 	struct msg_row row;
 	struct rcpt_ctx rc;
@@ -1132,6 +1147,153 @@ h_show(struct req *q, const char *idarg)
 }
 
 /* POST /v1/messages/{id}/ack */
+#define API_WAIT_DEFAULT_MS	10000
+#define API_WAIT_MAX_MS		60000
+
+static void
+waiter_free(struct waiter *w)
+{
+	TAILQ_REMOVE(&w->a->waiters, w, entry);
+	w->a->nwaiters--;
+	event_free(w->timer);
+	free(w);
+}
+
+/* Answer a waiter with the message as it is now. */
+static void
+waiter_answer(struct waiter *w)
+{
+	struct req q = { w->d, w->r };
+	char id[ID_HEX_LEN + 1];
+
+	memcpy(id, w->id, sizeof(id));
+	waiter_free(w);
+	show_reply(&q, id);
+}
+
+static void
+waiter_timeout(evutil_socket_t fd, short ev, void *arg)
+{
+	waiter_answer(arg);
+}
+
+/* The current state of message id, or -1. */
+static int
+current_state(struct hotlined *d, const char *id)
+{
+	struct msg_row row;
+	int st;
+
+	if (store_msg_get(d->st, id, &row) != 0)
+		return -1;
+	st = row.state;
+	msg_row_clear(&row);
+	return st;
+}
+
+/* deliver.c calls this after a commit that may have changed states. */
+void
+api_changed(struct hotlined *d)
+{
+	struct api *a = d->api;
+	struct waiter *w, *next;
+	int st;
+
+	if (a == NULL)
+		return;
+	for (w = TAILQ_FIRST(&a->waiters); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, entry);
+		st = current_state(d, w->id);
+		if (st == -1 || st >= w->state)
+			waiter_answer(w);
+	}
+}
+
+/*
+ * GET /v1/messages/{id}[?wait=delivered|acknowledged[&timeout=MS]]: with
+ * wait, the answer is held until the message reaches that state or the
+ * timeout (default 10 s, at most 60 s) passes; either way it is the
+ * message as it is then, so the client reads "state".
+ */
+static void
+h_show(struct req *q, const char *idarg)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(q->r);
+	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	struct api *a = q->d->api;
+	struct evkeyvalq params;
+	struct evkeyval *kv;
+	struct waiter *w;
+	struct timeval tv;
+	char id[ID_HEX_LEN + 1];
+	uint64_t timeout = API_WAIT_DEFAULT_MS;
+	int want = -1, st, parsed = 0;
+
+	TAILQ_INIT(&params);
+	if (query != NULL) {
+		if (evhttp_parse_query_str(query, &params) == -1) {
+			reply_error(q, 400, "malformed query string");
+			return;
+		}
+		parsed = 1;
+	}
+	TAILQ_FOREACH(kv, &params, next) {
+		if (strcmp(kv->key, "wait") == 0) {
+			if (strcmp(kv->value, "delivered") == 0)
+				want = ST_DELIVERED;
+			else if (strcmp(kv->value, "acknowledged") == 0)
+				want = ST_ACKED;
+			else {
+				reply_error(q, 400, "wait: \"delivered\" or "
+				    "\"acknowledged\"");
+				goto done;
+			}
+		} else if (strcmp(kv->key, "timeout") == 0) {
+			if (parse_u64(kv->value, 0, API_WAIT_MAX_MS,
+			    &timeout) == -1) {
+				reply_error(q, 400, "timeout: 0..%d ms",
+				    API_WAIT_MAX_MS);
+				goto done;
+			}
+		} else {
+			reply_error(q, 400, "unknown parameter \"%.32s\"",
+			    kv->key);
+			goto done;
+		}
+	}
+	if (want == -1) {
+		show_reply(q, idarg);
+		goto done;
+	}
+	if (resolve_id(q, idarg, "id", id) == -1)
+		goto done;
+	if ((st = current_state(q->d, id)) == -1 || st >= want ||
+	    timeout == 0) {
+		show_reply(q, id);
+		goto done;
+	}
+	if (a->nwaiters >= q->d->cf.api_max_clients) {
+		reply_error(q, 503, "too many waiting requests");
+		goto done;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->a = a;
+	w->d = q->d;
+	w->r = q->r;
+	w->evcon = evhttp_request_get_connection(q->r);
+	w->state = want;
+	memcpy(w->id, id, sizeof(id));
+	w->timer = evtimer_new(q->d->base, waiter_timeout, w);
+	tv.tv_sec = (time_t)(timeout / 1000);
+	tv.tv_usec = (suseconds_t)(timeout % 1000) * 1000;
+	evtimer_add(w->timer, &tv);
+	TAILQ_INSERT_TAIL(&a->waiters, w, entry);
+	a->nwaiters++;
+ done:
+	if (parsed)
+		evhttp_clear_headers(&params);
+}
+
 static void
 h_ack(struct req *q, const char *idarg)
 {
@@ -1276,8 +1438,15 @@ static void
 api_conn_closed(struct evhttp_connection *evcon, void *arg)
 {
 	struct api *a = arg;
+	struct waiter *w, *next;
 	size_t i;
 
+	/* A waiter whose client went away must not be answered. */
+	for (w = TAILQ_FIRST(&a->waiters); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, entry);
+		if (w->evcon == evcon)
+			waiter_free(w);
+	}
 	for (i = 0; i < a->nclients; i++)
 		if (a->clients[i] == evcon) {
 			a->clients[i] = a->clients[--a->nclients];
@@ -1444,6 +1613,7 @@ api_start(struct hotlined *d)
 
 	a = xcalloc(1, sizeof(*a));
 	a->clients = xcalloc((size_t)d->cf.api_max_clients, sizeof(*a->clients));
+	TAILQ_INIT(&a->waiters);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
@@ -1532,6 +1702,8 @@ api_stop(struct hotlined *d)
 
 	if (a == NULL)
 		return;
+	while (!TAILQ_EMPTY(&a->waiters))
+		waiter_free(TAILQ_FIRST(&a->waiters));
 	evhttp_free(a->http);	/* frees the bound listener and its socket */
 	free(a->clients);
 	/* Unlink only the socket we created, not one a successor made. */
