@@ -14,7 +14,10 @@
 
 /* Bind the socket (mode 0660, stale socket removed) and serve. 0 or -1. */
 int	api_start(struct hotlined *d);
-void	api_stop(struct hotlined *d);	/* closes and unlinks the socket */
+void	api_stop(struct hotlined *d);
+/* Message states may have changed (a commit): answer the requests waiting
+ * for them (GET /v1/messages/{id}?wait=...). */
+void	api_changed(struct hotlined *d);	/* closes and unlinks the socket */
 
 /*
  * Parse the len bytes of a POST /v1/messages body (need not end in NUL):

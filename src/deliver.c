@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "api.h"
 #include "deliver.h"
 #include "link.h"
 #include "log.h"
@@ -229,6 +230,7 @@ deliver_submit_many(struct hotlined *d, struct msg *ms, int n,
 		    prec_name(ms[i].prec), (unsigned long long)ms[i].seq,
 		    ps[i]->conf->party);
 	}
+	api_changed(d);
 	for (j = 0; j < d->npeers; j++)
 		if (d->peers[j].link != NULL)
 			deliver_pump(&d->peers[j], d->peers[j].link);
@@ -675,6 +677,7 @@ deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
 	clear_sent(p);
 	memcpy(p->s.in_held, bs.in_held, sizeof(bs.in_held));
 	memcpy(p->s.out_delivered, bs.out_delivered, sizeof(bs.out_delivered));
+	api_changed(d);
 	for (i = 0; i < nr; i++)
 		if (send_receipt(l, &rc[i]) == -1)
 			return bad ? -1 : 0;
