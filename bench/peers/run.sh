@@ -19,7 +19,8 @@
 #                   take most of an hour)
 #   flash           RabbitMQ 1,000,000 / 50,000 bulk of 1 KiB, window 64,
 #                   a flash message every 50 ms; Mosquitto 10,000 / 2,000
-#   runs            5 / 1 (flash: 3 / 1 for RabbitMQ, ~2.5 min per run)
+#   runs            5 / 1 (flash: 3 / 1 for RabbitMQ, ~1.5-2 min per run)
+#   time            full ~11 min, --quick ~1 min (2 cores, busy machine)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
