@@ -159,8 +159,8 @@ class NsNode(hlib.Node):
     its namespace. The API socket is a Unix socket on the file system, so
     the test reaches it from the root namespace."""
 
-    def __init__(self, env, party, ns, ipcmd):
-        super().__init__(env, party)
+    def __init__(self, env, party, ns, ipcmd, name=None):
+        super().__init__(env, party, name)
         self.ns = ns
         self.ipcmd = ipcmd
         self.addr = "0.0.0.0:%d" % PORT
@@ -185,7 +185,8 @@ class NsNode(hlib.Node):
         return self
 
     def pin(self, other, addrs):
-        """Pin other's key with the addresses in order (primary first)."""
+        """Pin other's key with the addresses in order (primary first);
+        none: accept only."""
         argv = ["-c", self.conf, "peer", "add", "--party", other.party,
                 "--fingerprint", other.fingerprint()]
         for a in addrs:
@@ -200,11 +201,13 @@ class NsNode(hlib.Node):
         return {}
 
 
-def make_pair(env, netns, addr_lists):
+def make_pair(env, netns, addr_lists, suffix=""):
     """us in namespace a, ru in namespace b; addr_lists = (list of b's
-    addresses for us to dial, list of a's addresses for ru to dial)."""
-    us = NsNode(env, "us", netns.a, netns.ip)
-    ru = NsNode(env, "ru", netns.b, netns.ip)
+    addresses for us to dial, list of a's addresses for ru to dial; empty:
+    accept only). suffix names the nodes' directories apart when a test
+    makes more than one pair."""
+    us = NsNode(env, "us", netns.a, netns.ip, "us" + suffix)
+    ru = NsNode(env, "ru", netns.b, netns.ip, "ru" + suffix)
     env.nodes += [us, ru]
     for n in (us, ru):
         n.init(link=NS_LINK)
@@ -269,8 +272,14 @@ def wait_up_both(us, ru, timeout, what):
     return time.monotonic() - t0
 
 
-def log_lines(node, *needles):
-    return [ln for ln in node.log_text().splitlines()
+def log_mark(node):
+    """The current length of node's log, for log_lines(since=)."""
+    return len(node.log_text())
+
+
+def log_lines(node, *needles, since=0):
+    """Lines of node's log (from offset since) containing every needle."""
+    return [ln for ln in node.log_text()[since:].splitlines()
             if all(s in ln for s in needles)]
 
 
