@@ -43,11 +43,12 @@
 #include "util.h"
 #include "wire.h"
 
-#define LINK_OUT_LOWAT		(32 * 1024)	/* pump again below this */
-#define LINK_OUT_TARGET		(64 * 1024)	/* fill the output up to this */
+#define LINK_OUT_LOWAT		(16 * 1024)	/* pump again below this */
+#define LINK_OUT_TARGET		(32 * 1024)	/* fill the output up to this */
 #define LINK_NOTSENT_LOWAT	(16 * 1024)	/* TCP_NOTSENT_LOWAT */
-#define LINK_BATCH_BYTES	(1024 * 1024)	/* frames handled per read batch */
-#define LINK_BATCH_FRAMES	1024
+#define LINK_BATCH_BYTES	(256 * 1024)	/* frames handled per read batch */
+#define LINK_BATCH_FRAMES	256
+#define LINK_RCVBUF		(128 * 1024)	/* SO_RCVBUF: bulk queued ahead of a flash */
 #define LINK_BYE_GRACE_MS	1000
 #define LINK_STABLE_MS		10000	/* up this long: redial quickly */
 
@@ -137,7 +138,7 @@ link_pin_check(void *arg, const char *expected, const char *fpr)
 static void
 set_sockopts(evutil_socket_t fd)
 {
-	int one = 1, lowat = LINK_NOTSENT_LOWAT;
+	int one = 1, lowat = LINK_NOTSENT_LOWAT, rcvbuf = LINK_RCVBUF;
 
 	if (fd < 0)
 		return;
@@ -145,6 +146,9 @@ set_sockopts(evutil_socket_t fd)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat,
 	    sizeof(lowat));
 	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	/* Whatever sits in the receiver's buffers is ahead of the next FLASH
+	 * message; keep it to a few hundred messages. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 }
 
 static struct link *
@@ -167,7 +171,7 @@ link_new(struct hotlined *d, struct peer *p, int outbound, SSL *ssl,
 	bufferevent_setcb(bev, link_readcb, link_writecb, link_eventcb, l);
 	bufferevent_setwatermark(bev, EV_WRITE, LINK_OUT_LOWAT, 0);
 	/* Stop reading the socket while a batch's worth is buffered. */
-	bufferevent_setwatermark(bev, EV_READ, 0, 2 * LINK_BATCH_BYTES);
+	bufferevent_setwatermark(bev, EV_READ, 0, LINK_BATCH_BYTES);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	l->timer = evtimer_new(d->base, link_timercb, l);
 	tv.tv_sec = (time_t)(d->cf.handshake_timeout_ms / 1000);
