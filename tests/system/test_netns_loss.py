@@ -6,14 +6,23 @@ us (namespace a, 10.231.1.1) streams 10,000 messages to ru (namespace b,
 while nftables in namespace a drops 20% of the packets to and from ru at
 random (numgen random mod 100 < 20, counted), 2,000 after the rules are
 removed. Halfway through the middle part ru is restarted, so that a
-connection and TLS handshake also cross the lossy path. In the end ru holds seqs 1..10000 exactly once, in order, with
-us's ids, and every message is delivered (receipt back at us).
+connection and TLS handshake also cross the lossy path (the link must be
+up again within UP_UNDER_LOSS, 30 s: a lost SYN costs 1 s, and a handshake
+that misses handshake_timeout 3s is redialled). In the end ru holds seqs
+1..10000 exactly once, in order, with us's ids, and every message is
+delivered (receipt back at us).
 
 The rules must have dropped packets, and messages must have been delivered
 while they were in place. After the rules go, the link is up on both sides
 within the stated bound hnetns.RECOVERY_BOUND (8 s, from heartbeat 1s,
 dead_after 3s, reconnect_max 2s, handshake_timeout 3s) and the rest of the
 stream is delivered.
+
+Measured here (debug build, two cores): 10 s under loss, about 6,800
+messages delivered at about 600 msg/s (the pace the test sends at), 130-160
+packets dropped by the rules, link up again 0-0.2 s after ru's restart
+under loss, link up at once after the rules go (it stays up through 20%
+loss), the whole stream delivered 0.6 s later.
 """
 
 import os
@@ -31,6 +40,7 @@ LOSS = 20       # percent
 DEV = "p0"
 LOSS_SECONDS = 10   # the middle part is sent over this long under loss
 PACE_BATCHES = 20
+UP_UNDER_LOSS = 30.0
 
 
 def loss_rules(peer_ip):
@@ -74,6 +84,10 @@ def test(env, netns):
             # A new connection and TLS handshake across the lossy path.
             log("restarting ru under loss (%d delivered)" % st.delivered())
             ru.restart()
+            t_r = hnetns.wait_up_both(us, ru, hlib.scaled(UP_UNDER_LOSS),
+                                      "link up again after ru's restart "
+                                      "under loss")
+            log("link up %.2fs after ru's restart under loss" % t_r)
     target = BEFORE + DURING // 2
     hlib.wait_until(lambda: st.delivered() >= target, hlib.scaled(60),
                     "%d delivered under %d%% loss" % (target, LOSS),
