@@ -12,7 +12,9 @@ any address outside the namespaces.
 Namespaces are named after the test's PID (hlt-<pid>-a, hlt-<pid>-b) so that
 parallel runs do not collide. They are deleted when the test ends, passed
 or failed (after every daemon has been stopped by PID), and at interpreter
-exit as a last resort.
+exit as a last resort. A run killed outright (SIGKILL) leaves its
+namespaces behind (its daemons die with it through PR_SET_PDEATHSIG); the
+next run deletes those whose PID no longer exists.
 
 Where the tests cannot run (not root, no `ip`, `ip netns add` refused, no
 `nft` for the loss test) they print the reason and exit with status 77,
@@ -32,6 +34,7 @@ loaded two-core machine and is stretched for sanitizer builds.
 import atexit
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -100,6 +103,7 @@ class Netns:
         if need_nft and self.nftcmd is None:
             skip("no `nft` command (Debian package nftables) to inject "
                  "packet loss")
+        self._sweep()
         pid = os.getpid()
         self.a = "hlt-%d-a" % pid
         self.b = "hlt-%d-b" % pid
@@ -114,6 +118,17 @@ class Netns:
             self.made.append(ns)
         for ns in (self.a, self.b):
             must([self.ip, "-n", ns, "link", "set", "lo", "up"])
+
+    def _sweep(self):
+        """Delete namespaces of this naming (hlt-<pid>-a/b) left by an
+        earlier run that was killed outright (SIGKILL: no clean-up ran), when
+        no process <pid> exists any more. Nothing else is touched."""
+        cp = _sh([self.ip, "netns", "list"])
+        for ln in cp.stdout.splitlines():
+            m = re.match(r"^(hlt-(\d+)-[ab])(\s|$)", ln)
+            if m and not os.path.exists("/proc/%s" % m.group(2)):
+                log("deleting stale namespace %s" % m.group(1))
+                _sh([self.ip, "netns", "del", m.group(1)])
 
     def veth(self, dev, addrs):
         """A veth pair named dev in both namespaces, addrs = (a's, b's)
