@@ -13,18 +13,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
-
-/* An exact-size heap copy of p (at least one byte is allocated). */
-static uint8_t *
-dup_exact(const void *p, size_t n)
-{
-	uint8_t *q = malloc(n == 0 ? 1 : n);
-
-	assert_non_null(q);
-	if (n > 0)
-		memcpy(q, p, n);
-	return q;
-}
+#include "testlib.h"
 
 static void
 test_short_gets(void **state)
@@ -40,7 +29,7 @@ test_short_gets(void **state)
 	size_t n;
 
 	for (n = 0; n < 8; n++) {
-		p = dup_exact(src, n);
+		p = testlib_dup_exact(src, n);
 		if (n < 1) {
 			cur_init(&c, p, n);
 			assert_int_equal(cur_get_u8(&c, &v8), -1);
@@ -76,7 +65,7 @@ test_short_gets(void **state)
 		static const uint8_t s8[] = { 5, 'a', 'b', 'c', 'd' };
 
 		for (n = 0; n <= sizeof(s8); n++) {
-			p = dup_exact(s8, n);
+			p = testlib_dup_exact(s8, n);
 			cur_init(&c, p, n);
 			assert_int_equal(cur_get_str8(&c, s, sizeof(s)), -1);
 			free(p);
@@ -94,7 +83,7 @@ test_str8(void **state)
 	char s[4];
 	uint8_t *p;
 
-	p = dup_exact(ok, sizeof(ok));
+	p = testlib_dup_exact(ok, sizeof(ok));
 	cur_init(&c, p, sizeof(ok));
 	assert_int_equal(cur_get_str8(&c, s, sizeof(s)), 0);
 	assert_string_equal(s, "abc");
@@ -104,12 +93,12 @@ test_str8(void **state)
 	assert_int_equal(cur_get_str8(&c, s, 3), -1);
 	free(p);
 
-	p = dup_exact(nul, sizeof(nul));
+	p = testlib_dup_exact(nul, sizeof(nul));
 	cur_init(&c, p, sizeof(nul));
 	assert_int_equal(cur_get_str8(&c, s, sizeof(s)), -1);
 	free(p);
 
-	p = dup_exact(empty, sizeof(empty));
+	p = testlib_dup_exact(empty, sizeof(empty));
 	cur_init(&c, p, sizeof(empty));
 	assert_int_equal(cur_get_str8(&c, s, sizeof(s)), 0);
 	assert_string_equal(s, "");
@@ -145,7 +134,7 @@ test_roundtrip(void **state)
 	assert_int_equal(b.data[13], 0x0e);
 	assert_int_equal(b.data[14], 3);
 
-	p = dup_exact(b.data, b.len);
+	p = testlib_dup_exact(b.data, b.len);
 	cur_init(&c, p, b.len);
 	assert_int_equal(cur_get_u16(&c, &v16), 0);
 	assert_int_equal(v16, 0x0102);

@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "testlib.h"
 
 struct fixture {
 	char	dir[256];
@@ -35,17 +36,12 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *base = getenv("HOTLINE_TEST_TMP");
 
 	if (f == NULL)
 		return -1;
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	(void)mkdir(base, 0700);
-	if (snprintf(f->dir, sizeof(f->dir), "%s/client.XXXXXX", base) >=
-	    (int)sizeof(f->dir) || mkdtemp(f->dir) == NULL ||
-	    snprintf(f->sock, sizeof(f->sock), "%s/s", f->dir) >=
-	    (int)sizeof(f->sock)) {
+	if (testlib_tmpdir(f->dir, sizeof(f->dir), "client") == -1 ||
+	    testlib_path_join(f->sock, sizeof(f->sock), f->dir, "s") == -1) {
+		testlib_rmtree(f->dir);
 		free(f);
 		return -1;
 	}
@@ -58,8 +54,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	unlink(f->sock);
-	rmdir(f->dir);
+	testlib_rmtree(f->dir);
 	free(f);
 	return 0;
 }

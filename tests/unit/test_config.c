@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "testlib.h"
 
 #define FPR_RU	"0123456789abcdef0123456789abcdef" \
 		"0123456789abcdef0123456789abcdef"
@@ -495,22 +496,6 @@ test_addr_split(void **state)
 	assert_int_equal(config_addr_split(longaddr, NULL, 0, NULL, 0), -1);
 }
 
-/* A fresh directory under $HOTLINE_TEST_TMP for file tests. */
-static void
-tmpdir_make(char *dir, size_t dirsz)
-{
-	const char *base = getenv("HOTLINE_TEST_TMP");
-
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	if (mkdir(base, 0700) == -1 && errno != EEXIST)
-		fail_msg("mkdir %s: %s", base, strerror(errno));
-	assert_true((size_t)snprintf(dir, dirsz, "%s/config.XXXXXX", base) <
-	    dirsz);
-	if (mkdtemp(dir) == NULL)
-		fail_msg("mkdtemp %s: %s", dir, strerror(errno));
-}
-
 static void
 write_text(const char *path, const char *text, size_t len)
 {
@@ -532,7 +517,7 @@ test_file_paths(void **state)
 	    "api_socket = s/api.sock\nkey = /etc/hotline/key.pem\n";
 
 	(void)state;
-	tmpdir_make(dir, sizeof(dir));
+	assert_int_equal(testlib_tmpdir(dir, sizeof(dir), "config"), 0);
 	assert_non_null(realpath(dir, real));
 	snprintf(path, sizeof(path), "%s/hotline.conf", real);
 	write_text(path, text, strlen(text));
@@ -594,7 +579,7 @@ test_file_limits(void **state)
 	static const char head[] = "[node]\nparty = us\n";
 
 	(void)state;
-	tmpdir_make(dir, sizeof(dir));
+	assert_int_equal(testlib_tmpdir(dir, sizeof(dir), "config"), 0);
 	snprintf(path, sizeof(path), "%s/hotline.conf", dir);
 
 	/* Exactly 1 MiB of comments after a valid header is accepted. */

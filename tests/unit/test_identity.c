@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +25,7 @@
 
 #include "identity.h"
 #include "signer.h"
+#include "testlib.h"
 #include "util.h"
 
 struct fixture {
@@ -37,33 +37,20 @@ struct fixture {
 };
 
 static int
-rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("HOTLINE_TEST_TMP");
 
 	if (f == NULL)
 		return -1;
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	(void)mkdir(tmp, 0700);
-	if (snprintf(f->base, sizeof(f->base), "%s/identity.XXXXXX", tmp) >=
-	    (int)sizeof(f->base) || mkdtemp(f->base) == NULL)
-		return -1;
-	if (snprintf(f->dir, sizeof(f->dir), "%s/node", f->base) >=
-	    (int)sizeof(f->dir) ||
-	    snprintf(f->key, sizeof(f->key), "%s/key.pem", f->dir) >=
-	    (int)sizeof(f->key) ||
-	    snprintf(f->cert, sizeof(f->cert), "%s/cert.pem", f->dir) >=
-	    (int)sizeof(f->cert) ||
-	    snprintf(f->conf, sizeof(f->conf), "%s/hotline.conf", f->dir) >=
-	    (int)sizeof(f->conf))
+	if (testlib_tmpdir(f->base, sizeof(f->base), "identity") == -1 ||
+	    testlib_path_join(f->dir, sizeof(f->dir), f->base, "node") == -1 ||
+	    testlib_path_join(f->key, sizeof(f->key), f->dir, "key.pem") ==
+	    -1 ||
+	    testlib_path_join(f->cert, sizeof(f->cert), f->dir, "cert.pem") ==
+	    -1 ||
+	    testlib_path_join(f->conf, sizeof(f->conf), f->dir,
+	    "hotline.conf") == -1)
 		return -1;
 	*state = f;
 	return 0;
@@ -74,7 +61,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	(void)nftw(f->base, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	testlib_rmtree(f->base);
 	free(f);
 	return 0;
 }

@@ -32,6 +32,7 @@
 #include "identity.h"
 #include "msg.h"
 #include "signer.h"
+#include "testlib.h"
 #include "util.h"
 #include "wire.h"
 
@@ -85,46 +86,13 @@ struct fx {
 	EVP_PKEY	*pb;
 };
 
-static uint8_t *
-dup_exact(const void *p, size_t n)
-{
-	/* Exactly n bytes (1 for an empty copy), so ASan catches any read
-	 * past the end. */
-	uint8_t *q = malloc(n == 0 ? 1 : n);
-
-	assert_non_null(q);
-	if (n > 0)
-		memcpy(q, p, n);
-	return q;
-}
-
-/* Write pkey's private half to a new 0600 PEM file. 0 or -1. */
-static int
-write_key(const char *path, EVP_PKEY *pkey)
-{
-	FILE *fp;
-	int fd, ok;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600)) ==
-	    -1)
-		return -1;
-	if ((fp = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		return -1;
-	}
-	ok = PEM_write_PrivateKey(fp, pkey, NULL, NULL, 0, NULL, NULL) == 1;
-	if (fclose(fp) != 0)
-		ok = 0;
-	return ok ? 0 : -1;
-}
-
 static struct signer *
 load_key(const char *path, EVP_PKEY *pkey)
 {
 	struct signer *s;
 	char err[256];
 
-	if (write_key(path, pkey) == -1)
+	if (testlib_key_write(path, pkey, NULL) == -1)
 		return NULL;
 	if ((s = signer_load(path, err, sizeof(err))) == NULL)
 		fprintf(stderr, "signer_load %s: %s\n", path, err);
@@ -135,23 +103,16 @@ static int
 setup(void **state)
 {
 	struct fx *fx;
-	const char *tmp;
 	EVP_PKEY *a = NULL, *b = NULL;
 	uint8_t seed[32];
 
 	if ((fx = calloc(1, sizeof(*fx))) == NULL)
 		return -1;
-	if ((tmp = getenv("HOTLINE_TEST_TMP")) == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
-		return -1;
-	if (snprintf(fx->dir, sizeof(fx->dir), "%s/test_msg.XXXXXX", tmp) >=
-	    (int)sizeof(fx->dir) || mkdtemp(fx->dir) == NULL)
-		return -1;
-	if (snprintf(fx->keya, sizeof(fx->keya), "%s/a.pem", fx->dir) >=
-	    (int)sizeof(fx->keya) ||
-	    snprintf(fx->keyb, sizeof(fx->keyb), "%s/b.pem", fx->dir) >=
-	    (int)sizeof(fx->keyb))
+	if (testlib_tmpdir(fx->dir, sizeof(fx->dir), "test_msg") == -1 ||
+	    testlib_path_join(fx->keya, sizeof(fx->keya), fx->dir, "a.pem") ==
+	    -1 ||
+	    testlib_path_join(fx->keyb, sizeof(fx->keyb), fx->dir, "b.pem") ==
+	    -1)
 		return -1;
 	if (hex_decode(ex_seed, seed, sizeof(seed)) == -1 ||
 	    (a = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
@@ -179,9 +140,7 @@ teardown(void **state)
 		return 0;
 	signer_free(fx->sa);
 	signer_free(fx->sb);
-	unlink(fx->keya);
-	unlink(fx->keyb);
-	rmdir(fx->dir);
+	testlib_rmtree(fx->dir);
 	free(fx);
 	return 0;
 }
@@ -209,20 +168,28 @@ fill_msg(struct msg *m, const char *body, bool ref, bool exercise)
 	m->body_len = (uint32_t)strlen(body);
 }
 
+/* Return an exact-size copy of b's bytes (their count in *n); free b. */
+static uint8_t *
+buf_take_exact(struct buf *b, size_t *n)
+{
+	uint8_t *p;
+
+	*n = b->len;
+	p = testlib_dup_exact(b->data, b->len);
+	buf_free(b);
+	return p;
+}
+
 /* Sign m with s and return an exact-size copy of its MSG payload. */
 static uint8_t *
 signed_payload(struct msg *m, struct signer *s, size_t *n)
 {
 	struct buf b;
-	uint8_t *p;
 
 	buf_init(&b, WIRE_FRAME_MAX);
 	assert_int_equal(msg_sign(m, s), 0);
 	assert_int_equal(msg_encode(m, &b), 0);
-	*n = b.len;
-	p = dup_exact(b.data, b.len);
-	buf_free(&b);
-	return p;
+	return buf_take_exact(&b, n);
 }
 
 static void
@@ -411,17 +378,14 @@ test_truncations(void **state)
 		fill_msg(&m, "{\"note\":\"x\"}", r == 1, r == 1);
 		p = signed_payload(&m, fx->sa, &n);
 		for (i = 0; i < n; i++) {
-			q = dup_exact(p, i);
+			q = testlib_dup_exact(p, i);
 			cur_init(&c, q, i);
 			why = NULL;
 			assert_int_equal(msg_decode(&c, &d, &why), -1);
 			assert_string_equal(why, "truncated");
 			free(q);
 		}
-		q = malloc(n + 1);
-		assert_non_null(q);
-		memcpy(q, p, n);
-		q[n] = '\0';
+		q = testlib_dup_nul(p, n);
 		cur_init(&c, q, n + 1);
 		assert_int_equal(msg_decode(&c, &d, &why), -1);
 		assert_string_equal(why, "trailing bytes");
@@ -490,7 +454,7 @@ raw_expect(const struct raw *r, const char *reason)
 	errs += buf_add(&b, r->body, r->body_len);
 	errs += buf_add(&b, sig, sizeof(sig));
 	assert_int_equal(errs, 0);
-	p = dup_exact(b.data, b.len);
+	p = testlib_dup_exact(b.data, b.len);
 	cur_init(&c, p, b.len);
 	if (reason == NULL) {
 		assert_int_equal(msg_decode(&c, &d, &why), 0);
@@ -630,7 +594,7 @@ test_tamper(void **state)
 		assert_true(msg_verify(&d, fx->pa));
 		for (i = 0; i < n; i++) {
 			for (k = 0; k < sizeof(masks); k++) {
-				q = dup_exact(p, n);
+				q = testlib_dup_exact(p, n);
 				q[i] ^= masks[k];
 				cur_init(&c, q, n);
 				if (msg_decode(&c, &d, &why) == 0) {
@@ -668,15 +632,11 @@ static uint8_t *
 rcpt_payload(struct receipt *r, struct signer *s, size_t *n)
 {
 	struct buf b;
-	uint8_t *p;
 
 	buf_init(&b, WIRE_FRAME_MAX);
 	assert_int_equal(receipt_sign(r, s), 0);
 	assert_int_equal(receipt_encode(r, &b), 0);
-	*n = b.len;
-	p = dup_exact(b.data, b.len);
-	buf_free(&b);
-	return p;
+	return buf_take_exact(&b, n);
 }
 
 static void
@@ -707,16 +667,13 @@ test_receipt(void **state)
 	assert_false(receipt_verify(&d, fx->pb));
 
 	for (i = 0; i < n; i++) {
-		q = dup_exact(p, i);
+		q = testlib_dup_exact(p, i);
 		cur_init(&c, q, i);
 		assert_int_equal(receipt_decode(&c, &d, &why), -1);
 		assert_string_equal(why, "truncated");
 		free(q);
 	}
-	q = malloc(n + 1);
-	assert_non_null(q);
-	memcpy(q, p, n);
-	q[n] = 0;
+	q = testlib_dup_nul(p, n);
 	cur_init(&c, q, n + 1);
 	assert_int_equal(receipt_decode(&c, &d, &why), -1);
 	assert_string_equal(why, "trailing bytes");
@@ -724,7 +681,7 @@ test_receipt(void **state)
 
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < sizeof(masks); k++) {
-			q = dup_exact(p, n);
+			q = testlib_dup_exact(p, n);
 			q[i] ^= masks[k];
 			cur_init(&c, q, n);
 			if (receipt_decode(&c, &d, &why) == 0) {
@@ -754,7 +711,7 @@ test_receipt_bad(void **state)
 	if (n < 17)	/* also tells gcc the offsets below are in bounds */
 		abort();
 #define RBAD(off, val, reason) do {				\
-	q = dup_exact(p, n);					\
+	q = testlib_dup_exact(p, n);					\
 	q[off] = (val);						\
 	cur_init(&c, q, n);					\
 	why = NULL;						\
@@ -773,13 +730,13 @@ test_receipt_bad(void **state)
 	RBAD(8, 0, "bad precedence");
 	RBAD(8, PREC_MAX + 1, "bad precedence");
 #undef RBAD
-	q = dup_exact(p, n);
+	q = testlib_dup_exact(p, n);
 	memset(q + 9, 0, 8);
 	cur_init(&c, q, n);
 	assert_int_equal(receipt_decode(&c, &d, &why), -1);
 	assert_string_equal(why, "bad seq");
 	free(q);
-	q = dup_exact(p, n);
+	q = testlib_dup_exact(p, n);
 	memcpy(q + 5, "ru", 2);		/* to = from */
 	cur_init(&c, q, n);
 	assert_int_equal(receipt_decode(&c, &d, &why), -1);

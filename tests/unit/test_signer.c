@@ -3,8 +3,6 @@
  * key and with nothing else; every single-bit change to the data or the
  * signature is rejected; non-Ed25519 and encrypted keys are refused.
  */
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,56 +22,30 @@
 
 #include "identity.h"
 #include "signer.h"
+#include "testlib.h"
 #include "util.h"
 
 struct fixture {
-	char		 base[PATH_MAX];
-	struct signer	*a;		/* party "us" */
-	struct signer	*b;		/* party "ru" */
+	char			 base[PATH_MAX];
+	struct testlib_node	 us;
+	struct testlib_node	 ru;
+	struct signer		*a;		/* us.signer */
+	struct signer		*b;		/* ru.signer */
 };
-
-static int
-rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static struct signer *
-make_signer(const char *base, const char *party)
-{
-	char dir[PATH_MAX], key[PATH_MAX + 16], err[256];
-	struct signer *s;
-
-	if (snprintf(dir, sizeof(dir), "%s/%s", base, party) >=
-	    (int)sizeof(dir) ||
-	    snprintf(key, sizeof(key), "%s/key.pem", dir) >= (int)sizeof(key))
-		return NULL;
-	if (identity_init(dir, party, NULL, err, sizeof(err)) == -1) {
-		print_error("identity_init: %s\n", err);
-		return NULL;
-	}
-	if ((s = signer_load(key, err, sizeof(err))) == NULL)
-		print_error("signer_load: %s\n", err);
-	return s;
-}
 
 static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("HOTLINE_TEST_TMP");
 
 	if (f == NULL)
 		return -1;
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	(void)mkdir(tmp, 0700);
-	if (snprintf(f->base, sizeof(f->base), "%s/signer.XXXXXX", tmp) >=
-	    (int)sizeof(f->base) || mkdtemp(f->base) == NULL)
+	if (testlib_tmpdir(f->base, sizeof(f->base), "signer") == -1 ||
+	    testlib_node_init(&f->us, f->base, "us") == -1 ||
+	    testlib_node_init(&f->ru, f->base, "ru") == -1)
 		return -1;
-	if ((f->a = make_signer(f->base, "us")) == NULL ||
-	    (f->b = make_signer(f->base, "ru")) == NULL)
-		return -1;
+	f->a = f->us.signer;
+	f->b = f->ru.signer;
 	*state = f;
 	return 0;
 }
@@ -83,9 +55,9 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	signer_free(f->a);
-	signer_free(f->b);
-	(void)nftw(f->base, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	testlib_node_free(&f->us);
+	testlib_node_free(&f->ru);
+	testlib_rmtree(f->base);
 	free(f);
 	return 0;
 }
@@ -182,21 +154,6 @@ test_pubkey(void **state)
 }
 
 static void
-write_key(const char *path, EVP_PKEY *pk, const EVP_CIPHER *enc)
-{
-	FILE *fp;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	assert_true(fd != -1);
-	fp = fdopen(fd, "w");
-	assert_non_null(fp);
-	assert_int_equal(PEM_write_PrivateKey(fp, pk, enc,
-	    (unsigned char *)"secret", enc ? 6 : 0, NULL, NULL), 1);
-	assert_int_equal(fclose(fp), 0);
-}
-
-static void
 test_refuse_other_keys(void **state)
 {
 	struct fixture *f = *state;
@@ -208,7 +165,7 @@ test_refuse_other_keys(void **state)
 	    (int)sizeof(path));
 	pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	assert_non_null(pk);
-	write_key(path, pk, NULL);
+	assert_int_equal(testlib_key_write(path, pk, NULL), 0);
 	EVP_PKEY_free(pk);
 	err[0] = '\0';
 	assert_null(signer_load(path, err, sizeof(err)));
@@ -219,7 +176,7 @@ test_refuse_other_keys(void **state)
 	    (int)sizeof(path));
 	pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	assert_non_null(pk);
-	write_key(path, pk, EVP_aes_256_cbc());
+	assert_int_equal(testlib_key_write(path, pk, EVP_aes_256_cbc()), 0);
 	EVP_PKEY_free(pk);
 	assert_null(signer_load(path, err, sizeof(err)));
 

@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "testlib.h"
 
 struct fx {
 	char		 dir[PATH_MAX];
@@ -29,57 +30,24 @@ struct fx {
 	struct store	*st;
 };
 
-static void
-path_join(char *out, const char *dir, const char *name)
-{
-	int n = snprintf(out, PATH_MAX, "%s/%s", dir, name);
-
-	assert_true(n > 0 && n < PATH_MAX);
-}
-
-/* Remove the database files and the directory. */
-static void
-rm_dir(const char *dir)
-{
-	static const char *const files[] = {
-		"hotline.db", "hotline.db-wal", "hotline.db-shm",
-		"hotline.db-journal",
-	};
-	char p[PATH_MAX];
-	size_t i;
-
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		path_join(p, dir, files[i]);
-		(void)unlink(p);
-	}
-	(void)rmdir(dir);
-}
-
 static int
 setup(void **state)
 {
-	const char *base = getenv("HOTLINE_TEST_TMP");
 	char err[256] = "";
 	struct fx *fx;
-	int n;
 
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	if (mkdir(base, 0700) == -1 && errno != EEXIST)
-		return -1;
 	fx = calloc(1, sizeof(*fx));
 	if (fx == NULL)
 		return -1;
-	n = snprintf(fx->dir, sizeof(fx->dir), "%s/store-XXXXXX", base);
-	if (n < 0 || (size_t)n >= sizeof(fx->dir) || mkdtemp(fx->dir) == NULL) {
+	if (testlib_tmpdir(fx->dir, sizeof(fx->dir), "store") == -1) {
 		free(fx);
 		return -1;
 	}
-	path_join(fx->path, fx->dir, "hotline.db");
-	fx->st = store_open(fx->path, err, sizeof(err));
-	if (fx->st == NULL) {
+	if (testlib_path_join(fx->path, sizeof(fx->path), fx->dir,
+	    "hotline.db") == -1 ||
+	    (fx->st = store_open(fx->path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "store_open: %s\n", err);
-		rm_dir(fx->dir);
+		testlib_rmtree(fx->dir);
 		free(fx);
 		return -1;
 	}
@@ -93,7 +61,7 @@ teardown(void **state)
 	struct fx *fx = *state;
 
 	store_free(fx->st);
-	rm_dir(fx->dir);
+	testlib_rmtree(fx->dir);
 	free(fx);
 	return 0;
 }

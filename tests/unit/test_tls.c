@@ -5,7 +5,6 @@
  * TLS 1.2-only client are all refused, and in every refused case the
  * server reads no application data.
  */
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +23,7 @@
 
 #include "identity.h"
 #include "signer.h"
+#include "testlib.h"
 #include "tls.h"
 #include "util.h"
 
@@ -39,17 +39,11 @@ struct pins {
 	char		 expected[PARTY_MAX + 1];
 };
 
-struct node {
-	char		 dir[PATH_MAX];
-	char		 cert[PATH_MAX + 16];
-	struct signer	*signer;
-};
-
 struct fixture {
-	char		 base[PATH_MAX];
-	struct node	 us, ru, rogue;
-	struct pins	 spins;		/* the server's ("us") pins */
-	struct pins	 cpins;		/* the client's ("ru") pins */
+	char			 base[PATH_MAX];
+	struct testlib_node	 us, ru, rogue;
+	struct pins		 spins;	/* the server's ("us") pins */
+	struct pins		 cpins;	/* the client's ("ru") pins */
 };
 
 enum { HS_WANT, HS_OK, HS_FAIL };
@@ -76,7 +70,7 @@ pin_cb(void *arg, const char *expected, const char *fpr)
 }
 
 static void
-pins_add(struct pins *p, const char *party, const struct node *n)
+pins_add(struct pins *p, const char *party, const struct testlib_node *n)
 {
 	p->party[p->n] = party;
 	memcpy(p->fpr[p->n], signer_fingerprint(n->signer), FPR_HEX_LEN + 1);
@@ -84,48 +78,16 @@ pins_add(struct pins *p, const char *party, const struct node *n)
 }
 
 static int
-rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static int
-node_init(struct node *n, const char *base, const char *party)
-{
-	char key[PATH_MAX + 16], err[256];
-
-	if (snprintf(n->dir, sizeof(n->dir), "%s/%s", base, party) >=
-	    (int)sizeof(n->dir) ||
-	    snprintf(n->cert, sizeof(n->cert), "%s/cert.pem", n->dir) >=
-	    (int)sizeof(n->cert) ||
-	    snprintf(key, sizeof(key), "%s/key.pem", n->dir) >=
-	    (int)sizeof(key))
-		return -1;
-	if (identity_init(n->dir, party, NULL, err, sizeof(err)) == -1 ||
-	    (n->signer = signer_load(key, err, sizeof(err))) == NULL) {
-		print_error("%s: %s\n", party, err);
-		return -1;
-	}
-	return 0;
-}
-
-static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("HOTLINE_TEST_TMP");
 
 	if (f == NULL)
 		return -1;
-	if (tmp == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	(void)mkdir(tmp, 0700);
-	if (snprintf(f->base, sizeof(f->base), "%s/tls.XXXXXX", tmp) >=
-	    (int)sizeof(f->base) || mkdtemp(f->base) == NULL)
-		return -1;
-	if (node_init(&f->us, f->base, "us") == -1 ||
-	    node_init(&f->ru, f->base, "ru") == -1 ||
-	    node_init(&f->rogue, f->base, "rogue") == -1)
+	if (testlib_tmpdir(f->base, sizeof(f->base), "tls") == -1 ||
+	    testlib_node_init(&f->us, f->base, "us") == -1 ||
+	    testlib_node_init(&f->ru, f->base, "ru") == -1 ||
+	    testlib_node_init(&f->rogue, f->base, "rogue") == -1)
 		return -1;
 	*state = f;
 	return 0;
@@ -136,10 +98,10 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	signer_free(f->us.signer);
-	signer_free(f->ru.signer);
-	signer_free(f->rogue.signer);
-	(void)nftw(f->base, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	testlib_node_free(&f->us);
+	testlib_node_free(&f->ru);
+	testlib_node_free(&f->rogue);
+	testlib_rmtree(f->base);
 	free(f);
 	return 0;
 }
@@ -159,7 +121,7 @@ reset_pins(void **state)
 }
 
 static SSL_CTX *
-ctx_for(struct node *n, struct pins *p)
+ctx_for(struct testlib_node *n, struct pins *p)
 {
 	char err[256];
 	SSL_CTX *ctx;
@@ -234,6 +196,16 @@ assert_server_reads_nothing(SSL *s)
 	assert_int_equal(SSL_is_init_finished(s), 0);
 }
 
+/* Free a client and server connection and their contexts. */
+static void
+conn_free(SSL *c, SSL *s, SSL_CTX *cctx, SSL_CTX *sctx)
+{
+	SSL_free(c);
+	SSL_free(s);
+	SSL_CTX_free(cctx);
+	SSL_CTX_free(sctx);
+}
+
 static void
 test_pinned_ok(void **state)
 {
@@ -275,10 +247,7 @@ test_pinned_ok(void **state)
 	assert_int_equal(SSL_read(c, buf, sizeof(buf)), 4);
 	assert_memory_equal(buf, "pong", 4);
 
-	SSL_free(c);
-	SSL_free(s);
-	SSL_CTX_free(cctx);
-	SSL_CTX_free(sctx);
+	conn_free(c, s, cctx, sctx);
 }
 
 /* An accepted SSL made with plain SSL_new() works too. */
@@ -301,10 +270,7 @@ test_plain_ssl_new(void **state)
 	assert_int_equal(sst, HS_OK);
 	assert_string_equal(tls_offered_fpr(s),
 	    signer_fingerprint(f->ru.signer));
-	SSL_free(c);
-	SSL_free(s);
-	SSL_CTX_free(cctx);
-	SSL_CTX_free(sctx);
+	conn_free(c, s, cctx, sctx);
 }
 
 /* A client whose key the server has not pinned. */
@@ -330,10 +296,7 @@ test_client_not_pinned(void **state)
 	assert_string_equal(tls_offered_fpr(s),
 	    signer_fingerprint(f->rogue.signer));
 	assert_server_reads_nothing(s);
-	SSL_free(c);
-	SSL_free(s);
-	SSL_CTX_free(cctx);
-	SSL_CTX_free(sctx);
+	conn_free(c, s, cctx, sctx);
 }
 
 /* A server whose key the client has not pinned: the client refuses. */
@@ -359,10 +322,7 @@ test_server_not_pinned(void **state)
 	/* The client stopped before sending its certificate. */
 	assert_int_equal(f->spins.calls, 0);
 	assert_server_reads_nothing(s);
-	SSL_free(c);
-	SSL_free(s);
-	SSL_CTX_free(cctx);
-	SSL_CTX_free(sctx);
+	conn_free(c, s, cctx, sctx);
 }
 
 /* A pinned key is accepted only for its own party when dialling. */
@@ -386,10 +346,7 @@ test_wrong_party(void **state)
 	assert_string_equal(tls_offered_fpr(c),
 	    signer_fingerprint(f->us.signer));
 	assert_server_reads_nothing(s);
-	SSL_free(c);
-	SSL_free(s);
-	SSL_CTX_free(cctx);
-	SSL_CTX_free(sctx);
+	conn_free(c, s, cctx, sctx);
 }
 
 /* A client that presents no certificate at all. */
@@ -417,10 +374,7 @@ test_no_client_cert(void **state)
 	assert_string_equal(tls_offered_fpr(s), "");
 	assert_null(SSL_get0_peer_certificate(s));
 	assert_server_reads_nothing(s);
-	SSL_free(c);
-	SSL_free(s);
-	SSL_CTX_free(cctx);
-	SSL_CTX_free(sctx);
+	conn_free(c, s, cctx, sctx);
 }
 
 /* A pinned client limited to TLS 1.2 is refused before any key check. */
@@ -444,10 +398,7 @@ test_tls12_refused(void **state)
 	assert_int_equal(f->spins.calls, 0);
 	assert_int_equal(f->cpins.calls, 0);
 	assert_server_reads_nothing(s);
-	SSL_free(c);
-	SSL_free(s);
-	SSL_CTX_free(cctx);
-	SSL_CTX_free(sctx);
+	conn_free(c, s, cctx, sctx);
 }
 
 static void

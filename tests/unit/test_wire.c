@@ -13,18 +13,8 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "testlib.h"
 #include "wire.h"
-
-static uint8_t *
-dup_exact(const void *p, size_t n)
-{
-	uint8_t *q = malloc(n == 0 ? 1 : n);
-
-	assert_non_null(q);
-	if (n > 0)
-		memcpy(q, p, n);
-	return q;
-}
 
 static void
 put_hdr(uint8_t h[WIRE_HDR_LEN], uint32_t len, uint8_t type)
@@ -46,11 +36,11 @@ test_peek(void **state)
 
 	put_hdr(h, 9, FR_PING);
 	for (n = 0; n < WIRE_HDR_LEN; n++) {
-		p = dup_exact(h, n);
+		p = testlib_dup_exact(h, n);
 		assert_int_equal(wire_peek(p, n, &type, &len, &why), 0);
 		free(p);
 	}
-	p = dup_exact(h, sizeof(h));
+	p = testlib_dup_exact(h, sizeof(h));
 	assert_int_equal(wire_peek(p, sizeof(h), &type, &len, &why), 1);
 	assert_int_equal(type, FR_PING);
 	assert_int_equal(len, 8);
@@ -139,7 +129,7 @@ hello_payload(const struct hello *h, size_t *n)
 	assert_int_equal(type, FR_HELLO);
 	assert_int_equal(len, b.len - WIRE_HDR_LEN);
 	*n = len;
-	p = dup_exact(b.data + WIRE_HDR_LEN, len);
+	p = testlib_dup_exact(b.data + WIRE_HDR_LEN, len);
 	buf_free(&b);
 	return p;
 }
@@ -171,7 +161,7 @@ test_hello_roundtrip(void **state)
 
 	/* Every truncation fails without reading past the end. */
 	for (i = 0; i < n; i++) {
-		q = dup_exact(p, i);
+		q = testlib_dup_exact(p, i);
 		cur_init(&c, q, i);
 		why = NULL;
 		assert_int_equal(hello_decode(&c, &d, &why), -1);
@@ -179,10 +169,7 @@ test_hello_roundtrip(void **state)
 		free(q);
 	}
 	/* A trailing byte fails. */
-	q = malloc(n + 1);
-	assert_non_null(q);
-	memcpy(q, p, n);
-	q[n] = 0;
+	q = testlib_dup_nul(p, n);
 	cur_init(&c, q, n + 1);
 	assert_int_equal(hello_decode(&c, &d, &why), -1);
 	assert_string_equal(why, "trailing bytes");
@@ -280,13 +267,13 @@ test_ping_pong(void **state)
 		    1);
 		assert_int_equal(type, types[i]);
 		assert_int_equal(len, 8);
-		p = dup_exact(b.data + WIRE_HDR_LEN, len);
+		p = testlib_dup_exact(b.data + WIRE_HDR_LEN, len);
 		cur_init(&c, p, len);
 		assert_int_equal(wire_decode_u64(&c, &v, &why), 0);
 		assert_true(v == 0x1122334455667788ULL);
 		free(p);
 		for (n = 0; n < 8; n++) {
-			p = dup_exact(b.data + WIRE_HDR_LEN, n);
+			p = testlib_dup_exact(b.data + WIRE_HDR_LEN, n);
 			cur_init(&c, p, n);
 			assert_int_equal(wire_decode_u64(&c, &v, &why), -1);
 			assert_string_equal(why, "truncated");
@@ -314,7 +301,7 @@ test_bye(void **state)
 	assert_int_equal(bye_encode(&b, "bad signature"), 0);
 	assert_int_equal(b.data[4], FR_BYE);
 	n = b.len - WIRE_HDR_LEN;
-	p = dup_exact(b.data + WIRE_HDR_LEN, n);
+	p = testlib_dup_exact(b.data + WIRE_HDR_LEN, n);
 	cur_init(&c, p, n);
 	assert_int_equal(bye_decode(&c, reason, sizeof(reason), &why), 0);
 	assert_string_equal(reason, "bad signature");
@@ -323,7 +310,7 @@ test_bye(void **state)
 	assert_int_equal(bye_decode(&c, reason, 5, &why), -1);
 	for (; n > 0; n--) {
 		free(p);
-		p = dup_exact(b.data + WIRE_HDR_LEN, n - 1);
+		p = testlib_dup_exact(b.data + WIRE_HDR_LEN, n - 1);
 		cur_init(&c, p, n - 1);
 		assert_int_equal(bye_decode(&c, reason, sizeof(reason), &why),
 		    -1);
