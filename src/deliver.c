@@ -80,6 +80,32 @@ clear_sent(struct peer *p)
 }
 
 /*
+ * Store pending "sent" times in a transaction of their own, for when no
+ * other commit is coming soon (heartbeat, link loss). 0 or -1.
+ */
+int
+deliver_flush_sent(struct peer *p)
+{
+	int ch, prec, any = 0;
+
+	for (ch = CH_MIN; ch <= CH_MAX; ch++)
+		for (prec = PREC_MIN; prec <= PREC_MAX; prec++)
+			any |= p->s.sent_lo[ch][prec] != 0;
+	if (!any)
+		return 0;
+	if (store_begin(p->d->st) == -1)
+		return -1;
+	if (flush_sent(p) == -1) {
+		store_rollback(p->d->st);
+		return -1;
+	}
+	if (store_commit(p->d->st) == -1)
+		return -1;
+	clear_sent(p);
+	return 0;
+}
+
+/*
  * Check a request to send and make it a signed message: from, created and
  * the next seq of its stream (after *last, the stream's highest seq so far,
  * which is advanced) are set here. Returns 0, or -1 with an HTTP status and

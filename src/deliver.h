@@ -34,6 +34,10 @@ int	deliver_submit_many(struct hotlined *d, struct msg *ms, int n,
 int	deliver_ack(struct hotlined *d, const char *id, const char *note,
 	    char ack_id_out[ID_HEX_LEN + 1], int *status, const char **errmsg);
 
+/* Store the "sent" times not yet written (they normally ride along with
+ * the next commit). 0 or -1. */
+int	deliver_flush_sent(struct peer *p);
+
 /* Called by link.c. */
 /* Fill the HELLO's resume points for peer p. */
 void	deliver_hello_fill(struct peer *p, struct hello *h);

@@ -211,6 +211,7 @@ peer_link_lost(struct peer *p, const char *why)
 
 	p->link = NULL;
 	p->state = LINK_DOWN;
+	(void)deliver_flush_sent(p);
 	p->up_since = 0;
 	p->down_since = now_utc_ms();
 	snprintf(p->last_error, sizeof(p->last_error), "%.150s", why);
@@ -365,6 +366,7 @@ link_timercb(evutil_socket_t fd, short ev, void *arg)
 		    (unsigned long long)idle_ms);
 		return;
 	}
+	(void)deliver_flush_sent(l->peer);
 	l->ping_token = now_mono_us();
 	if (link_send_u64(l, FR_PING, l->ping_token) == -1)
 		return;
