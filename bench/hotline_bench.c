@@ -77,6 +77,7 @@ struct conn {
 struct rss {
 	pid_t		 pid[2];
 	long		 peak_kb[2];
+	double		 cpu0[2];	/* CPU seconds at the start */
 	volatile int	 stop;
 	pthread_t	 th;
 };
@@ -429,6 +430,37 @@ status_kb(pid_t pid, const char *key)
 	return v;
 }
 
+/* CPU seconds (user + system) a process has used so far, or -1. */
+static double
+cpu_s(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	FILE *f;
+	size_t n;
+	int i;
+
+	if (pid <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Fields after the command's closing parenthesis (field 2): utime
+	 * and stime are fields 14 and 15. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return -1;
+	for (i = 0; i < 12 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL)
+		return -1;
+	ut = strtoull(p + 1, &p, 10);
+	st = strtoull(p, NULL, 10);
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static void *
 rss_loop(void *arg)
 {
@@ -493,6 +525,10 @@ emit(struct lat *l, struct lat *total, size_t count, double seconds,
 	printf(",\"sender_hwm_kb\":%ld,\"receiver_hwm_kb\":%ld", hwm_a,
 	    hwm_b);
 	printf(",\"batch\":%zu,\"conns\":%zu", o.batch, o.conns);
+	if (r != NULL) {
+		jnum("sender_cpu_s", cpu_s(o.pid_a) - r->cpu0[0]);
+		jnum("receiver_cpu_s", cpu_s(o.pid_b) - r->cpu0[1]);
+	}
 	printf(",\"client_maxrss_kb\":%ld", ru.ru_maxrss);
 	printf(",\"loadavg\":%.2f", la[0]);
 	printf(",\"note\":\"%s\"}\n", note ? note : "");
@@ -630,6 +666,8 @@ run_stream(void)
 	memset(&r, 0, sizeof(r));
 	r.pid[0] = o.pid_a;
 	r.pid[1] = o.pid_b;
+	r.cpu0[0] = cpu_s(o.pid_a);
+	r.cpu0[1] = cpu_s(o.pid_b);
 	pthread_create(&r.th, NULL, rss_loop, &r);
 	s = calloc(o.conns, sizeof(*s));
 	if (s == NULL)
@@ -713,8 +751,8 @@ main(int argc, char **argv)
 	o.size = o.mode == M_ACCEPT || o.mode == M_E2E ? 256 : 1024;
 	o.count = o.mode == M_THROUGHPUT ? 100000 : o.mode == M_FLASH ?
 	    1000000 : 2000;
-	o.batch = 500;
-	o.conns = 2;
+	o.batch = 1000;
+	o.conns = 1;
 	o.warmup = 50;
 	o.interval_ms = 50;
 	for (i = 2; i < argc; i++) {

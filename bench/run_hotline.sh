@@ -1,6 +1,7 @@
 #!/bin/sh
 # run_hotline.sh [--runs N] [--flash-runs N] [--quick] [--bulk N]
 #                [--build DIR] [--out FILE] [--modes "accept e2e throughput flash"]
+#                [--callgrind us|ru|both [--count N]]
 #
 # Runs hotline's benchmarks (issue 4): builds hotlined/hotline if needed
 # (cmake --build DIR, default ./build) and hotline_bench (bench/Makefile),
@@ -15,7 +16,8 @@
 #
 # Sizes (full / --quick):
 #   accept, e2e   2000 / 500 sequential messages, 256 B and 1 KiB bodies
-#   throughput    100,000 / 20,000 of 1 KiB, batches of 500 on 2 connections
+#   throughput    100,000 / 20,000 of 1 KiB, batches of 1000 on 1 connection (HB_BATCH, HB_CONNS;
+#               500x2 and 250x4 measured slower)
 #   flash         1,000,000 / 50,000 bulk of 1 KiB (--bulk N to change),
 #                 a flash message every 50 ms
 #   runs          5 / 1 (flash: --flash-runs, default 3 / 1)
@@ -36,8 +38,12 @@ build="$top/build"
 modes="accept e2e throughput flash"
 runs_set=0
 flash_set=0
-batch=${HB_BATCH:-500}
-conns=${HB_CONNS:-2}
+callgrind=""
+pcount=10000
+VG_A=""
+VG_B=""
+batch=${HB_BATCH:-1000}
+conns=${HB_CONNS:-1}
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -48,6 +54,8 @@ while [ $# -gt 0 ]; do
 	--build) build=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--modes) modes=$2; shift 2 ;;
+	--callgrind) callgrind=$2; shift 2 ;;
+	--count) pcount=$2; shift 2 ;;
 	*) echo "usage: run_hotline.sh [--runs N] [--flash-runs N] [--quick]" \
 	    "[--bulk N] [--build DIR] [--out FILE] [--modes LIST]" >&2
 	   exit 2 ;;
@@ -150,16 +158,16 @@ nodes() {
 	    "$fb" --address 127.0.0.1:$pb >/dev/null
 	"$HOTLINE" -c "$B/hotline.conf" peer add --party us --fingerprint \
 	    "$fa" --address 127.0.0.1:$pa >/dev/null
-	"$HOTLINED" -c "$A/hotline.conf" >"$d/us.log" 2>&1 &
+	$VG_A "$HOTLINED" -c "$A/hotline.conf" >"$d/us.log" 2>&1 &
 	PID_A=$!
 	pids="$pids $PID_A"
-	"$HOTLINED" -c "$B/hotline.conf" >"$d/ru.log" 2>&1 &
+	$VG_B "$HOTLINED" -c "$B/hotline.conf" >"$d/ru.log" 2>&1 &
 	PID_B=$!
 	pids="$pids $PID_B"
 	w=0
 	until api "$A" /v1/peers 2>/dev/null | grep -q '"state":"up"'; do
 		w=$((w + 1))
-		if [ $w -gt 300 ]; then
+		if [ $w -gt 600 ]; then
 			log "link did not come up; logs in $d"
 			cat "$d/us.log" "$d/ru.log" >&2
 			exit 1
@@ -187,6 +195,31 @@ bench() {
 		i=$((i + 1))
 	done
 }
+
+# --callgrind us|ru|both: one throughput run of --count messages with that
+# daemon under callgrind, then the top functions by instructions.
+if [ -n "$callgrind" ]; then
+	cg="valgrind --tool=callgrind --callgrind-out-file=${out%.jsonl}.callgrind"
+	case $callgrind in
+	us) VG_A="$cg.us" ;;
+	ru) VG_B="$cg.ru" ;;
+	both) VG_A="$cg.us"; VG_B="$cg.ru" ;;
+	*) echo "run_hotline.sh: --callgrind us|ru|both" >&2; exit 2 ;;
+	esac
+	nodes
+	log "callgrind: throughput of $pcount (daemons: us $PID_A, ru $PID_B)"
+	"$BENCH" throughput --count "$pcount" --size 1024 --batch "$batch" \
+	    --conns "$conns" --sock "$A/api.sock" --pid-a "$PID_A" \
+	    --pid-b "$PID_B" | tee -a "$out"
+	stop_nodes
+	for f in "${out%.jsonl}".callgrind.*; do
+		echo "== $f"
+		callgrind_annotate --inclusive=no "$f" 2>/dev/null | head -45
+		echo "== $f (inclusive)"
+		callgrind_annotate --inclusive=yes "$f" 2>/dev/null | head -60
+	done
+	exit 0
+fi
 
 start=$(date +%s)
 for m in $modes; do
