@@ -74,18 +74,20 @@ struct waiter {
 	int			 state;	/* wanted: ST_DELIVERED or ST_ACKED */
 };
 
-/* One request being answered. */
-struct req {
-	struct hotlined		*d;
-	struct evhttp_request	*r;
-};
-
 static const char *
 status_reason(int status)
 {
 	switch (status) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 406: return "Not Acceptable";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
 	case 400: return "Bad Request";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
@@ -100,8 +102,8 @@ status_reason(int status)
  * Answer with obj serialised (reference stolen). If obj is NULL or cannot
  * be serialised, answer 500 with a fixed error object instead.
  */
-static void
-reply_json(struct req *q, int status, json_t *obj)
+void
+api_reply_json(struct api_req *q, int status, json_t *obj)
 {
 	struct evbuffer *out;
 	struct evkeyvalq *hdr;
@@ -137,11 +139,8 @@ utf8_valid(const char *s)
 	return v != NULL;
 }
 
-static void reply_error(struct req *, int, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-reply_error(struct req *q, int status, const char *fmt, ...)
+void
+api_reply_error(struct api_req *q, int status, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -169,12 +168,12 @@ reply_error(struct req *q, int status, const char *fmt, ...)
 		json_decref(o);
 		o = NULL;
 	}
-	reply_json(q, status, o);
+	api_reply_json(q, status, o);
 }
 
 /* Small constructors; each returns a new reference or NULL. */
-static json_t *
-j_time(uint64_t ms)
+json_t *
+api_j_time(uint64_t ms)
 {
 	char ts[32];
 
@@ -264,17 +263,17 @@ msg_json(struct hotlined *d, const struct msg_row *row)
 	errs |= json_object_set_new(o, "precedence",
 	    json_string(prec_name(m->prec)));
 	errs |= json_object_set_new(o, "seq", j_u64(m->seq));
-	errs |= json_object_set_new(o, "created", j_time(m->created));
+	errs |= json_object_set_new(o, "created", api_j_time(m->created));
 	errs |= json_object_set_new(o, "exercise", json_boolean(m->exercise));
 	errs |= json_object_set_new(o, "ref",
 	    m->has_ref ? j_hex(m->ref, MSG_ID_LEN) : json_null());
 	errs |= json_object_set_new(o, "body", j_body(m));
 	errs |= json_object_set_new(o, "state",
 	    json_string(msg_state_name(row->state)));
-	errs |= json_object_set_new(o, "accepted", j_time(row->accepted));
-	errs |= json_object_set_new(o, "sent", j_time(row->sent));
-	errs |= json_object_set_new(o, "received", j_time(row->received));
-	errs |= json_object_set_new(o, "acknowledged", j_time(row->acked));
+	errs |= json_object_set_new(o, "accepted", api_j_time(row->accepted));
+	errs |= json_object_set_new(o, "sent", api_j_time(row->sent));
+	errs |= json_object_set_new(o, "received", api_j_time(row->received));
+	errs |= json_object_set_new(o, "acknowledged", api_j_time(row->acked));
 	errs |= json_object_set_new(o, "ack_id", j_str_or_null(row->ack_id));
 	errs |= json_object_set_new(o, "receipt_id",
 	    j_str_or_null(row->receipt_id));
@@ -292,8 +291,8 @@ msg_json(struct hotlined *d, const struct msg_row *row)
  * object when allow_empty is set. Returns the object, or NULL after
  * answering the request with the error.
  */
-static json_t *
-read_body(struct req *q, int allow_empty)
+json_t *
+api_read_body(struct api_req *q, int allow_empty)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(q->r);
 	json_error_t jerr;
@@ -303,32 +302,32 @@ read_body(struct req *q, int allow_empty)
 
 	len = evbuffer_get_length(in);
 	if (len > q->d->cf.api_max_request) {
-		reply_error(q, 413, "request body larger than %llu bytes",
+		api_reply_error(q, 413, "request body larger than %llu bytes",
 		    (unsigned long long)q->d->cf.api_max_request);
 		return NULL;
 	}
 	if (len == 0 && !allow_empty) {
-		reply_error(q, 400, "request body must be a JSON object");
+		api_reply_error(q, 400, "request body must be a JSON object");
 		return NULL;
 	}
 	if (len == 0) {
 		if ((v = json_object()) == NULL)
-			reply_error(q, 500, "out of memory");
+			api_reply_error(q, 500, "out of memory");
 		return v;
 	}
 	if ((p = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL) {
-		reply_error(q, 500, "cannot read the request body");
+		api_reply_error(q, 500, "cannot read the request body");
 		return NULL;
 	}
 	v = json_loadb((const char *)p, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (v == NULL) {
-		reply_error(q, 400, "malformed JSON at line %d column %d: %s",
+		api_reply_error(q, 400, "malformed JSON at line %d column %d: %s",
 		    jerr.line, jerr.column, jerr.text);
 		return NULL;
 	}
 	if (!json_is_object(v)) {
 		json_decref(v);
-		reply_error(q, 400, "request body must be a JSON object");
+		api_reply_error(q, 400, "request body must be a JSON object");
 		return NULL;
 	}
 	return v;
@@ -392,13 +391,13 @@ string_field(json_t *obj, const char *key, int required, const char **out,
 }
 
 /* fields_check, answering 400 on failure. */
-static int
-check_fields(struct req *q, json_t *obj, const char *const *allowed)
+int
+api_check_fields(struct api_req *q, json_t *obj, const char *const *allowed)
 {
 	char err[128];
 
 	if (fields_check(obj, allowed, err, sizeof(err)) == -1) {
-		reply_error(q, 400, "%s", err);
+		api_reply_error(q, 400, "%s", err);
 		return -1;
 	}
 	return 0;
@@ -406,13 +405,13 @@ check_fields(struct req *q, json_t *obj, const char *const *allowed)
 
 /* string_field, answering 400 on failure. */
 static int
-get_string(struct req *q, json_t *obj, const char *key, int required,
+get_string(struct api_req *q, json_t *obj, const char *key, int required,
     const char **out)
 {
 	char err[128];
 
 	if (string_field(obj, key, required, out, err, sizeof(err)) == -1) {
-		reply_error(q, 400, "%s", err);
+		api_reply_error(q, 400, "%s", err);
 		return -1;
 	}
 	return 0;
@@ -424,14 +423,14 @@ get_string(struct req *q, json_t *obj, const char *key, int required,
  * 404 unknown, 503 store failure). what names the value in messages.
  */
 static int
-resolve_id(struct req *q, const char *s, const char *what,
+resolve_id(struct api_req *q, const char *s, const char *what,
     char id[ID_HEX_LEN + 1])
 {
 	char prefix[ID_HEX_LEN + 1];
 	size_t i, n = strlen(s);
 
 	if (n < 4 || n > ID_HEX_LEN || strspn(s, "0123456789abcdefABCDEF") != n) {
-		reply_error(q, 400, "%s: expected 4 to %d hex digits", what,
+		api_reply_error(q, 400, "%s: expected 4 to %d hex digits", what,
 		    ID_HEX_LEN);
 		return -1;
 	}
@@ -442,14 +441,14 @@ resolve_id(struct req *q, const char *s, const char *what,
 	case 0:
 		return 0;
 	case 1:
-		reply_error(q, 404, "%s: no message %s", what, prefix);
+		api_reply_error(q, 404, "%s: no message %s", what, prefix);
 		return -1;
 	case 2:
-		reply_error(q, 400, "%s: prefix %s is ambiguous; give more "
+		api_reply_error(q, 400, "%s: prefix %s is ambiguous; give more "
 		    "digits", what, prefix);
 		return -1;
 	default:
-		reply_error(q, 503, "store unavailable");
+		api_reply_error(q, 503, "store unavailable");
 		return -1;
 	}
 }
@@ -594,7 +593,7 @@ api_parse_submit(const char *text, size_t len, uint64_t max_body,
 
 /* POST /v1/messages */
 static void
-h_submit(struct req *q)
+h_submit(struct api_req *q)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(q->r);
 	struct hotlined *d = q->d;
@@ -610,24 +609,24 @@ h_submit(struct req *q)
 
 	len = evbuffer_get_length(in);
 	if (len > d->cf.api_max_request) {
-		reply_error(q, 413, "request body larger than %llu bytes",
+		api_reply_error(q, 413, "request body larger than %llu bytes",
 		    (unsigned long long)d->cf.api_max_request);
 		return;
 	}
 	if (len > 0 && (p = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL) {
-		reply_error(q, 500, "cannot read the request body");
+		api_reply_error(q, 500, "cannot read the request body");
 		return;
 	}
 	if (api_parse_submit(len > 0 ? (const char *)p : "", len,
 	    d->cf.max_body, &m, &body, ref, &status, err, sizeof(err)) == -1) {
-		reply_error(q, status, "%s", err);
+		api_reply_error(q, status, "%s", err);
 		return;
 	}
 	if (ref[0] != '\0') {
 		if (resolve_id(q, ref, "ref", refid) == -1)
 			goto done;
 		if (hex_decode(refid, m.ref, MSG_ID_LEN) == -1) {
-			reply_error(q, 500, "internal error: bad stored id");
+			api_reply_error(q, 500, "internal error: bad stored id");
 			goto done;
 		}
 		m.has_ref = true;
@@ -636,7 +635,7 @@ h_submit(struct req *q)
 	if (deliver_submit(d, &m, id, &status, &errmsg) == -1) {
 		if (status < 400 || status > 599)
 			status = 500;
-		reply_error(q, status, "%s", errmsg != NULL ? errmsg :
+		api_reply_error(q, status, "%s", errmsg != NULL ? errmsg :
 		    "cannot accept the message");
 		goto done;
 	}
@@ -645,7 +644,7 @@ h_submit(struct req *q)
 		    "Location", loc);
 	v = json_pack("{s:s, s:s}", "id", id, "state",
 	    msg_state_name(ST_QUEUED));
-	reply_json(q, 201, v);
+	api_reply_json(q, 201, v);
  done:
 	free(body);
 }
@@ -659,7 +658,7 @@ h_submit(struct req *q)
  * the error message and nothing is accepted.
  */
 static void
-h_submit_batch(struct req *q)
+h_submit_batch(struct api_req *q)
 {
 	struct hotlined *d = q->d;
 	struct msg *ms = NULL;
@@ -672,14 +671,14 @@ h_submit_batch(struct req *q)
 	int status = 0, bad = -1;
 	static const char *const fields[] = { "messages", NULL };
 
-	if ((req = read_body(q, 0)) == NULL)
+	if ((req = api_read_body(q, 0)) == NULL)
 		return;
-	if (check_fields(q, req, fields) == -1)
+	if (api_check_fields(q, req, fields) == -1)
 		goto done;
 	arr = json_object_get(req, "messages");
 	if (!json_is_array(arr) || (n = json_array_size(arr)) == 0 ||
 	    n > API_BATCH_MAX) {
-		reply_error(q, 400, "\"messages\" must be an array of 1..%d "
+		api_reply_error(q, 400, "\"messages\" must be an array of 1..%d "
 		    "messages", API_BATCH_MAX);
 		goto done;
 	}
@@ -690,13 +689,13 @@ h_submit_batch(struct req *q)
 		el = json_array_get(arr, i);
 		if ((text = json_dumps(el, JSON_COMPACT | JSON_ENCODE_ANY)) ==
 		    NULL) {
-			reply_error(q, 500, "cannot re-encode message %zu", i);
+			api_reply_error(q, 500, "cannot re-encode message %zu", i);
 			goto done;
 		}
 		if (api_parse_submit(text, strlen(text), d->cf.max_body,
 		    &ms[i], &bodies[i], ref, &status, err, sizeof(err)) == -1) {
 			free(text);
-			reply_error(q, status, "messages[%zu]: %s", i, err);
+			api_reply_error(q, status, "messages[%zu]: %s", i, err);
 			goto done;
 		}
 		free(text);
@@ -704,7 +703,7 @@ h_submit_batch(struct req *q)
 			if (resolve_id(q, ref, "ref", refid) == -1)
 				goto done;
 			if (hex_decode(refid, ms[i].ref, MSG_ID_LEN) == -1) {
-				reply_error(q, 500, "internal error: bad id");
+				api_reply_error(q, 500, "internal error: bad id");
 				goto done;
 			}
 			ms[i].has_ref = true;
@@ -715,17 +714,17 @@ h_submit_batch(struct req *q)
 		if (status < 400 || status > 599)
 			status = 500;
 		if (bad >= 0)
-			reply_error(q, status, "messages[%d]: %s", bad,
+			api_reply_error(q, status, "messages[%d]: %s", bad,
 			    errmsg != NULL ? errmsg : "refused");
 		else
-			reply_error(q, status, "%s", errmsg != NULL ? errmsg :
+			api_reply_error(q, status, "%s", errmsg != NULL ? errmsg :
 			    "cannot accept the messages");
 		goto done;
 	}
 	out = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(out, json_string(ids[i]));
-	reply_json(q, 201, json_pack("{s:o}", "ids", out));
+	api_reply_json(q, 201, json_pack("{s:o}", "ids", out));
  done:
 	if (bodies != NULL)
 		for (i = 0; i < n; i++)
@@ -855,7 +854,7 @@ list_cb(void *arg, const struct msg_row *row)
 
 /* GET /v1/messages */
 static void
-h_list(struct req *q)
+h_list(struct api_req *q)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(q->r);
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
@@ -876,7 +875,7 @@ h_list(struct req *q)
 	TAILQ_INIT(&params);
 	if (query != NULL) {
 		if (evhttp_parse_query_str(query, &params) == -1) {
-			reply_error(q, 400, "malformed query string");
+			api_reply_error(q, 400, "malformed query string");
 			goto done;
 		}
 		parsed = 1;
@@ -885,25 +884,25 @@ h_list(struct req *q)
 		for (kv2 = TAILQ_NEXT(kv, next); kv2 != NULL;
 		    kv2 = TAILQ_NEXT(kv2, next))
 			if (strcmp(kv->key, kv2->key) == 0) {
-				reply_error(q, 400, "parameter \"%.32s\" given "
+				api_reply_error(q, 400, "parameter \"%.32s\" given "
 				    "twice", kv->key);
 				goto done;
 			}
 		if (strcmp(kv->key, "channel") == 0) {
 			if ((f.channel = channel_from_name(kv->value)) == -1) {
-				reply_error(q, 400, "channel: unknown \"%.32s\"",
+				api_reply_error(q, 400, "channel: unknown \"%.32s\"",
 				    kv->value);
 				goto done;
 			}
 		} else if (strcmp(kv->key, "peer") == 0) {
 			if (!party_id_valid(kv->value)) {
-				reply_error(q, 400, "peer: not a party id");
+				api_reply_error(q, 400, "peer: not a party id");
 				goto done;
 			}
 			f.peer = kv->value;
 		} else if (strcmp(kv->key, "state") == 0) {
 			if ((f.state = msg_state_from_name(kv->value)) == -1) {
-				reply_error(q, 400, "state: unknown \"%.32s\" "
+				api_reply_error(q, 400, "state: unknown \"%.32s\" "
 				    "(queued, sent, delivered, acknowledged)",
 				    kv->value);
 				goto done;
@@ -914,19 +913,19 @@ h_list(struct req *q)
 			else if (strcmp(kv->value, "out") == 0)
 				f.dir = DIR_OUT;
 			else {
-				reply_error(q, 400, "dir: expected in or out");
+				api_reply_error(q, 400, "dir: expected in or out");
 				goto done;
 			}
 		} else if (strcmp(kv->key, "since") == 0) {
 			if (parse_time(kv->value, &f.since) == -1) {
-				reply_error(q, 400, "since: expected UTC "
+				api_reply_error(q, 400, "since: expected UTC "
 				    "milliseconds or an RFC 3339 time such as "
 				    "2026-11-23T09:00:00Z");
 				goto done;
 			}
 		} else if (strcmp(kv->key, "limit") == 0) {
 			if (parse_u64(kv->value, 1, API_LIST_MAX, &v) == -1) {
-				reply_error(q, 400, "limit: expected 1 to %d",
+				api_reply_error(q, 400, "limit: expected 1 to %d",
 				    API_LIST_MAX);
 				goto done;
 			}
@@ -934,12 +933,12 @@ h_list(struct req *q)
 		} else if (strcmp(kv->key, "before") == 0) {
 			if (parse_u64(kv->value, 1, (uint64_t)INT64_MAX,
 			    &f.before_rid) == -1) {
-				reply_error(q, 400, "before: not a cursor "
+				api_reply_error(q, 400, "before: not a cursor "
 				    "returned as \"next\"");
 				goto done;
 			}
 		} else {
-			reply_error(q, 400, "unknown parameter \"%.32s\"",
+			api_reply_error(q, 400, "unknown parameter \"%.32s\"",
 			    kv->key);
 			goto done;
 		}
@@ -947,14 +946,14 @@ h_list(struct req *q)
 
 	lc.d = q->d;
 	if ((lc.arr = json_array()) == NULL) {
-		reply_error(q, 500, "out of memory");
+		api_reply_error(q, 500, "out of memory");
 		goto done;
 	}
 	if (store_msg_list(q->d->st, &f, list_cb, &lc) == -1) {
 		if (lc.failed)
-			reply_error(q, 500, "cannot build the message list");
+			api_reply_error(q, 500, "cannot build the message list");
 		else
-			reply_error(q, 503, "store unavailable");
+			api_reply_error(q, 503, "store unavailable");
 		goto done;
 	}
 	/* A full page may have a next one; the cursor is the last row id. */
@@ -975,7 +974,7 @@ h_list(struct req *q)
 			o = NULL;
 		}
 	}
-	reply_json(q, 200, o);
+	api_reply_json(q, 200, o);
  done:
 	json_decref(lc.arr);
 	if (parsed)
@@ -1001,7 +1000,7 @@ rcpt_cb(void *arg, const struct receipt_row *rr)
 		goto fail;
 	errs |= json_object_set_new(o, "id", j_hex(r->id, MSG_ID_LEN));
 	errs |= json_object_set_new(o, "seq", j_u64(r->seq));
-	errs |= json_object_set_new(o, "time", j_time(r->time));
+	errs |= json_object_set_new(o, "time", api_j_time(r->time));
 	errs |= json_object_set_new(o, "signed_by", json_string(r->to));
 	errs |= json_object_set_new(o, "key",
 	    j_str_or_null(party_key(rc->d, r->to)));
@@ -1029,7 +1028,7 @@ add_event(json_t *hist, const char *name, uint64_t t, json_t *extra)
 	if ((e = json_object()) == NULL)
 		goto fail;
 	if (json_object_set_new(e, "event", json_string(name)) == -1 ||
-	    json_object_set_new(e, "time", j_time(t)) == -1)
+	    json_object_set_new(e, "time", api_j_time(t)) == -1)
 		goto fail;
 	if (extra != NULL && json_object_update(e, extra) == -1)
 		goto fail;
@@ -1098,7 +1097,7 @@ history_json(struct hotlined *d, const struct msg_row *row, json_t *rcpts)
 
 /* GET /v1/messages/{id} */
 static void
-show_reply(struct req *q, const char *idarg)
+show_reply(struct api_req *q, const char *idarg)
 {
 	struct msg_row row;
 	struct rcpt_ctx rc;
@@ -1115,19 +1114,19 @@ show_reply(struct req *q, const char *idarg)
 		got = 1;
 		break;
 	case 1:
-		reply_error(q, 404, "no message %s", id);
+		api_reply_error(q, 404, "no message %s", id);
 		return;
 	default:
-		reply_error(q, 503, "store unavailable");
+		api_reply_error(q, 503, "store unavailable");
 		return;
 	}
 	rc.d = q->d;
 	if ((rc.arr = json_array()) == NULL) {
-		reply_error(q, 500, "out of memory");
+		api_reply_error(q, 500, "out of memory");
 		goto done;
 	}
 	if (store_receipts_for(q->d->st, &row, rcpt_cb, &rc) == -1) {
-		reply_error(q, rc.failed ? 500 : 503, rc.failed ?
+		api_reply_error(q, rc.failed ? 500 : 503, rc.failed ?
 		    "cannot build the receipts" : "store unavailable");
 		goto done;
 	}
@@ -1136,10 +1135,10 @@ show_reply(struct req *q, const char *idarg)
 	    json_object_set_new(o, "history", hist) == -1 ||
 	    json_object_set(o, "receipts", rc.arr) == -1) {
 		json_decref(o);
-		reply_error(q, 500, "cannot build the message");
+		api_reply_error(q, 500, "cannot build the message");
 		goto done;
 	}
-	reply_json(q, 200, o);
+	api_reply_json(q, 200, o);
  done:
 	json_decref(rc.arr);
 	if (got)
@@ -1163,7 +1162,7 @@ waiter_free(struct waiter *w)
 static void
 waiter_answer(struct waiter *w)
 {
-	struct req q = { w->d, w->r };
+	struct api_req q = { w->d, w->r };
 	char id[ID_HEX_LEN + 1];
 
 	memcpy(id, w->id, sizeof(id));
@@ -1216,7 +1215,7 @@ api_changed(struct hotlined *d)
  * message as it is then, so the client reads "state".
  */
 static void
-h_show(struct req *q, const char *idarg)
+h_show(struct api_req *q, const char *idarg)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(q->r);
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
@@ -1232,7 +1231,7 @@ h_show(struct req *q, const char *idarg)
 	TAILQ_INIT(&params);
 	if (query != NULL) {
 		if (evhttp_parse_query_str(query, &params) == -1) {
-			reply_error(q, 400, "malformed query string");
+			api_reply_error(q, 400, "malformed query string");
 			return;
 		}
 		parsed = 1;
@@ -1244,19 +1243,19 @@ h_show(struct req *q, const char *idarg)
 			else if (strcmp(kv->value, "acknowledged") == 0)
 				want = ST_ACKED;
 			else {
-				reply_error(q, 400, "wait: \"delivered\" or "
+				api_reply_error(q, 400, "wait: \"delivered\" or "
 				    "\"acknowledged\"");
 				goto done;
 			}
 		} else if (strcmp(kv->key, "timeout") == 0) {
 			if (parse_u64(kv->value, 0, API_WAIT_MAX_MS,
 			    &timeout) == -1) {
-				reply_error(q, 400, "timeout: 0..%d ms",
+				api_reply_error(q, 400, "timeout: 0..%d ms",
 				    API_WAIT_MAX_MS);
 				goto done;
 			}
 		} else {
-			reply_error(q, 400, "unknown parameter \"%.32s\"",
+			api_reply_error(q, 400, "unknown parameter \"%.32s\"",
 			    kv->key);
 			goto done;
 		}
@@ -1273,7 +1272,7 @@ h_show(struct req *q, const char *idarg)
 		goto done;
 	}
 	if (a->nwaiters >= q->d->cf.api_max_clients) {
-		reply_error(q, 503, "too many waiting requests");
+		api_reply_error(q, 503, "too many waiting requests");
 		goto done;
 	}
 	w = xcalloc(1, sizeof(*w));
@@ -1295,7 +1294,7 @@ h_show(struct req *q, const char *idarg)
 }
 
 static void
-h_ack(struct req *q, const char *idarg)
+h_ack(struct api_req *q, const char *idarg)
 {
 	static const char *const fields[] = { "note", NULL };
 	char id[ID_HEX_LEN + 1], ackid[ID_HEX_LEN + 1], loc[128];
@@ -1303,13 +1302,13 @@ h_ack(struct req *q, const char *idarg)
 	json_t *req;
 	int status = 0;
 
-	if ((req = read_body(q, 1)) == NULL)
+	if ((req = api_read_body(q, 1)) == NULL)
 		return;
-	if (check_fields(q, req, fields) == -1 ||
+	if (api_check_fields(q, req, fields) == -1 ||
 	    get_string(q, req, "note", 0, &note) == -1)
 		goto done;
 	if (note != NULL && strlen(note) > API_NOTE_MAX) {
-		reply_error(q, 413, "note longer than %d bytes", API_NOTE_MAX);
+		api_reply_error(q, 413, "note longer than %d bytes", API_NOTE_MAX);
 		goto done;
 	}
 	if (resolve_id(q, idarg, "id", id) == -1)
@@ -1317,7 +1316,7 @@ h_ack(struct req *q, const char *idarg)
 	if (deliver_ack(q->d, id, note, ackid, &status, &errmsg) == -1) {
 		if (status < 400 || status > 599)
 			status = 500;
-		reply_error(q, status, "%s", errmsg != NULL ? errmsg :
+		api_reply_error(q, status, "%s", errmsg != NULL ? errmsg :
 		    "cannot acknowledge the message");
 		goto done;
 	}
@@ -1325,7 +1324,7 @@ h_ack(struct req *q, const char *idarg)
 	    (int)sizeof(loc))
 		evhttp_add_header(evhttp_request_get_output_headers(q->r),
 		    "Location", loc);
-	reply_json(q, 201, json_pack("{s:s, s:s}", "id", ackid, "ref", id));
+	api_reply_json(q, 201, json_pack("{s:s, s:s}", "id", ackid, "ref", id));
  done:
 	json_decref(req);
 }
@@ -1365,10 +1364,10 @@ peers_json(struct hotlined *d)
 		errs |= json_object_set_new(o, "addresses", addrs);
 		errs |= json_object_set_new(o, "rtt_ms", p->rtt_us != 0 ?
 		    json_real((double)p->rtt_us / 1000.0) : json_null());
-		errs |= json_object_set_new(o, "last_seen", j_time(p->last_seen));
-		errs |= json_object_set_new(o, "up_since", j_time(p->up_since));
+		errs |= json_object_set_new(o, "last_seen", api_j_time(p->last_seen));
+		errs |= json_object_set_new(o, "up_since", api_j_time(p->up_since));
 		errs |= json_object_set_new(o, "down_since",
-		    j_time(p->down_since));
+		    api_j_time(p->down_since));
 		errs |= json_object_set_new(o, "connects", j_u64(p->connects));
 		if (store_out_pending(d->st, p->conf->party, &pending) == 0)
 			errs |= json_object_set_new(o, "queue", j_u64(pending));
@@ -1386,20 +1385,20 @@ peers_json(struct hotlined *d)
 
 /* GET /v1/peers */
 static void
-h_peers(struct req *q)
+h_peers(struct api_req *q)
 {
 	json_t *peers;
 
 	if ((peers = peers_json(q->d)) == NULL) {
-		reply_error(q, 500, "cannot build the peer list");
+		api_reply_error(q, 500, "cannot build the peer list");
 		return;
 	}
-	reply_json(q, 200, json_pack("{s:o}", "peers", peers));
+	api_reply_json(q, 200, json_pack("{s:o}", "peers", peers));
 }
 
 /* GET /v1/status */
 static void
-h_status(struct req *q)
+h_status(struct api_req *q)
 {
 	struct hotlined *d = q->d;
 	json_t *o, *peers;
@@ -1407,30 +1406,30 @@ h_status(struct req *q)
 
 	if ((peers = peers_json(d)) == NULL || (o = json_object()) == NULL) {
 		json_decref(peers);
-		reply_error(q, 500, "cannot build the status");
+		api_reply_error(q, 500, "cannot build the status");
 		return;
 	}
 	errs |= json_object_set_new(o, "party", json_string(d->cf.party));
 	errs |= json_object_set_new(o, "fingerprint",
 	    j_str_or_null(signer_fingerprint(d->signer)));
 	errs |= json_object_set_new(o, "version", json_string(HOTLINE_VERSION));
-	errs |= json_object_set_new(o, "started", j_time(d->started));
-	errs |= json_object_set_new(o, "time", j_time(now_utc_ms()));
+	errs |= json_object_set_new(o, "started", api_j_time(d->started));
+	errs |= json_object_set_new(o, "time", api_j_time(now_utc_ms()));
 	errs |= json_object_set_new(o, "peers", peers);
 	if (errs) {
 		json_decref(o);
-		reply_error(q, 500, "cannot build the status");
+		api_reply_error(q, 500, "cannot build the status");
 		return;
 	}
-	reply_json(q, 200, o);
+	api_reply_json(q, 200, o);
 }
 
-static void
-method_not_allowed(struct req *q, const char *allow)
+void
+api_method_not_allowed(struct api_req *q, const char *allow)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(q->r), "Allow",
 	    allow);
-	reply_error(q, 405, "method not allowed; use %s", allow);
+	api_reply_error(q, 405, "method not allowed; use %s", allow);
 }
 
 /* The one request handler: route by path and method. */
@@ -1478,28 +1477,42 @@ api_admit(struct hotlined *d, struct evhttp_request *r)
 	return 0;
 }
 
+/*
+ * Routes served by other modules: a request whose path is prefix, or
+ * prefix followed by '/', goes to handler with the rest of the path ("" or
+ * "/..."). Modules add one line here and declare the handler in their own
+ * header.
+ */
+static const struct api_route {
+	const char	*prefix;
+	api_handler	 handler;
+} api_routes[] = {
+	/* { "/v1/example", example_api }, */
+	{ NULL, NULL }
+};
+
 static void
 api_request(struct evhttp_request *r, void *arg)
 {
-	struct req q = { arg, r };
+	struct api_req q = { arg, r };
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(r);
 	const char *path, *rest, *slash;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(r);
 	char idarg[ID_HEX_LEN + 2];
-	size_t n;
+	size_t i, n;
 
 	if (api_admit(q.d, r) == -1) {
 		evhttp_add_header(evhttp_request_get_output_headers(r),
 		    "Connection", "close");
 		log_warnx("api: %llu clients open (api_max_clients); refusing "
 		    "another", (unsigned long long)q.d->cf.api_max_clients);
-		reply_error(&q, 503, "too many API clients (api_max_clients "
+		api_reply_error(&q, 503, "too many API clients (api_max_clients "
 		    "is %llu); try again later",
 		    (unsigned long long)q.d->cf.api_max_clients);
 		return;
 	}
 	if (uri == NULL || (path = evhttp_uri_get_path(uri)) == NULL) {
-		reply_error(&q, 400, "malformed request URI");
+		api_reply_error(&q, 400, "malformed request URI");
 		return;
 	}
 	if (strcmp(path, "/v1/messages") == 0) {
@@ -1508,28 +1521,28 @@ api_request(struct evhttp_request *r, void *arg)
 		else if (cmd == EVHTTP_REQ_POST)
 			h_submit(&q);
 		else
-			method_not_allowed(&q, "GET, POST");
+			api_method_not_allowed(&q, "GET, POST");
 		return;
 	}
 	if (strcmp(path, "/v1/peers") == 0) {
 		if (cmd == EVHTTP_REQ_GET)
 			h_peers(&q);
 		else
-			method_not_allowed(&q, "GET");
+			api_method_not_allowed(&q, "GET");
 		return;
 	}
 	if (strcmp(path, "/v1/status") == 0) {
 		if (cmd == EVHTTP_REQ_GET)
 			h_status(&q);
 		else
-			method_not_allowed(&q, "GET");
+			api_method_not_allowed(&q, "GET");
 		return;
 	}
 	if (strcmp(path, "/v1/messages/batch") == 0) {
 		if (cmd == EVHTTP_REQ_POST)
 			h_submit_batch(&q);
 		else
-			method_not_allowed(&q, "POST");
+			api_method_not_allowed(&q, "POST");
 		return;
 	}
 	if (strncmp(path, "/v1/messages/", 13) == 0) {
@@ -1544,19 +1557,27 @@ api_request(struct evhttp_request *r, void *arg)
 			if (cmd == EVHTTP_REQ_GET)
 				h_show(&q, idarg);
 			else
-				method_not_allowed(&q, "GET");
+				api_method_not_allowed(&q, "GET");
 			return;
 		}
 		if (strcmp(slash, "/ack") == 0) {
 			if (cmd == EVHTTP_REQ_POST)
 				h_ack(&q, idarg);
 			else
-				method_not_allowed(&q, "POST");
+				api_method_not_allowed(&q, "POST");
 			return;
 		}
 	}
  notfound:
-	reply_error(&q, 404, "no such route: %.200s", path);
+	for (i = 0; api_routes[i].prefix != NULL; i++) {
+		n = strlen(api_routes[i].prefix);
+		if (strncmp(path, api_routes[i].prefix, n) == 0 &&
+		    (path[n] == '\0' || path[n] == '/')) {
+			api_routes[i].handler(&q, path + n);
+			return;
+		}
+	}
+	api_reply_error(&q, 404, "no such route: %.200s", path);
 }
 
 /*

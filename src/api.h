@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "hotlined.h"
 #include "msg.h"
 #include "store.h"
@@ -18,6 +20,32 @@ void	api_stop(struct hotlined *d);
 /* Message states may have changed (a commit): answer the requests waiting
  * for them (GET /v1/messages/{id}?wait=...). */
 void	api_changed(struct hotlined *d);	/* closes and unlinks the socket */
+
+/* One request being answered; modules' handlers get one. */
+struct evhttp_request;
+struct api_req {
+	struct hotlined		*d;
+	struct evhttp_request	*r;
+};
+/* A module's handler for a route prefix; rest is "" or "/..." (see the
+ * api_routes table in api.c). It must answer the request exactly once. */
+typedef void (*api_handler)(struct api_req *q, const char *rest);
+
+/* Answer with obj serialised (reference stolen); NULL gives a 500. */
+void	api_reply_json(struct api_req *q, int status, json_t *obj);
+/* Answer {"error": message}. */
+void	api_reply_error(struct api_req *q, int status, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* The body as a JSON object (duplicate keys refused; empty gives {} when
+ * allow_empty), or NULL after answering the error. */
+json_t	*api_read_body(struct api_req *q, int allow_empty);
+/* Refuse keys of obj not in allowed (NULL-terminated): 0, or -1 after a 400. */
+int	 api_check_fields(struct api_req *q, json_t *obj,
+	    const char *const *allowed);
+/* 405 with an Allow header. */
+void	 api_method_not_allowed(struct api_req *q, const char *allow);
+/* UTC milliseconds as an RFC 3339 string with milliseconds, "Z". */
+json_t	*api_j_time(uint64_t ms);
 
 /*
  * Parse the len bytes of a POST /v1/messages body (need not end in NUL):
