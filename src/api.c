@@ -1162,7 +1162,7 @@ waiter_free(struct waiter *w)
 static void
 waiter_answer(struct waiter *w)
 {
-	struct api_req q = { w->d, w->r };
+	struct api_req q = { w->d, w->r, { "", ROLE_ADMIN, 1 } };
 	char id[ID_HEX_LEN + 1];
 
 	memcpy(id, w->id, sizeof(id));
@@ -1494,7 +1494,7 @@ static const struct api_route {
 static void
 api_request(struct evhttp_request *r, void *arg)
 {
-	struct api_req q = { arg, r };
+	struct api_req q = { arg, r, { "", ROLE_ADMIN, 1 } };
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(r);
 	const char *path, *rest, *slash;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(r);

@@ -21,11 +21,32 @@ void	api_stop(struct hotlined *d);
  * for them (GET /v1/messages/{id}?wait=...). */
 void	api_changed(struct hotlined *d);	/* closes and unlinks the socket */
 
+/*
+ * Who is asking. The listener sets it before routing: on the Unix socket
+ * (mode 0660: the local CLI and scripts of the node's operators) it is the
+ * local administrator; on the HTTPS listener (issue 8) it is the
+ * authenticated account. Handlers check what a role may reach.
+ */
+enum api_role {
+	ROLE_ADMIN,		/* everything, account management */
+	ROLE_WATCH,		/* watch officer: nrrc, check */
+	ROLE_CERT,		/* CERT analyst: cert (and TAXII) */
+	ROLE_PRINCIPAL,		/* principal's staff: direct */
+	ROLE_AUDITOR,		/* read-only, audit */
+};
+#define API_ACCOUNT_MAX	64
+struct api_who {
+	char	account[API_ACCOUNT_MAX + 1];	/* "" for the local socket */
+	int	role;				/* enum api_role */
+	int	local;				/* 1: the Unix socket */
+};
+
 /* One request being answered; modules' handlers get one. */
 struct evhttp_request;
 struct api_req {
 	struct hotlined		*d;
 	struct evhttp_request	*r;
+	struct api_who		 who;
 };
 /* A module's handler for a route prefix; rest is "" or "/..." (see the
  * api_routes table in api.c). It must answer the request exactly once. */
