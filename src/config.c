@@ -101,6 +101,10 @@ static const struct keydef {
 	    16384, 1073741824 },
 	{ SEC_LIMITS, "peer_max_connections", T_NUMBER,
 	    NUMF(peer_max_connections), 1, 1024 },
+	{ SEC_LINK, "checkpoint_interval", T_DURATION,
+	    NUMF(checkpoint_interval_ms), 100, 24 * MS_H },
+	{ SEC_LINK, "checkpoint_burst", T_NUMBER, NUMF(checkpoint_burst),
+	    1, 100000000 },
 };
 #define NKEYS	(sizeof(keydefs) / sizeof(keydefs[0]))
 
@@ -366,6 +370,8 @@ config_defaults(struct config *cf)
 	cf->api_max_clients = 64;
 	cf->peer_max_pending = 262144;
 	cf->peer_max_connections = 4;
+	cf->checkpoint_interval_ms = 30 * MS_S;
+	cf->checkpoint_burst = 10000;
 }
 
 /*
