@@ -34,6 +34,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "audit.h"
 #include "deliver.h"
 #include "hotlined.h"
 #include "log.h"
@@ -1488,6 +1489,7 @@ static const struct api_route {
 	api_handler	 handler;
 } api_routes[] = {
 	/* { "/v1/example", example_api }, */
+	{ "/v1/audit", audit_api },
 	{ NULL, NULL }
 };
 

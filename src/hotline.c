@@ -42,6 +42,8 @@ static const struct command commands[] = {
 	    "this node and the state of its peer links" },
 	{ "demo", cmd_demo,
 	    "run two nodes on loopback and exchange messages" },
+	{ "audit", cmd_audit,
+	    "transparency record: verifier key, proofs, offline verify, check" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

@@ -234,7 +234,7 @@ note_vkey_parse(const char *s, struct note_verifier *v, const char **why)
 	memset(v, 0, sizeof(v[0]));
 	*why = "verifier key is not name+id+key";
 	if ((n = strlen(s)) > NOTE_VKEY_MAX || (p1 = strchr(s, '+')) == NULL ||
-	    (p2 = strchr(p1 + 1, '+')) == NULL || strchr(p2 + 1, '+') != NULL)
+	    (p2 = strchr(p1 + 1, '+')) == NULL)
 		return -1;
 	if (!note_name_valid(s, (size_t)(p1 - s))) {
 		*why = "verifier key: bad name";
