@@ -9,6 +9,9 @@
  *   GET  /v1/audit/check           recompute the whole log and check every
  *                                  stored checkpoint and cosignature
  *   GET  /v1/audit/evidence        alarms about peers' logs, with evidence
+ *   GET  /v1/audit/consistency?from=M&to=N
+ *                                  RFC 6962 consistency proof between two
+ *                                  sizes, with both tree hashes
  *   POST /v1/audit/checkpoint      sign and exchange a checkpoint now
  *
  * Every role may read the audit routes: auditors are who they are for.
@@ -18,6 +21,7 @@
 #include <string.h>
 
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 #include <sqlite3.h>
 
@@ -371,6 +375,44 @@ h_summary(struct api_req *q)
 	free(note);
 }
 
+static void
+h_consistency(struct api_req *q)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(q->r);
+	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	const char *a, *b;
+	struct evkeyvalq params;
+	uint8_t proof[TLOG_PROOF_MAX][TLOG_HASH_LEN], h1[32], h2[32];
+	uint64_t m, n, size = tlog_size(q->d->tlog);
+	json_t *jp;
+	int plen, k;
+
+	TAILQ_INIT(&params);
+	if (query == NULL || evhttp_parse_query_str(query, &params) == -1 ||
+	    (a = evhttp_find_header(&params, "from")) == NULL ||
+	    (b = evhttp_find_header(&params, "to")) == NULL ||
+	    parse_u64(a, 1, size, &m) == -1 || parse_u64(b, m, size, &n) ==
+	    -1) {
+		evhttp_clear_headers(&params);
+		api_reply_error(q, 400, "from and to: 1 <= from <= to <= %llu",
+		    (unsigned long long)size);
+		return;
+	}
+	evhttp_clear_headers(&params);
+	if (tlog_log_consistency(q->d->tlog, m, n, proof, &plen) == -1 ||
+	    tlog_log_tree_hash(q->d->tlog, m, h1) == -1 ||
+	    tlog_log_tree_hash(q->d->tlog, n, h2) == -1) {
+		api_reply_error(q, 503, "cannot read the log");
+		return;
+	}
+	jp = json_array();
+	for (k = 0; k < plen; k++)
+		json_array_append_new(jp, j_b64(proof[k], TLOG_HASH_LEN));
+	api_reply_json(q, 200, json_pack("{s:I, s:I, s:o, s:o, s:o}", "from",
+	    (json_int_t)m, "to", (json_int_t)n, "from_root", j_b64(h1, 32),
+	    "to_root", j_b64(h2, 32), "proof", jp));
+}
+
 void
 audit_api(struct api_req *q, const char *rest)
 {
@@ -394,6 +436,11 @@ audit_api(struct api_req *q, const char *rest)
 	} else if (strcmp(rest, "/check") == 0) {
 		if (cmd == EVHTTP_REQ_GET)
 			h_check(q);
+		else
+			api_method_not_allowed(q, "GET");
+	} else if (strcmp(rest, "/consistency") == 0) {
+		if (cmd == EVHTTP_REQ_GET)
+			h_consistency(q);
 		else
 			api_method_not_allowed(q, "GET");
 	} else if (strcmp(rest, "/evidence") == 0) {

@@ -7,6 +7,9 @@
  *   audit verify FILE --key VKEY [--key VKEY ...]
  *                                check a proof file offline, with nothing
  *                                but the parties' verifier keys
+ *   audit verify-note FILE --key VKEY [--key VKEY ...]
+ *                                check any C2SP signed note (and, if it is
+ *                                one, the checkpoint in it) offline
  *   audit check                  recompute the node's whole log and check
  *                                its checkpoints and cosignatures
  *   audit evidence               alarms raised about peers' logs
@@ -47,6 +50,7 @@ audit_usage(void)
 	    "usage: hotline audit key [--dir DIR]\n"
 	    "       hotline audit prove ID [-o FILE] [--wait SECONDS]\n"
 	    "       hotline audit verify FILE --key VKEY [--key VKEY ...]\n"
+	    "       hotline audit verify-note FILE --key VKEY [--key VKEY ...]\n"
 	    "       hotline audit check | evidence | status [--json]\n");
 	return 2;
 }
@@ -595,6 +599,85 @@ done:
 	return rv;
 }
 
+/* Read a whole small file into a malloc'd buffer. */
+static char *
+read_small(const char *path, size_t *len)
+{
+	FILE *fp;
+	char *p;
+	size_t n;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return NULL;
+	p = xmalloc(NOTE_MAX + 2);
+	n = fread(p, 1, NOTE_MAX + 1, fp);
+	fclose(fp);
+	if (n > NOTE_MAX) {
+		free(p);
+		return NULL;
+	}
+	p[n] = '\0';
+	*len = n;
+	return p;
+}
+
+static int
+audit_verify_note(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key",	required_argument,	NULL, 'k' },
+		{ NULL,		0,			NULL, 0 },
+	};
+	struct note_verifier keys[AUDIT_KEYS_MAX];
+	struct note_result res[AUDIT_KEYS_MAX];
+	struct checkpoint cp;
+	struct note nt;
+	const char *err;
+	char *text, t[32], b64[48];
+	size_t len;
+	int ch, i, nk = 0, rv = 1;
+
+	(void)cli;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "k:", opts, NULL)) != -1) {
+		if (ch != 'k' || nk == AUDIT_KEYS_MAX)
+			return audit_usage();
+		if (note_vkey_parse(optarg, &keys[nk++], &err) == -1) {
+			fprintf(stderr, "hotline: %s: %s\n", optarg, err);
+			return 1;
+		}
+	}
+	if (optind + 1 != argc || nk == 0)
+		return audit_usage();
+	if ((text = read_small(argv[optind], &len)) == NULL) {
+		fprintf(stderr, "hotline: %s: cannot read (or over %d bytes)\n",
+		    argv[optind], NOTE_MAX);
+		return 1;
+	}
+	if (note_parse(text, len, &nt, &err) == -1 ||
+	    note_verify(&nt, keys, nk, res, &err) == -1) {
+		printf("NOT VERIFIED: %s\n", err);
+		goto done;
+	}
+	for (i = 0; i < nk; i++) {
+		if (!res[i].verified)
+			continue;
+		if (keys[i].type == NOTE_ALG_COSIG_V1)
+			printf("cosigned by %s at %s (verified)\n", keys[i].name,
+			    fmt_t(res[i].cosig_time * 1000, t));
+		else
+			printf("signed by %s (verified)\n", keys[i].name);
+	}
+	if (checkpoint_parse(nt.text, nt.textlen, &cp, &err) == 0 &&
+	    b64_encode(cp.root, 32, b64, sizeof(b64)) > 0)
+		printf("checkpoint: origin %s, size %llu, root %s\n", cp.origin,
+		    (unsigned long long)cp.size, b64);
+	rv = 0;
+done:
+	free(text);
+	return rv;
+}
+
 static int
 audit_get(struct cli *cli, const char *path, int argc, char **argv)
 {
@@ -676,6 +759,8 @@ cmd_audit(struct cli *cli, int argc, char **argv)
 		return audit_prove(cli, argc, argv);
 	if (strcmp(sub, "verify") == 0)
 		return audit_verify(cli, argc, argv);
+	if (strcmp(sub, "verify-note") == 0)
+		return audit_verify_note(cli, argc, argv);
 	if (strcmp(sub, "check") == 0)
 		return audit_get(cli, "/v1/audit/check", argc, argv);
 	if (strcmp(sub, "evidence") == 0)
