@@ -92,6 +92,10 @@ static const struct keydef {
 	    10, MS_H },
 	{ SEC_LINK, "reconnect_max", T_DURATION, NUMF(reconnect_max_ms),
 	    10, 24 * MS_H },
+	{ SEC_LINK, "checkpoint_interval", T_DURATION,
+	    NUMF(checkpoint_interval_ms), 100, 24 * MS_H },
+	{ SEC_LINK, "checkpoint_burst", T_NUMBER, NUMF(checkpoint_burst),
+	    1, 100000000 },
 	{ SEC_LIMITS, "max_body", T_NUMBER, NUMF(max_body), 1, MSG_BODY_MAX },
 	{ SEC_LIMITS, "api_max_request", T_NUMBER, NUMF(api_max_request),
 	    1024, 16777216 },
@@ -101,10 +105,6 @@ static const struct keydef {
 	    16384, 1073741824 },
 	{ SEC_LIMITS, "peer_max_connections", T_NUMBER,
 	    NUMF(peer_max_connections), 1, 1024 },
-	{ SEC_LINK, "checkpoint_interval", T_DURATION,
-	    NUMF(checkpoint_interval_ms), 100, 24 * MS_H },
-	{ SEC_LINK, "checkpoint_burst", T_NUMBER, NUMF(checkpoint_burst),
-	    1, 100000000 },
 };
 #define NKEYS	(sizeof(keydefs) / sizeof(keydefs[0]))
 
