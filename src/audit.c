@@ -97,6 +97,12 @@ done:
 	return note;
 }
 
+struct rcpt_found {
+	struct receipt	r;
+	uint64_t	stored;
+	int		found;
+};
+
 struct entry {
 	const char	*role;		/* "message", "ack", "receipt" */
 	uint64_t	 idx;
@@ -107,24 +113,28 @@ struct entry {
 static int
 first_receipt(void *arg, const struct receipt_row *rr)
 {
-	struct receipt *out = arg;
+	struct rcpt_found *out = arg;
 
-	if (out->version == 0)
-		*out = rr->r;
+	if (!out->found) {
+		out->r = rr->r;
+		out->stored = rr->stored;
+		out->found = 1;
+	}
 	return -1;	/* the first is enough */
 }
 
 /* Add the message with hex id as an entry. 0, 1 not in the log, -1. */
 static int
 add_msg_entry(struct hotlined *d, const char *id, const char *role,
-    struct entry *e, struct receipt *rc)
+    struct entry *e, struct rcpt_found *rc)
 {
 	struct msg_row row;
 	int rc2;
 
 	if (store_msg_get(d->st, id, &row) != 0)
 		return -1;
-	rc2 = tlog_leaf_find(d->tlog, LEAF_MSG, row.m.id, &e->idx);
+	rc2 = tlog_leaf_find(d->tlog, LEAF_MSG, row.m.id, row.dir == DIR_OUT ?
+	    row.accepted : row.received, &e->idx);
 	if (rc2 == 0) {
 		e->role = role;
 		buf_init(&e->bytes, 2 * WIRE_FRAME_MAX);
@@ -145,7 +155,7 @@ h_proof(struct api_req *q, const char *arg)
 	struct hotlined *d = q->d;
 	struct entry e[PROOF_ENTRIES_MAX];
 	struct msg_row row;
-	struct receipt rcpt;
+	struct rcpt_found rcpt;
 	char id[ID_HEX_LEN + 1], origin[CHECKPOINT_ORIGIN_MAX + 1];
 	char ackid[ID_HEX_LEN + 1] = "";
 	uint8_t proof[TLOG_PROOF_MAX][TLOG_HASH_LEN], leaf[TLOG_LEAF_MAX];
@@ -178,12 +188,12 @@ h_proof(struct api_req *q, const char *arg)
 	if (ackid[0] != '\0' && add_msg_entry(d, ackid, "ack", &e[ne],
 	    NULL) == 0)
 		ne++;
-	if (rcpt.version != 0 && tlog_leaf_find(d->tlog, LEAF_RECEIPT,
-	    rcpt.id, &e[ne].idx) == 0) {
+	if (rcpt.found && tlog_leaf_find(d->tlog, LEAF_RECEIPT, rcpt.r.id,
+	    rcpt.stored, &e[ne].idx) == 0) {
 		e[ne].role = "receipt";
 		e[ne].is_receipt = 1;
 		buf_init(&e[ne].bytes, WIRE_FRAME_MAX);
-		if (receipt_encode(&rcpt, &e[ne].bytes) == 0)
+		if (receipt_encode(&rcpt.r, &e[ne].bytes) == 0)
 			ne++;
 		else
 			buf_free(&e[ne].bytes);

@@ -97,9 +97,12 @@ static const char *const migrations[] = {
 	"  idx INTEGER PRIMARY KEY,"
 	"  type INTEGER NOT NULL,"
 	"  ref BLOB NOT NULL,"
+	"  time INTEGER NOT NULL,"
 	"  hash BLOB NOT NULL,"
 	"  data BLOB NOT NULL);"
-	"CREATE INDEX tlog_leaves_ref ON tlog_leaves (ref);"
+	/* Found by (time, ref): the time index grows at its end, where
+	 * an index of random ids would touch a random page per leaf. */
+	"CREATE INDEX tlog_leaves_time ON tlog_leaves (time);"
 	"CREATE TABLE tlog_hashes ("
 	"  lvl INTEGER NOT NULL,"
 	"  idx INTEGER NOT NULL,"

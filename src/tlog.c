@@ -397,15 +397,15 @@ enum tlog_stmt {
 };
 
 static const char *const tlog_sql[T_COUNT] = {
-	[T_LEAF_INS] = "INSERT INTO tlog_leaves (idx, type, ref, hash, data) "
-	    "VALUES (?, ?, ?, ?, ?)",
+	[T_LEAF_INS] = "INSERT INTO tlog_leaves (idx, type, ref, time, hash, "
+	    "data) VALUES (?, ?, ?, ?, ?, ?)",
 	[T_HASH_INS] = "INSERT INTO tlog_hashes (lvl, idx, hash) VALUES (?, ?, ?)",
 	[T_LEAF_HASH] = "SELECT hash FROM tlog_leaves WHERE idx = ?",
 	[T_HASH_GET] = "SELECT hash FROM tlog_hashes WHERE lvl = ? AND idx = ?",
 	[T_SIZE] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM tlog_leaves",
 	[T_LEAF_GET] = "SELECT data FROM tlog_leaves WHERE idx = ?",
-	[T_LEAF_FIND] = "SELECT idx FROM tlog_leaves WHERE ref = ? AND type = ? "
-	    "ORDER BY idx LIMIT 1",
+	[T_LEAF_FIND] = "SELECT idx FROM tlog_leaves WHERE time = ? AND "
+	    "ref = ? AND type = ? ORDER BY idx LIMIT 1",
 	[T_ALL] = "SELECT idx, hash, data FROM tlog_leaves ORDER BY idx",
 };
 
@@ -472,8 +472,10 @@ db_write(void *arg, int level, uint64_t idx, const uint8_t h[TLOG_HASH_LEN])
 		sqlite3_bind_int64(s, 1, (sqlite3_int64)idx);
 		sqlite3_bind_int(s, 2, t->cur->type);
 		sqlite3_bind_blob(s, 3, t->cur->id, 32, SQLITE_STATIC);
-		sqlite3_bind_blob(s, 4, h, TLOG_HASH_LEN, SQLITE_STATIC);
-		sqlite3_bind_blob(s, 5, t->cur_data, (int)t->cur_len,
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)(t->cur->time >
+		    INT64_MAX ? INT64_MAX : t->cur->time));
+		sqlite3_bind_blob(s, 5, h, TLOG_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(s, 6, t->cur_data, (int)t->cur_len,
 		    SQLITE_STATIC);
 	} else {
 		s = t->s[T_HASH_INS];
@@ -647,13 +649,17 @@ tlog_leaf_get(struct tlog *t, uint64_t idx, uint8_t data[TLOG_LEAF_MAX],
 }
 
 int
-tlog_leaf_find(struct tlog *t, int type, const uint8_t id[32], uint64_t *idx)
+tlog_leaf_find(struct tlog *t, int type, const uint8_t id[32], uint64_t time,
+    uint64_t *idx)
 {
 	sqlite3_stmt *s = t->s[T_LEAF_FIND];
 	int rc, ret = -1;
 
-	sqlite3_bind_blob(s, 1, id, 32, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, type);
+	if (time > INT64_MAX)
+		return 1;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)time);
+	sqlite3_bind_blob(s, 2, id, 32, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, type);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE)
 		ret = 1;

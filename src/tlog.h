@@ -124,9 +124,11 @@ int	tlog_append_receipt(struct tlog *t, const uint8_t id[32], int dir,
 /* Leaf data and hash at idx (< tlog_size). 0, 1 if none, -1 on error. */
 int	tlog_leaf_get(struct tlog *t, uint64_t idx, uint8_t data[TLOG_LEAF_MAX],
 	    size_t *len);
-/* Index of the leaf of type `type` for id: 0 found, 1 none, -1 error. */
+/* Index of the leaf of type `type` for id, appended with time `time` (the
+ * message's accepted or received time, the receipt's stored time): 0
+ * found, 1 none, -1 error. */
 int	tlog_leaf_find(struct tlog *t, int type, const uint8_t id[32],
-	    uint64_t *idx);
+	    uint64_t time, uint64_t *idx);
 /* Proofs and hashes against the committed tree (sizes <= tlog_size). */
 int	tlog_log_tree_hash(struct tlog *t, uint64_t n, uint8_t out[TLOG_HASH_LEN]);
 int	tlog_log_inclusion(struct tlog *t, uint64_t n, uint64_t m,

@@ -335,10 +335,12 @@ test_store_log(void **state)
 	}
 	memset(id, 0, sizeof(id));
 	id[0] = 45;	/* rolled back */
-	assert_int_equal(tlog_leaf_find(t, LEAF_MSG, id, &idx), 1);
+	assert_int_equal(tlog_leaf_find(t, LEAF_MSG, id, 1045, &idx), 1);
 	id[0] = 55;
-	assert_int_equal(tlog_leaf_find(t, LEAF_MSG, id, &idx), 0);
+	assert_int_equal(tlog_leaf_find(t, LEAF_MSG, id, 1055, &idx), 0);
 	assert_int_equal(idx, 45);
+	assert_int_equal(tlog_leaf_find(t, LEAF_MSG, id, 1056, &idx), 1);
+	assert_int_equal(tlog_leaf_find(t, LEAF_RECEIPT, id, 1055, &idx), 1);
 	assert_int_equal(tlog_check_all(t, why, sizeof(why)), 0);
 	tlog_free(t);
 	store_free(st);
