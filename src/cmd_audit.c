@@ -393,8 +393,8 @@ check_msg(struct vctx *v, json_t *e, const char *what, struct msg *m,
 	    m->from);
 	say(v, "  in %s's log: leaf %llu, %s %s at %s (%s's clock); "
 	    "inclusion in the checkpoint verified", v->owner,
-	    (unsigned long long)0 + (unsigned long long)json_integer_value(
-	    json_object_get(e, "index")), lf->dir == DIR_OUT ? "sent to" :
+	    (unsigned long long)json_integer_value(json_object_get(e,
+	    "index")), lf->dir == DIR_OUT ? "sent to" :
 	    "received from", lf->peer, fmt_t(lf->time, t2), v->owner);
 	return 0;
 }
