@@ -27,6 +27,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_priv.h"
 #include "util.h"
 
 /* Receipts handed to a store_receipts_for() callback at most. */
@@ -91,6 +92,23 @@ static const char *const migrations[] = {
 	"  peer TEXT,"
 	"  kind TEXT NOT NULL,"
 	"  detail TEXT);",
+	/* 2: NRRC deadlines (store_nrrc.c, notify.c): escalations and late
+	 * acknowledgments; every ack recorded is queued for notify.c by a
+	 * trigger, whichever code path records it. */
+	"CREATE TABLE deadlines ("
+	"  id TEXT PRIMARY KEY,"
+	"  deadline INTEGER NOT NULL,"
+	"  overdue INTEGER,"
+	"  hook INTEGER,"
+	"  late INTEGER);"
+	"CREATE TABLE acks_queue ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL);"
+	"CREATE TRIGGER msgs_acked AFTER UPDATE OF ack_id ON msgs"
+	"  WHEN NEW.ack_id IS NOT NULL AND OLD.ack_id IS NULL"
+	"  BEGIN INSERT INTO acks_queue (id) VALUES (NEW.id); END;"
+	"CREATE INDEX msgs_open ON msgs (channel, prec, received)"
+	"  WHERE ack_id IS NULL;",
 };
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -1296,4 +1314,11 @@ store_out_pending(struct store *st, const char *peer, uint64_t *count)
 done:
 	stmt_done(s);
 	return ret;
+}
+
+/* The connection, for the files that extend this layer (store_nrrc.c). */
+sqlite3 *
+store_sqlite(struct store *st)
+{
+	return st->db;
 }
