@@ -19,6 +19,7 @@ struct link;
 struct api;
 struct store;
 struct signer;
+struct nrrc;
 
 enum link_state { LINK_DOWN, LINK_CONNECTING, LINK_UP };
 const char *link_state_name(int s);
@@ -54,6 +55,9 @@ struct peer {
 	uint64_t		 up_since;	/* UTC ms the link came up, 0 if down */
 	uint64_t		 down_since;	/* UTC ms the link went down */
 	uint64_t		 connects;	/* links established */
+	/* template catalogue it announced in its HELLO (0: none) */
+	uint32_t		 cat_version;
+	char			 cat_id[65];
 	char			 last_error[160];
 };
 
@@ -68,6 +72,7 @@ struct hotlined {
 	struct evconnlistener	*listener;
 	TAILQ_HEAD(, link)	 links;		/* every connection, any state */
 	struct api		*api;
+	struct nrrc		*nrrc;		/* nrrc.c: templates, deadlines, checks */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	uint64_t		 started;	/* UTC ms */
 };
