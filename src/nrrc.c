@@ -329,7 +329,8 @@ nrrc_api_templates(struct api_req *q, const char *rest)
 		json_array_append_new(peers, p);
 	}
 	o = json_pack("{s:s, s:I, s:O, s:o, s:o, s:O}", "catalogue",
-	    tpl_cat_id(n->cat), (json_int_t)tpl_cat_version(n->cat),
+	    tpl_cat_id(n->cat), "version",
+	    (json_int_t)tpl_cat_version(n->cat),
 	    "languages", json_object_get(tpl_cat_json(n->cat), "languages"),
 	    "templates", arr, "peers", peers, "definition",
 	    tpl_cat_json(n->cat));
