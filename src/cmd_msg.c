@@ -281,9 +281,28 @@ cmd_send(struct cli *cli, int argc, char **argv)
 static void
 body_summary(json_t *body, size_t width, char *out, size_t outsz)
 {
-	const char *t;
+	const char *t, *tn, *x;
+	json_t *f;
 	char *dump;
 
+	/* A structured (template) body: its template and its reference or
+	 * main text; `hotline show ID --lang` renders the rest. */
+	if ((tn = json_string_value(json_object_get(body, "template"))) !=
+	    NULL && json_is_object(f = json_object_get(body, "fields"))) {
+		if ((x = json_string_value(json_object_get(f, "reference"))) ==
+		    NULL && (x = json_string_value(json_object_get(
+		    json_object_get(f, "message"), "text"))) == NULL &&
+		    (x = json_string_value(json_object_get(f, "scheduled"))) ==
+		    NULL)
+			x = "";
+		if ((dump = xmalloc(strlen(tn) + strlen(x) + 3)) != NULL) {
+			snprintf(dump, strlen(tn) + strlen(x) + 3, "%s: %s", tn,
+			    x);
+			first_line(dump, width, out, outsz);
+			free(dump);
+			return;
+		}
+	}
 	if ((t = json_string_value(json_object_get(body, "text"))) != NULL ||
 	    (t = json_string_value(json_object_get(body, "note"))) != NULL ||
 	    (t = json_string_value(body)) != NULL) {

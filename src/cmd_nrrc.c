@@ -532,7 +532,8 @@ cmd_shift(struct cli *cli, int argc, char **argv)
 	printf("\n");
 	print_items("Our checks unanswered past their limit",
 	    json_object_get(resp, "checks_unanswered"));
-	printf("\nLink health over the shift:\n");
+	printf("\nLink health over the shift (observed since %s):\n",
+	    jstr(resp, "links_observed_since", "?"));
 	json_array_foreach(json_object_get(resp, "links"), i, l) {
 		e = json_object_get(l, "rtt_ms");
 		if (json_is_number(e))

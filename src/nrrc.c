@@ -836,39 +836,42 @@ link_event(void *arg, uint64_t time, const char *peer, const char *kind,
 	return 0;
 }
 
-/* Down time of peer in [since, until) from its link events (the state
- * before the first event is the opposite of that event). */
+/*
+ * Down time of peer in [since, until) from its link events. Before the
+ * first event in the window the link is taken to be in the state opposite
+ * to that event; with no event, in its state now. The caller starts the
+ * window no earlier than the daemon's start: the link's state while the
+ * daemon was not running is not known here.
+ */
 static uint64_t
 down_ms(json_t *events, const char *peer, uint64_t since, uint64_t until,
     const char *state_now, int *transitions)
 {
 	uint64_t t, last = since, down = 0;
+	const char *p, *kind;
 	json_t *e;
 	size_t i;
 	int is_down = -1;
 
 	*transitions = 0;
 	json_array_foreach(events, i, e) {
-		if (strcmp(json_string_value(json_object_get(e, "peer")) != NULL ?
-		    json_string_value(json_object_get(e, "peer")) : "",
-		    peer) != 0)
-			continue;
-		if (tpl_time_parse(json_string_value(json_object_get(e,
-		    "time")), &t) == -1)
+		p = json_string_value(json_object_get(e, "peer"));
+		kind = json_string_value(json_object_get(e, "kind"));
+		if (p == NULL || kind == NULL || strcmp(p, peer) != 0 ||
+		    tpl_time_parse(json_string_value(json_object_get(e,
+		    "time")), &t) == -1 || t < since)
 			continue;
 		if (is_down == -1)
-			is_down = strcmp(json_string_value(json_object_get(e,
-			    "kind")), "link-up") == 0;
+			is_down = strcmp(kind, "link-up") == 0;
 		if (is_down)
 			down += t - last;
 		last = t;
-		is_down = strcmp(json_string_value(json_object_get(e, "kind")),
-		    "link-down") == 0;
+		is_down = strcmp(kind, "link-down") == 0;
 		(*transitions)++;
 	}
 	if (is_down == -1)
 		is_down = strcmp(state_now, "up") != 0;
-	if (is_down)
+	if (is_down && until > last)
 		down += until - last;
 	return down;
 }
@@ -884,6 +887,7 @@ nrrc_api_shift(struct api_req *q, const char *rest)
 	struct msg_filter f;
 	struct query qs;
 	uint64_t now = now_utc_ms(), since = now - 8 * 3600 * 1000ULL, dms;
+	uint64_t obs;
 	json_t *o, *links, *stats, *ex;
 	const char *s;
 	size_t c;
@@ -928,17 +932,18 @@ nrrc_api_shift(struct api_req *q, const char *rest)
 	(void)store_nrrc_events(q->d->st, since, now + 1, 10000, link_event,
 	    &lw);
 	links = json_array();
+	obs = since > q->d->started ? since : q->d->started;
 	for (i = 0; i < q->d->npeers; i++) {
 		s = link_state_name(q->d->peers[i].state);
-		dms = down_ms(lw.events, q->d->peers[i].conf->party, since, now,
+		dms = down_ms(lw.events, q->d->peers[i].conf->party, obs, now,
 		    q->d->peers[i].state == LINK_UP ? "up" : "down", &tr);
 		json_array_append_new(links, json_pack("{s:s, s:s, s:o, s:I, "
 		    "s:I, s:f, s:o}", "peer", q->d->peers[i].conf->party,
 		    "state", s, "rtt_ms", q->d->peers[i].rtt_us != 0 ?
 		    json_real((double)q->d->peers[i].rtt_us / 1000.0) :
 		    json_null(), "changes", (json_int_t)tr, "down_ms",
-		    (json_int_t)dms, "availability", now > since ?
-		    1.0 - (double)dms / (double)(now - since) : 1.0,
+		    (json_int_t)dms, "availability", now > obs ?
+		    1.0 - (double)dms / (double)(now - obs) : 1.0,
 		    "last_seen", api_j_time(q->d->peers[i].last_seen)));
 	}
 	stats = checks_stats_json(q->d->st, &q->d->cf, NULL, since, now + 1,
@@ -954,6 +959,9 @@ nrrc_api_shift(struct api_req *q, const char *rest)
 	    json_object_get(stats, "peers")) : json_null(), "exercise_checks",
 	    ex != NULL ? json_incref(json_object_get(ex, "peers")) :
 	    json_null());
+	if (o != NULL)
+		json_object_set_new(o, "links_observed_since",
+		    api_j_time(obs));
 	json_decref(stats);
 	json_decref(ex);
 	api_reply_json(q, 200, o);
