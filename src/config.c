@@ -118,7 +118,7 @@ static const struct keydef {
 	DL(c, cn, PREC_IMMEDIATE, "immediate"), \
 	DL(c, cn, PREC_PRIORITY, "priority"), DL(c, cn, PREC_ROUTINE, "routine")
 	DLC(CH_DIRECT, "direct"), DLC(CH_NRRC, "nrrc"), DLC(CH_CHECK, "check"),
-	DLC(CH_WG, "wg"), DLC(CH_CERT, "cert"),
+	DLC(CH_WG, "wg"),	/* cert: bulk, never acknowledged, no deadline */
 #undef DLC
 #undef DL
 };

@@ -98,6 +98,7 @@ store_nrrc_due(struct store *st, int ch, int prec, uint64_t received_before,
 {
 	sqlite3_stmt *s = prep(st, "SELECT id FROM msgs INDEXED BY msgs_open "
 	    "WHERE channel = ? AND prec = ? AND ack_id IS NULL AND "
+	    "channel <> 5 AND "
 	    "received IS NOT NULL AND received <= ? AND kind NOT IN "
 	    "('ack', 'pong') AND NOT EXISTS (SELECT 1 FROM deadlines d "
 	    "WHERE d.id = msgs.id) ORDER BY received LIMIT ?");

@@ -925,6 +925,11 @@ tpl_body_classify(const struct tpl_cat *c, const uint8_t *body, size_t len,
 		errf(why, whylen, "body larger than %d bytes", BODY_PARSE_MAX);
 		return TPL_NONE;
 	}
+	/* Most bodies (CERT bundles, plain text) name no template: skip the
+	 * parse. A key spelled with escapes is not a template key here,
+	 * everywhere alike (this is the only classifier). */
+	if (memmem(body, len, "\"template\"", 10) == NULL)
+		return TPL_NONE;
 	j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES,
 	    NULL);
 	if (!json_is_object(j) || json_object_get(j, "template") == NULL) {
