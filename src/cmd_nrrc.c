@@ -88,15 +88,26 @@ print_fields(const struct tpl_cat *c, const struct tpl *t)
 	}
 }
 
-/* Read one line from stdin into out (no newline). 0, or -1 at EOF. */
+/*
+ * Read one line from stdin into out (no newline). 0, -1 at EOF, or -2
+ * for a line longer than out (the rest of it is read and dropped, so it
+ * cannot become the next answer).
+ */
 static int
 read_line(char *out, size_t outsz)
 {
 	size_t n;
+	int c;
 
 	if (fgets(out, (int)outsz, stdin) == NULL)
 		return -1;
 	n = strlen(out);
+	if (n > 0 && out[n - 1] != '\n' && !feof(stdin)) {
+		while ((c = getchar()) != EOF && c != '\n')
+			;
+		out[0] = '\0';
+		return -2;
+	}
 	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
 		out[--n] = '\0';
 	return 0;
@@ -117,7 +128,7 @@ prompt_fields(const struct tpl_cat *c, const struct tpl *t, json_t *fields,
 	const char *val, *l;
 	json_t *v;
 	size_t n;
-	int i, ty;
+	int i, ty, rl;
 
 	for (i = 0; i < tpl_nfields(t); i++) {
 		if (json_object_get(fields, tpl_field_name(t, i)) != NULL)
@@ -143,10 +154,19 @@ prompt_fields(const struct tpl_cat *c, const struct tpl *t, json_t *fields,
 			text[0] = '\0';
 			n = 0;
 			for (;;) {
-				if (read_line(line, sizeof(line)) == -1) {
+				if ((rl = read_line(line, sizeof(line))) ==
+				    -1) {
 					fprintf(stderr, "\nhotline: end of "
 					    "input: nothing sent\n");
 					return -1;
+				}
+				if (rl == -2) {
+					fprintf(stderr, "  line longer than %d "
+					    "bytes: dropped\n", LINE_MAX_IN - 2);
+					n = 0;
+					text[0] = '\0';
+					fprintf(stderr, "> ");
+					continue;
 				}
 				if (n + strlen(line) + 2 >= sizeof(text))
 					break;

@@ -301,6 +301,19 @@ def test(env):
           "unanswered checks in shift: %r" % sj["checks_unanswered"])
     check(sj["links"][0]["peer"] == "ru" and sj["links"][0]["state"] ==
           "up", "links in shift: %r" % sj["links"])
+    # Scheduled checks: every check_interval, resumed from the store.
+    def scheduled():
+        return ru.sql("SELECT COUNT(*) FROM msgs WHERE channel=3 AND "
+                      "kind='ping' AND CAST(body AS TEXT) LIKE "
+                      "'%\"scheduled\":\"scheduled\"%'")[0][0]
+    check(scheduled() == 0, "a scheduled check without check_interval")
+    hlib.conf_set(us.conf, "nrrc", {"check_interval": "2s"})
+    us.restart()
+    us.wait_link_up("ru")
+    hlib.wait_until(lambda: scheduled() >= 2, hlib.scaled(20),
+                    "two scheduled checks at ru")
+    check("scheduled communication check" in us.log_text(),
+          "scheduled check not logged")
     log("nrrc: notify, render en/ru both sides, overdue + hook once across "
         "a restart, late ack, raw unknown templates, check statistics OK")
 
