@@ -212,6 +212,37 @@ def test(env):
           "no ack-late line in ru's log")
     check(ru.get("/v1/overdue")["overdue"] == [], "still overdue after ack")
 
+    # A request for information, acknowledged and answered with templates.
+    cp = cli(us, "notify", "request-for-information", "--to", "ru",
+             "--precedence", "immediate", "--json",
+             "--set", "reference=US-NRRC-2026-0043",
+             "--set", "subject=Address 203.0.113.7",
+             "--set", "questions@ru=Какие ещё индикаторы?",
+             "--set", "contacts=US NRRC")
+    rfi = json.loads(cp.stdout)["id"]
+    hlib.wait_until(lambda: ru.sql("SELECT COUNT(*) FROM msgs WHERE id=?",
+                                   (rfi,))[0][0] == 1, hlib.scaled(15),
+                    "the RFI at ru")
+    cp = cli(ru, "notify", "acknowledgment", "--to", "us",
+             "--set", "status=reviewing", rc=1)
+    check("--ref" in cp.stderr, "ack without ref: %r" % cp.stderr)
+    cli(ru, "notify", "acknowledgment", "--to", "us", "--precedence",
+        "immediate", "--ref", rfi[:12], "--set", "status=reviewing",
+        "--set", "reference=US-NRRC-2026-0043")
+    cli(ru, "notify", "response", "--to", "us", "--ref", rfi[:12],
+        "--lang", "ru", "--set", "reference=US-NRRC-2026-0043",
+        "--set", "status=interim", "--set", "answer=Проверяем")
+    hlib.wait_until(lambda: us.get("/v1/messages/" + rfi)["deadline_state"]
+                    == "acknowledged", hlib.scaled(15),
+                    "the RFI acknowledged in time at us")
+    resp = [i for (i,) in us.sql("SELECT id FROM msgs WHERE dir=1 AND "
+                                 "kind='response' AND ref=?", (rfi,))]
+    check(len(resp) == 1, "no response at us")
+    text = cli(us, "show", resp[0][:12], "--lang", "en").stdout
+    check("RESPONSE" in text and "Проверяем" in text and
+          "interim answer" in text and "In reply to: " + rfi in text,
+          "response rendering:\n%s" % text)
+
     # Unknown template and unknown catalogue version: stored, flagged, raw.
     unknown = {"template": "treaty-notice", "catalogue": "hotline-nrrc",
                "version": 1, "fields": {"clause": "Статья 5"}}
