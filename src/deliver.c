@@ -23,6 +23,7 @@
 #include "deliver.h"
 #include "link.h"
 #include "log.h"
+#include "nrrc.h"
 #include "signer.h"
 #include "store.h"
 #include "util.h"
@@ -600,14 +601,8 @@ apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
 	bs->in_held[m.channel][m.prec] = m.seq;
 	bs->touched[m.channel][m.prec] = 1;
 	/* The watch log: every message but bulk CERT traffic. */
-	if (m.channel != CH_CERT) {
-		char idhex[ID_HEX_LEN + 1];
-
-		hex_encode(m.id, MSG_ID_LEN, idhex);
-		log_info("received %.12s %s/%s %s from %s%s", idhex,
-		    channel_name(m.channel), m.kind, prec_name(m.prec),
-		    p->conf->party, m.exercise ? " EXERCISE" : "");
-	}
+	if (m.channel != CH_CERT)
+		nrrc_log_received(p, &m);
 	return 0;
 }
 

@@ -128,6 +128,32 @@ nrrc_hello_seen(struct peer *p, const struct hello *h)
 		    tpl_cat_version(cat) : 0);
 }
 
+void
+nrrc_log_received(struct peer *p, const struct msg *m)
+{
+	char name[TPL_NAME_MAX + 1], catid[TPL_NAME_MAX + 1], why[256];
+	char id[ID_HEX_LEN + 1];
+	json_t *fields = NULL;
+	uint32_t ver;
+	int st;
+
+	hex_encode(m->id, MSG_ID_LEN, id);
+	st = tpl_body_classify(p->d->nrrc != NULL ? p->d->nrrc->cat : NULL,
+	    m->body, m->body_len, name, catid, &ver, &fields, why,
+	    sizeof(why));
+	json_decref(fields);
+	if (st == TPL_NONE || st == TPL_OK)
+		log_info("received %.12s %s/%s %s from %s%s%s%s", id,
+		    channel_name(m->channel), m->kind, prec_name(m->prec),
+		    p->conf->party, st == TPL_OK ? ": " : "",
+		    st == TPL_OK ? name : "", m->exercise ? " EXERCISE" : "");
+	else
+		log_warnx("received %.12s %s/%s %s from %s%s: template %s "
+		    "cannot be rendered here (%s): stored, flagged, shown raw",
+		    id, channel_name(m->channel), m->kind, prec_name(m->prec),
+		    p->conf->party, m->exercise ? " EXERCISE" : "", name, why);
+}
+
 /* Who may do what on these routes. */
 static int
 may_read(struct api_req *q)

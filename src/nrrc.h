@@ -43,6 +43,11 @@ struct hello;
 void	nrrc_hello_fill(struct hotlined *d, struct hello *h);
 void	nrrc_hello_seen(struct peer *p, const struct hello *h);
 
+/* Log a message just received from p (before its commit): kind,
+ * precedence, EXERCISE, and its template, flagged when this node cannot
+ * render it (it is stored all the same). */
+void	nrrc_log_received(struct peer *p, const struct msg *m);
+
 /* Route handlers (api.c's api_routes). */
 void	nrrc_api_templates(struct api_req *q, const char *rest);
 void	nrrc_api_render(struct api_req *q, const char *rest);

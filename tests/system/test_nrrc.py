@@ -274,6 +274,9 @@ def test(env):
         check("НЕ ОТОБРАЖЕНО" in text, "raw rendering (ru):\n%s" % text)
     check("Статья 5" in cli(ru, "show", ids[0][:12], "--lang",
                             "en").stdout, "raw body not shown")
+    check(re.search(r"received %s .*treaty-notice cannot be rendered here"
+                    % ids[0][:12], ru.log_text()),
+          "the unknown template is not flagged in ru's log")
     inbox = cli(ru, "inbox").stdout
     check("[RAW: unknown template]" in inbox and
           "[RAW: unknown catalogue version]" in inbox,
