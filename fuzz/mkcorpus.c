@@ -449,6 +449,26 @@ seeds_api_json(void)
 	emit_str("fuzz_api_json", "not-object", "[\"to\",\"ru\"]");
 }
 
+static void
+seeds_http_head(void)
+{
+	emit_str("fuzz_http_head", "get", "GET /v1/status HTTP/1.1\r\n"
+	    "Host: localhost\r\nAccept: */*\r\n\r\n");
+	emit_str("fuzz_http_head", "post-pipelined", "POST /v1/messages "
+	    "HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: "
+	    "2\r\n\r\n{}GET /v1/peers HTTP/1.0\n\n");
+	emit_str("fuzz_http_head", "chunked", "POST /v1/messages HTTP/1.1\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+	emit_str("fuzz_http_head", "two-lengths", "POST /x HTTP/1.1\r\n"
+	    "Content-Length: 2\r\ncontent-length: 02\r\n\r\n{}");
+	emit_str("fuzz_http_head", "folded", "GET / HTTP/1.1\r\nX-A: 1\r\n"
+	    " more\r\n\r\n");
+	emit_str("fuzz_http_head", "method", "BREW /pot HTTP/1.1\r\n\r\n");
+	emit_str("fuzz_http_head", "version", "GET / HTTP/2.0\r\n\r\n");
+	emit_str("fuzz_http_head", "leading-crlf", "\r\n\r\nOPTIONS * "
+	    "HTTP/1.1\r\nContent-Length:\t 0 \r\n\r\n");
+}
+
 /* Write the test key to a fresh 0600 file and load it like the daemon. */
 static struct signer *
 load_test_key(void)
@@ -515,6 +535,7 @@ main(int argc, char *argv[])
 	seeds_frame(example_id);
 	seeds_config();
 	seeds_api_json();
+	seeds_http_head();
 	signer_free(key);
 	if (nbad > 0) {
 		fprintf(stderr, "%d seed%s %s\n", nbad, nbad == 1 ? "" : "s",

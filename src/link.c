@@ -44,12 +44,24 @@
 #include "util.h"
 #include "wire.h"
 
-#define LINK_OUT_LOWAT		(16 * 1024)	/* pump again below this */
+/*
+ * How much bulk can sit ahead of an urgent frame: the link's output buffer
+ * (filled to LINK_OUT_TARGET), the kernel's unsent data (TCP_NOTSENT_LOWAT)
+ * and the receiver's socket buffer (SO_RCVBUF). Each can be overridden at
+ * build time (-DLINK_RCVBUF=...) for the benchmarks in bench/.
+ */
+#ifndef LINK_OUT_TARGET
 #define LINK_OUT_TARGET		(32 * 1024)	/* fill the output up to this */
+#endif
+#define LINK_OUT_LOWAT		(LINK_OUT_TARGET / 2)	/* pump again below */
+#ifndef LINK_NOTSENT_LOWAT
 #define LINK_NOTSENT_LOWAT	(16 * 1024)	/* TCP_NOTSENT_LOWAT */
+#endif
+#ifndef LINK_RCVBUF
+#define LINK_RCVBUF		(128 * 1024)	/* SO_RCVBUF */
+#endif
 #define LINK_BATCH_BYTES	(256 * 1024)	/* frames handled per read batch */
 #define LINK_BATCH_FRAMES	256
-#define LINK_RCVBUF		(128 * 1024)	/* SO_RCVBUF: bulk queued ahead of a flash */
 #define LINK_BYE_GRACE_MS	1000
 #define LINK_STABLE_MS		10000	/* up this long: redial quickly */
 
