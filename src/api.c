@@ -41,6 +41,7 @@
 #include "http.h"
 #include "log.h"
 #include "msg.h"
+#include "nrrc.h"
 #include "signer.h"
 #include "store.h"
 #include "util.h"
@@ -286,6 +287,7 @@ msg_json(struct hotlined *d, const struct msg_row *row)
 	    j_str_or_null(row->receipt_id));
 	errs |= json_object_set_new(o, "key",
 	    j_str_or_null(party_key(d, m->from)));
+	errs |= nrrc_msg_annotate(d, row, o);
 	if (errs) {
 		json_decref(o);
 		return NULL;
@@ -1496,6 +1498,12 @@ static const struct api_route {
 } api_routes[] = {
 	/* { "/v1/example", example_api }, */
 	{ "/v1/audit", audit_api },
+	{ "/v1/templates", nrrc_api_templates },
+	{ "/v1/render", nrrc_api_render },
+	{ "/v1/notify", nrrc_api_notify },
+	{ "/v1/overdue", nrrc_api_overdue },
+	{ "/v1/checks", nrrc_api_checks },
+	{ "/v1/shift", nrrc_api_shift },
 	{ NULL, NULL }
 };
 

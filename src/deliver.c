@@ -23,6 +23,7 @@
 #include "deliver.h"
 #include "link.h"
 #include "log.h"
+#include "nrrc.h"
 #include "signer.h"
 #include "store.h"
 #include "tlog.h"
@@ -268,10 +269,10 @@ deliver_submit_many(struct hotlined *d, struct msg *ms, int n,
 	}
 	for (i = 0; i < n; i++) {
 		hex_encode(ms[i].id, MSG_ID_LEN, ids[i]);
-		log_debug("accepted %.12s %s/%s %s seq %llu to %s", ids[i],
+		log_debug("accepted %.12s %s/%s %s seq %llu to %s%s", ids[i],
 		    channel_name(ms[i].channel), ms[i].kind,
 		    prec_name(ms[i].prec), (unsigned long long)ms[i].seq,
-		    ps[i]->conf->party);
+		    ps[i]->conf->party, ms[i].exercise ? " EXERCISE" : "");
 	}
 	api_changed(d);
 	for (j = 0; j < d->npeers; j++)
@@ -624,6 +625,9 @@ apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
 	}
 	bs->in_held[m.channel][m.prec] = m.seq;
 	bs->touched[m.channel][m.prec] = 1;
+	/* The watch log: every message but bulk CERT traffic. */
+	if (m.channel != CH_CERT)
+		nrrc_log_received(p, &m);
 	return 0;
 }
 

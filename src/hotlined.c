@@ -23,6 +23,7 @@
 #include "hotlined.h"
 #include "link.h"
 #include "log.h"
+#include "nrrc.h"
 #include "signer.h"
 #include "store.h"
 #include "tls.h"
@@ -62,6 +63,7 @@ hotlined_free(struct hotlined *d)
 
 	link_stop(d);
 	api_stop(d);
+	nrrc_stop(d);
 	/* Let libevent run the finalizers of the freed bufferevents. */
 	if (d->base != NULL)
 		event_base_loop(d->base, EVLOOP_NONBLOCK);
@@ -158,6 +160,8 @@ main(int argc, char **argv)
 	evsignal_add(d.ev_sigterm, NULL);
 	evsignal_add(d.ev_sigint, NULL);
 	evsignal_add(d.ev_sighup, NULL);
+	if (nrrc_start(&d) == -1)
+		fatalx("cannot start the NRRC module");
 	if (api_start(&d) == -1)
 		fatalx("cannot start the local API on %s", d.cf.api_socket);
 	if (link_start(&d) == -1)

@@ -27,6 +27,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_priv.h"
 #include "util.h"
 
 /* Receipts handed to a store_receipts_for() callback at most. */
@@ -134,6 +135,25 @@ static const char *const migrations[] = {
 	"  new_note TEXT NOT NULL,"
 	"  proof BLOB,"
 	"  detail TEXT);",
+	/* 3: NRRC deadlines (store_nrrc.c, notify.c): escalations and late
+	 * acknowledgments; every ack recorded is queued for notify.c by a
+	 * trigger, whichever code path records it. */
+	"CREATE TABLE deadlines ("
+	"  id TEXT PRIMARY KEY,"
+	"  deadline INTEGER NOT NULL,"
+	"  overdue INTEGER,"
+	"  hook INTEGER,"
+	"  late INTEGER);"
+	"CREATE TABLE acks_queue ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL);"
+	"CREATE TRIGGER msgs_acked AFTER UPDATE OF ack_id ON msgs"
+	"  WHEN NEW.ack_id IS NOT NULL AND OLD.ack_id IS NULL"
+	"  BEGIN INSERT INTO acks_queue (id) VALUES (NEW.id); END;"
+	/* Not CERT (5): bulk indicators are never acknowledged and would
+	 * only grow the index. */
+	"CREATE INDEX msgs_open ON msgs (channel, prec, received)"
+	"  WHERE ack_id IS NULL AND channel <> 5;",
 };
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -1359,4 +1379,11 @@ store_out_pending(struct store *st, const char *peer, uint64_t *count)
 done:
 	stmt_done(s);
 	return ret;
+}
+
+/* The connection, for the files that extend this layer (store_nrrc.c). */
+sqlite3 *
+store_sqlite(struct store *st)
+{
+	return st->db;
 }
