@@ -136,6 +136,11 @@ int	store_msg_list(struct store *st, const struct msg_filter *f,
 typedef int (*store_receipt_cb)(void *arg, const struct receipt_row *row);
 int	store_receipts_for(struct store *st, const struct msg_row *row,
 	    store_receipt_cb cb, void *arg);
+/* For the modules that keep their own tables in this database
+ * (stixdb.c): the handle. */
+struct sqlite3;
+struct sqlite3	*store_db(struct store *st);
+
 /* Counts of out messages to peer not yet delivered. 0 or -1. */
 int	store_out_pending(struct store *st, const char *peer, uint64_t *count);
 
