@@ -34,6 +34,8 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "cert.h"
+#include "taxii.h"
 #include "deliver.h"
 #include "hotlined.h"
 #include "log.h"
@@ -1488,6 +1490,8 @@ static const struct api_route {
 	api_handler	 handler;
 } api_routes[] = {
 	/* { "/v1/example", example_api }, */
+	{ "/v1/cert", cert_api },
+	{ "/taxii2", taxii_api },
 	{ NULL, NULL }
 };
 

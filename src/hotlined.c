@@ -19,6 +19,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "cert.h"
 #include "deliver.h"
 #include "hotlined.h"
 #include "link.h"
@@ -60,6 +61,7 @@ hotlined_free(struct hotlined *d)
 
 	link_stop(d);
 	api_stop(d);
+	cert_stop(d);
 	/* Let libevent run the finalizers of the freed bufferevents. */
 	if (d->base != NULL)
 		event_base_loop(d->base, EVLOOP_NONBLOCK);
@@ -142,6 +144,8 @@ main(int argc, char **argv)
 	}
 	if (deliver_init(&d) == -1)
 		fatalx("cannot load stream state from %s", dbpath);
+	if (cert_start(&d) == -1)
+		fatalx("cannot start the CERT channel");
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	d.ev_sigterm = evsignal_new(d.base, SIGTERM, on_signal, &d);
