@@ -24,6 +24,9 @@ int	cmd_inbox(struct cli *cli, int argc, char **argv);
 int	cmd_show(struct cli *cli, int argc, char **argv);
 int	cmd_ack(struct cli *cli, int argc, char **argv);
 int	cmd_status(struct cli *cli, int argc, char **argv);
+/* cmd_cert.c: CERT channel */
+int	cmd_indicators(struct cli *cli, int argc, char **argv);
+int	cmd_match(struct cli *cli, int argc, char **argv);
 /* cmd_demo.c */
 int	cmd_demo(struct cli *cli, int argc, char **argv);
 

@@ -42,6 +42,10 @@ static const struct command commands[] = {
 	    "this node and the state of its peer links" },
 	{ "demo", cmd_demo,
 	    "run two nodes on loopback and exchange messages" },
+	{ "indicators", cmd_indicators,
+	    "list, search, show, import STIX objects; TLP policy" },
+	{ "match", cmd_match,
+	    "retro-hunt: scan logs for the current indicators" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
