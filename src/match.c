@@ -341,24 +341,27 @@ field(struct scan *sc, const char *fs, const char *fe, uint64_t line)
 	}
 	if (!sc->ms->has_v6)
 		return;
-	for (i = 0; i < n; i++)
-		colons += fs[i] == ':';
-	if (colons < 2 || n >= sizeof(addr))
-		return;
-	/* strip [brackets] and a trailing punctuation */
-	while (n > 0 && (fs[0] == '[' || fs[0] == '(')) {
-		fs++;
-		n--;
-	}
-	while (n > 0 && strchr("]),;.", fs[n - 1]) != NULL)
-		n--;
-	memcpy(addr, fs, n);
-	addr[n] = '\0';
-	if (inet_pton(AF_INET6, addr, a) == 1) {
-		lookup(sc, (const char *)a, 16, 1, line,
-		    (size_t)(fs - sc->base), n);
-		if (sc->ms->ncidr > 0)
-			check_cidrs(sc, a, 1, line, (size_t)(fs - sc->base), n);
+	/* IPv6: each run of hex digits, ':' and '.' with two colons or
+	 * more ("SRC=[2001:db8::7]:443" holds 2001:db8::7). */
+	for (i = 0; i < n; ) {
+		size_t j = i;
+
+		colons = 0;
+		while (j < n && (isxdigit((unsigned char)fs[j]) ||
+		    fs[j] == ':' || fs[j] == '.'))
+			colons += fs[j++] == ':';
+		if (colons >= 2 && j - i < sizeof(addr)) {
+			memcpy(addr, fs + i, j - i);
+			addr[j - i] = '\0';
+			if (inet_pton(AF_INET6, addr, a) == 1) {
+				lookup(sc, (const char *)a, 16, 1, line,
+				    (size_t)(fs + i - sc->base), j - i);
+				if (sc->ms->ncidr > 0)
+					check_cidrs(sc, a, 1, line,
+					    (size_t)(fs + i - sc->base), j - i);
+			}
+		}
+		i = j > i ? j : i + 1;
 	}
 }
 

@@ -43,6 +43,7 @@ def indicator(i, marking=GREEN, modified="2024-01-01T00:00:00.000Z",
 def test(env):
     us, ru = env.pair("us", "ru", start=False)
     hlib.conf_set(us.conf, "peer ru", {"tlp_share": "clear green"})
+    hlib.conf_set(us.conf, "limits", {"api_max_request": "4194304"})
     us.start()
     ru.start()
     us.wait_link_up("ru")
