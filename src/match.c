@@ -365,6 +365,16 @@ field(struct scan *sc, const char *fs, const char *fe, uint64_t line)
 	}
 }
 
+static int
+hit_cmp(const void *a, const void *b)
+{
+	const struct match_hit *x = a, *y = b;
+
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return x->ind < y->ind ? -1 : x->ind > y->ind;
+}
+
 static void *
 scan_chunk(void *arg)
 {
@@ -406,6 +416,9 @@ scan_chunk(void *arg)
 	if (wide && p > fs)
 		field(sc, (const char *)fs, (const char *)p, line);
 	sc->lines = line - 1;
+	/* Field values (URLs, IPv6) are found after the words inside them. */
+	if (wide && sc->nhits > 1)
+		qsort(sc->hits, sc->nhits, sizeof(*sc->hits), hit_cmp);
 	return NULL;
 }
 
