@@ -21,6 +21,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "api.h"
 #include "cert.h"
@@ -46,6 +47,10 @@ cert_start(struct hotlined *d)
 	struct cert *c = xcalloc(1, sizeof(*c));
 
 	c->db = stixdb_new(d->st);
+	/* STIX ids are random: a larger page cache keeps index inserts off
+	 * the disk for collections of millions of objects. */
+	(void)sqlite3_exec(store_db(d->st), "PRAGMA cache_size = -65536", NULL,
+	    NULL, NULL);
 	if (stixdb_last_added(c->db, &c->last_added) == -1) {
 		stixdb_free(c->db);
 		free(c);
@@ -114,6 +119,9 @@ struct item {
 	struct stix_meta m;
 	int		 tlp;
 	int		 bundle;	/* index of its message, -1: none */
+	int		 has;		/* from stixdb_check_ex */
+	int		 dupid;		/* another version of its id is in this request */
+	int64_t		 newest;
 };
 
 struct ingest {
@@ -159,9 +167,21 @@ ingest_store(void *arg, const struct msg *ms, int n)
 		it = &g->items[i];
 		if (it->bundle >= 0 && it->bundle < n)
 			hex_encode(ms[it->bundle].id, MSG_ID_LEN, idhex);
-		rc = stixdb_put(g->d->cert->db, g->coll, &it->m, it->tlp,
-		    it->text, g->source, it->bundle >= 0 ? idhex : NULL,
-		    cert_next_added(g->d), why, sizeof(why));
+		/*
+		 * Checked before the transaction on this same thread, and
+		 * an id appears once per request unless as another
+		 * version: then check again.
+		 */
+		if (it->dupid)
+			rc = stixdb_put(g->d->cert->db, g->coll, &it->m,
+			    it->tlp, it->text, g->source, it->bundle >= 0 ?
+			    idhex : NULL, cert_next_added(g->d), why,
+			    sizeof(why));
+		else
+			rc = stixdb_insert(g->d->cert->db, g->coll, &it->m,
+			    it->tlp, it->text, g->source, it->bundle >= 0 ?
+			    idhex : NULL, cert_next_added(g->d), it->has,
+			    it->newest);
 		if (rc == -1)
 			return -1;
 	}
@@ -282,7 +302,8 @@ cert_ingest(struct hotlined *d, const char *coll, json_t *objects,
 			detail(*successes, &it->m, NULL, "already held");
 			continue;
 		}
-		rc = stixdb_check(d->cert->db, coll, &it->m, why, sizeof(why));
+		rc = stixdb_check_ex(d->cert->db, coll, &it->m, why,
+		    sizeof(why), &it->has, &it->newest);
 		if (rc == -1) {
 			*status = 503;
 			*errmsg = "the store failed; nothing taken";
@@ -313,6 +334,9 @@ cert_ingest(struct hotlined *d, const char *coll, json_t *objects,
 			continue;
 		}
 		json_object_set_new(seen, key, json_true());
+		if (json_object_get(seen, it->m.id) != NULL)
+			it->dupid = 1;
+		json_object_set_new(seen, it->m.id, json_true());
 		g.nitems++;
 	}
 	g.items = items;

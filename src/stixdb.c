@@ -145,17 +145,35 @@ stixdb_check(struct stixdb *db, const char *coll, const struct stix_meta *m,
 }
 
 int
+stixdb_check_ex(struct stixdb *db, const char *coll,
+    const struct stix_meta *m, char *why, size_t whylen, int *has,
+    int64_t *newest)
+{
+	return check(db, coll, m, why, whylen, has, newest);
+}
+
+int
 stixdb_put(struct stixdb *db, const char *coll, const struct stix_meta *m,
     int tlp, const char *text, const char *source, const char *msg,
     int64_t added, char *why, size_t whylen)
 {
-	sqlite3_stmt *s = NULL;
 	int64_t newest = 0;
-	int rc, has = 0, current;
+	int rc, has = 0;
 
 	if ((rc = check(db, coll, m, why, whylen, &has, &newest)) != 0)
 		return rc;
-	rc = -1;
+	return stixdb_insert(db, coll, m, tlp, text, source, msg, added, has,
+	    newest);
+}
+
+int
+stixdb_insert(struct stixdb *db, const char *coll, const struct stix_meta *m,
+    int tlp, const char *text, const char *source, const char *msg,
+    int64_t added, int has, int64_t newest)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = -1, current;
+
 	current = !has || m->modified > newest;
 	if (has && current) {
 		if ((s = cached(db, &db->uncur, "UPDATE stix_objects SET "

@@ -51,6 +51,17 @@ int	stixdb_put(struct stixdb *db, const char *coll,
 	    const struct stix_meta *m, int tlp, const char *text,
 	    const char *source, const char *msg, int64_t added, char *why,
 	    size_t whylen);
+/* stixdb_check() that also tells whether any version of the object is
+ * held and the newest version, for stixdb_insert(). */
+int	stixdb_check_ex(struct stixdb *db, const char *coll,
+	    const struct stix_meta *m, char *why, size_t whylen, int *has,
+	    int64_t *newest);
+/* Store a version already checked with stixdb_check_ex() (0) in this
+ * transaction, with nothing stored for that id since: 0 or -1. */
+int	stixdb_insert(struct stixdb *db, const char *coll,
+	    const struct stix_meta *m, int tlp, const char *text,
+	    const char *source, const char *msg, int64_t added, int has,
+	    int64_t newest);
 /* The highest date added so far (0 if none). 0 or -1. */
 int	stixdb_last_added(struct stixdb *db, int64_t *out);
 

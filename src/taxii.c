@@ -37,7 +37,7 @@
 #include "util.h"
 
 #define UUID_LEN	36
-#define ROOT		"/api"
+#define ROOT		"/api"	/* the one API root, also "api" below */
 
 /* ---- replies ---- */
 
@@ -861,7 +861,7 @@ taxii_api(struct api_req *q, const char *rest)
 		    "/taxii2" ROOT "/", "api_roots", "/taxii2" ROOT "/"));
 		return;
 	}
-	if (strcmp(seg, ROOT + 1) != 0)
+	if (strcmp(seg, "api") != 0)
 		goto notfound;
 	if (segment(&p, seg, sizeof(seg)) == -1)
 		goto notfound;
