@@ -244,10 +244,133 @@ fail:
 	return -1;
 }
 
+/* Skip one JSON value at p (< end): the position after it, or NULL. The
+ * text is known to be valid JSON; this only has to stay in bounds. */
+static const char *
+skip_value(const char *p, const char *end)
+{
+	int depth = 0;
+
+	for (; p < end; p++) {
+		switch (*p) {
+		case '"':
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			if (p >= end)
+				return NULL;
+			if (depth == 0)
+				return p + 1;
+			break;
+		case '{':
+		case '[':
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (depth == 0)
+				return p;	/* end of the enclosing one */
+			if (--depth == 0)
+				return p + 1;
+			break;
+		case ',':
+			if (depth == 0)
+				return p;
+			break;
+		default:
+			break;
+		}
+	}
+	return depth == 0 ? p : NULL;
+}
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+	    *p == '\r'))
+		p++;
+	return p;
+}
+
+struct cert_span *
+cert_raw_elements(const char *text, size_t len, const char *key, size_t n)
+{
+	const char *p = text, *end = text + len, *ks, *v;
+	struct cert_span *sp;
+	size_t klen = strlen(key), i = 0;
+
+	p = skip_ws(p, end);
+	if (p >= end || *p++ != '{')
+		return NULL;
+	for (;;) {
+		p = skip_ws(p, end);
+		if (p >= end || *p != '"')
+			return NULL;
+		ks = ++p;
+		while (p < end && *p != '"' && *p != '\\')
+			p++;
+		if (p >= end || *p != '"')
+			return NULL;	/* escaped keys: not plain */
+		p = skip_ws(p + 1, end);
+		if (p >= end || *p++ != ':')
+			return NULL;
+		p = skip_ws(p, end);
+		if ((size_t)(p - ks) >= klen && (size_t)(skip_ws(ks, end) -
+		    ks) == 0 && memcmp(ks, key, klen) == 0 && ks[klen] == '"')
+			break;
+		if ((p = skip_value(p, end)) == NULL)
+			return NULL;
+		p = skip_ws(p, end);
+		if (p >= end || *p++ != ',')
+			return NULL;
+	}
+	if (p >= end || *p++ != '[')
+		return NULL;
+	sp = xcalloc(n + 1, sizeof(*sp));
+	for (;;) {
+		p = skip_ws(p, end);
+		if (p < end && *p == ']' && i == 0)
+			break;
+		if (i >= n || (v = skip_value(p, end)) == NULL)
+			goto fail;
+		sp[i].p = p;
+		sp[i].len = (size_t)(v - p);
+		while (sp[i].len > 0 && (p[sp[i].len - 1] == ' ' ||
+		    p[sp[i].len - 1] == '\n' || p[sp[i].len - 1] == '\t' ||
+		    p[sp[i].len - 1] == '\r'))
+			sp[i].len--;
+		i++;
+		p = skip_ws(v, end);
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < end && *p == ']')
+			break;
+		goto fail;
+	}
+	if (i != n)
+		goto fail;
+	return sp;
+fail:
+	free(sp);
+	return NULL;
+}
+
 int
 cert_ingest(struct hotlined *d, const char *coll, json_t *objects,
     const char *source, json_t **successes, json_t **failures, int *status,
     const char **errmsg)
+{
+	return cert_ingest_raw(d, coll, objects, NULL, source, successes,
+	    failures, status, errmsg);
+}
+
+int
+cert_ingest_raw(struct hotlined *d, const char *coll, json_t *objects,
+    const struct cert_span *raw, const char *source, json_t **successes,
+    json_t **failures, int *status, const char **errmsg)
 {
 	struct ingest g = { d, coll, source, NULL, 0 };
 	struct item *items = NULL, *it;
@@ -317,7 +440,12 @@ cert_ingest(struct hotlined *d, const char *coll, json_t *objects,
 			detail(*failures, &it->m, NULL, why);
 			continue;
 		}
-		it->text = json_dumps(o, JSON_COMPACT);
+		if (raw != NULL) {
+			it->text = xmalloc(raw[i].len + 1);
+			memcpy(it->text, raw[i].p, raw[i].len);
+			it->text[raw[i].len] = '\0';
+		} else
+			it->text = json_dumps(o, JSON_COMPACT);
 		if (it->text == NULL) {
 			detail(*failures, &it->m, NULL, "cannot serialise");
 			continue;
@@ -396,6 +524,7 @@ cert_bundle_in(struct hotlined *d, const char *peer, const struct msg *m)
 {
 	char coll[COLL_NAME_MAX + 1], src[PARTY_MAX + 8], why[256];
 	char idhex[ID_HEX_LEN + 1], *text;
+	struct cert_span *raw = NULL;
 	struct stix_meta meta;
 	json_error_t jerr;
 	json_t *b, *objs, *o;
@@ -413,6 +542,8 @@ cert_bundle_in(struct hotlined *d, const char *peer, const struct msg *m)
 		json_decref(b);
 		return 0;
 	}
+	raw = cert_raw_elements((const char *)m->body, m->body_len, "objects",
+	    json_array_size(objs));
 	json_array_foreach(objs, i, o) {
 		if (stix_validate(o, &meta, why, sizeof(why)) == -1) {
 			log_warnx("cert: %s: bundle %.12s object %zu refused: "
@@ -420,7 +551,12 @@ cert_bundle_in(struct hotlined *d, const char *peer, const struct msg *m)
 			skipped++;
 			continue;
 		}
-		if ((text = json_dumps(o, JSON_COMPACT)) == NULL) {
+		if (raw != NULL) {
+			text = xmalloc(raw[i].len + 1);
+			memcpy(text, raw[i].p, raw[i].len);
+			text[raw[i].len] = '\0';
+		} else if ((text = json_dumps(o, JSON_COMPACT)) == NULL) {
+			free(raw);
 			json_decref(b);
 			return -1;
 		}
@@ -428,6 +564,7 @@ cert_bundle_in(struct hotlined *d, const char *peer, const struct msg *m)
 		    text, src, idhex, cert_next_added(d), why, sizeof(why));
 		free(text);
 		if (rc == -1) {
+			free(raw);
 			json_decref(b);
 			return -1;
 		}
@@ -440,6 +577,7 @@ cert_bundle_in(struct hotlined *d, const char *peer, const struct msg *m)
 	}
 	log_debug("cert: %s: bundle %.12s: %d stored, %d skipped", peer, idhex,
 	    stored, skipped);
+	free(raw);
 	json_decref(b);
 	return 0;
 }

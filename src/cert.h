@@ -48,6 +48,24 @@ int	cert_ingest(struct hotlined *d, const char *coll, json_t *objects,
 	    const char *source, json_t **successes, json_t **failures,
 	    int *status, const char **errmsg);
 
+/* The exact bytes of one element of a JSON array. */
+struct cert_span {
+	const char	*p;
+	size_t		 len;
+};
+/*
+ * In text (len bytes, already parsed successfully as a JSON object), find
+ * the n elements of the top-level array under key: a new array of n spans
+ * (caller frees), or NULL if the key is not found plainly or the count
+ * differs. Lets objects be stored as received instead of re-serialised.
+ */
+struct cert_span *cert_raw_elements(const char *text, size_t len,
+	    const char *key, size_t n);
+/* cert_ingest() with the received bytes of each object (raw may be NULL). */
+int	cert_ingest_raw(struct hotlined *d, const char *coll, json_t *objects,
+	    const struct cert_span *raw, const char *source, json_t **successes,
+	    json_t **failures, int *status, const char **errmsg);
+
 /* deliver.c, inside the transaction storing inbound message m from peer:
  * store the objects of its bundle in in:PEER (bad objects are logged and
  * skipped). 0, or -1 on a database failure. */

@@ -615,12 +615,13 @@ post_objects(struct api_req *q, const char *coll)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(q->r);
 	char sid[UUID_LEN + 16], ts[40], *text;
+	struct cert_span *raw;
 	json_error_t jerr;
 	json_t *env, *objs, *succ = NULL, *fail = NULL, *st;
 	const char *errmsg = NULL;
 	size_t len = evbuffer_get_length(in);
 	unsigned char *p;
-	int status = 500;
+	int status = 500, rc;
 	int64_t now = (int64_t)now_utc_ms() * 1000;
 
 	if (!content_type_ok(q)) {
@@ -644,8 +645,12 @@ post_objects(struct api_req *q, const char *coll)
 		    "envelope: {\"objects\": [...]}");
 		return;
 	}
-	if (cert_ingest(q->d, coll, objs, q->who.local ? "local" : "taxii",
-	    &succ, &fail, &status, &errmsg) == -1) {
+	raw = cert_raw_elements((const char *)p, len, "objects",
+	    json_array_size(objs));
+	rc = cert_ingest_raw(q->d, coll, objs, raw, q->who.local ? "local" :
+	    "taxii", &succ, &fail, &status, &errmsg);
+	free(raw);
+	if (rc == -1) {
 		json_decref(env);
 		reply_error(q, status, "not stored", "%s", errmsg);
 		return;
