@@ -29,6 +29,9 @@
 #include "stix.h"
 #include "util.h"
 
+struct loaded;
+static int	load_daemon(struct cli *, struct loaded *);
+
 #define IMPORT_BATCH_BYTES	(48 * 1024)
 #define STDIN_MAX		((size_t)1 << 34)
 
@@ -252,6 +255,33 @@ ind_policy(struct cli *cli, const char *peer, const char *tlp)
 	return share ? 0 : 1;
 }
 
+/* TAXII access of an operator account to a collection: r, w, rw or ""
+ * (none). */
+static int
+ind_grant(struct cli *cli, const char *acct, const char *coll,
+    const char *rw)
+{
+	json_t *req, *resp;
+
+	if (strspn(rw, "rw") != strlen(rw)) {
+		fprintf(stderr, "hotline: access is r, w, rw or nothing\n");
+		return 2;
+	}
+	req = json_pack("{s:s, s:s, s:b, s:b}", "account", acct, "collection",
+	    coll, "read", strchr(rw, 'r') != NULL, "write",
+	    strchr(rw, 'w') != NULL);
+	if (client_request(cli, "POST", "/v1/cert/grants", req, &resp) == -1) {
+		json_decref(req);
+		return 1;
+	}
+	json_decref(req);
+	printf("%s on %s: read %s, write %s\n", acct, coll,
+	    json_is_true(json_object_get(resp, "read")) ? "yes" : "no",
+	    json_is_true(json_object_get(resp, "write")) ? "yes" : "no");
+	json_decref(resp);
+	return 0;
+}
+
 int
 cmd_indicators(struct cli *cli, int argc, char **argv)
 {
@@ -268,13 +298,28 @@ cmd_indicators(struct cli *cli, int argc, char **argv)
 		return ind_import(cli, argc - 1, argv + 1);
 	if (strcmp(sub, "policy") == 0 && argc == 4)
 		return ind_policy(cli, argv[2], argv[3]);
+	if (strcmp(sub, "export") == 0 && argc == 2)
+		return load_daemon(cli, NULL) == 0 ? 0 : 1;
+	if (strcmp(sub, "grant") == 0 && (argc == 4 || argc == 5))
+		return ind_grant(cli, argv[2], argv[3], argc == 5 ? argv[4] :
+		    "");
 	fprintf(stderr, "usage: hotline indicators [list [--collection C] "
 	    "[--type T] [--limit N]] | search TEXT | show ID | import [--share "
-	    "PEER] FILE | policy PEER TLP\n");
+	    "PEER] FILE | policy PEER TLP | export | grant ACCOUNT COLLECTION "
+	    "[r|w|rw]\n");
 	return 2;
 }
 
 /* ---- match ---- */
+
+struct input {
+	const char	*name;
+	char		*data;
+	size_t		 len;
+	int		 mapped;
+};
+static int	input_open(const char *, struct input *);
+static void	input_close(struct input *);
 
 struct indicator {
 	char	*id;
@@ -368,15 +413,43 @@ raw_write(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* Load indicator lines (id TAB source TAB P|X TAB pattern|reason, as
+ * GET /v1/cert/indicators and `hotline indicators export` give them) from
+ * the NUL-terminated text, which is cut up in place. */
+static void
+load_tsv(struct loaded *L, char *text)
+{
+	char *line, *next, *f[4];
+	int i;
+
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		for (i = 0; i < 4; i++) {
+			f[i] = line;
+			if (i < 3) {
+				if ((line = strchr(line, '\t')) == NULL)
+					break;
+				*line++ = '\0';
+			}
+		}
+		if (i < 3)
+			continue;
+		unescape(f[3]);
+		load_one(L, f[0], f[1], f[2][0] == 'P' ? f[3] : NULL, f[3]);
+	}
+}
+
 /* Load the daemon's current indicators (GET /v1/cert/indicators). */
 static int
 load_daemon(struct cli *cli, struct loaded *L)
 {
-	char sock[256], *line, *next, *f[4];
+	char sock[256];
 	struct rawbuf b = { NULL, 0, 0 };
 	long status = 0;
 	CURL *c;
-	int i, rv = -1;
+	int rv = -1;
 
 	if (client_socket_path(cli, sock, sizeof(sock)) == -1)
 		return -1;
@@ -398,23 +471,15 @@ load_daemon(struct cli *cli, struct loaded *L)
 		    "indicators\n", status);
 		goto done;
 	}
-	for (line = b.p; line != NULL && *line != '\0'; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		for (i = 0; i < 4; i++) {
-			f[i] = line;
-			if (i < 3) {
-				if ((line = strchr(line, '\t')) == NULL)
-					break;
-				*line++ = '\0';
-			}
-		}
-		if (i < 3)
-			continue;
-		unescape(f[3]);
-		load_one(L, f[0], f[1], f[2][0] == 'P' ? f[3] : NULL, f[3]);
+	if (b.p == NULL) {
+		rv = 0;
+		goto done;
 	}
+	if (L == NULL) {	/* export */
+		rv = fwrite(b.p, 1, b.len, stdout) == b.len ? 0 : -1;
+		goto done;
+	}
+	load_tsv(L, b.p);
 	rv = 0;
 done:
 	free(b.p);
@@ -428,11 +493,28 @@ load_bundle(const char *path, struct loaded *L)
 {
 	struct stix_meta m;
 	json_error_t jerr;
+	struct input in;
 	json_t *b, *o;
-	char why[256];
+	char why[256], *text;
 	size_t i;
 	int64_t now = (int64_t)now_utc_ms() * 1000;
 
+	if (input_open(path, &in) == -1)
+		return -1;
+	for (i = 0; i < in.len && (in.data[i] == ' ' || in.data[i] == '\n' ||
+	    in.data[i] == '\t' || in.data[i] == '\r'); i++)
+		;
+	if (i == in.len || in.data[i] != '{') {
+		/* indicator lines, as `hotline indicators export` writes */
+		text = xmalloc(in.len + 1);
+		memcpy(text, in.data, in.len);
+		text[in.len] = '\0';
+		input_close(&in);
+		load_tsv(L, text);
+		free(text);
+		return 0;
+	}
+	input_close(&in);
 	if ((b = json_load_file(path, 0, &jerr)) == NULL) {
 		fprintf(stderr, "hotline: %s:%d: %s\n", path, jerr.line,
 		    jerr.text);
@@ -448,13 +530,6 @@ load_bundle(const char *path, struct loaded *L)
 	json_decref(b);
 	return 0;
 }
-
-struct input {
-	const char	*name;
-	char		*data;
-	size_t		 len;
-	int		 mapped;
-};
 
 static int
 input_open(const char *path, struct input *in)
@@ -534,7 +609,8 @@ cmd_match(struct cli *cli, int argc, char **argv)
 	const char *bundle = NULL;
 	json_t *jhits = NULL, *counts = NULL, *out, *u;
 	uint64_t nt = 0;
-	size_t nhits, total = 0, i;
+	size_t nhits, total = 0, i, hitlines = 0;
+	uint64_t lastline;
 	int ch, f, rv = 1, sightings = 0, quiet = 0, nfiles;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -577,8 +653,14 @@ cmd_match(struct cli *cli, int argc, char **argv)
 			fprintf(stderr, "hotline: scan failed\n");
 			goto done;
 		}
+		lastline = 0;
 		for (i = 0; i < nhits; i++) {
 			const struct match_hit *h = &hits[i];
+
+			if (h->line != lastline) {
+				hitlines++;
+				lastline = h->line;
+			}
 			const struct indicator *ind = &L.ind[h->ind];
 			json_t *c = json_object_get(counts, ind->id);
 
@@ -604,17 +686,19 @@ cmd_match(struct cli *cli, int argc, char **argv)
 		input_close(&in);
 	}
 	if (cli->json) {
-		out = json_pack("{s:I, s:I, s:I, s:I, s:o, s:O}", "indicators",
-		    (json_int_t)L.n, "values", (json_int_t)L.nterms,
-		    "unmatchable_count", (json_int_t)json_array_size(
-		    L.unmatchable), "hit_count", (json_int_t)total, "hits",
-		    jhits, "unmatchable", L.unmatchable);
+		out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:O}",
+		    "indicators", (json_int_t)L.n, "values",
+		    (json_int_t)L.nterms, "unmatchable_count",
+		    (json_int_t)json_array_size(L.unmatchable), "hit_count",
+		    (json_int_t)total, "hit_lines", (json_int_t)hitlines,
+		    "hits", jhits, "unmatchable", L.unmatchable);
 		jhits = NULL;
 		print_json(out);
 		json_decref(out);
 	} else {
-		fprintf(stderr, "%zu hit(s); %zu indicator(s), %zu value(s); "
-		    "%zu indicator(s) not matchable%s\n", total, L.n, L.nterms,
+		fprintf(stderr, "%zu hit(s) on %zu line(s); %zu indicator(s), "
+		    "%zu value(s); %zu indicator(s) not matchable%s\n", total,
+		    hitlines, L.n, L.nterms,
 		    json_array_size(L.unmatchable),
 		    json_array_size(L.unmatchable) ? ":" : "");
 		json_array_foreach(L.unmatchable, i, u)

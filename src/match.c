@@ -52,19 +52,42 @@ struct match_set {
 	size_t		 ncidr;
 	uint64_t	 v4bits;	/* prefix lengths in use, bit 32 = /32 too */
 	int		 has_url, has_v6;
+	/* One bit per hash value (its top bits): most tokens are not in
+	 * the set, and this bitmap, far smaller than the table, says so
+	 * without touching the table. Built by match_scan(). */
+	uint64_t	*filter;
+	unsigned	 filter_shift;	/* 64 - log2(bits) */
+	size_t		 filter_n;	/* entries it was built for */
 };
 
-/* Case-folded FNV-1a; never 0. */
+/*
+ * A hash of s folded to lowercase (bit 5 set on every byte, which lowers
+ * ASCII letters and leaves digits, '.', '-', ':' and '/' alone; values
+ * that differ only in that bit are told apart by the comparison after).
+ * Eight bytes per step. Never 0.
+ */
 static uint64_t
 hash_fold(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
+	uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ULL, w;
 
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)tolower((unsigned char)s[i]);
-		h *= 0x100000001b3ULL;
+	while (n >= 8) {
+		memcpy(&w, s, 8);
+		w |= 0x2020202020202020ULL;
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 29;
+		s += 8;
+		n -= 8;
 	}
+	if (n > 0) {
+		w = 0;
+		memcpy(&w, s, n);
+		w |= 0x2020202020202020ULL & ((1ULL << (8 * n)) - 1);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 29;
+	}
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 32;
 	return h | 1;
 }
 
@@ -86,6 +109,7 @@ match_set_free(struct match_set *ms)
 	free(ms->t);
 	free(ms->arena);
 	free(ms->cidrs);
+	free(ms->filter);
 	free(ms);
 }
 
@@ -195,6 +219,7 @@ struct scan {
 	struct match_hit	*hits;
 	size_t			 nhits, cap;
 	uint64_t		 lines;		/* newlines in the chunk */
+	int			 scalar;	/* byte-at-a-time path (tests) */
 	int			 failed;
 	uint8_t			 cls[256];
 };
@@ -221,9 +246,12 @@ lookup(struct scan *sc, const char *s, size_t n, int binary, uint64_t line,
     size_t off, size_t hitlen)
 {
 	const struct match_set *ms = sc->ms;
-	uint64_t h = hash_fold(s, n);
+	uint64_t h = hash_fold(s, n), fb = h >> ms->filter_shift;
 	size_t i = h & (ms->cap - 1);
 	const struct slot *e;
+
+	if (!(ms->filter[fb >> 6] & (1ULL << (fb & 63))))
+		return;
 
 	for (;; i = (i + 1) & (ms->cap - 1)) {
 		e = &ms->t[i];
@@ -322,6 +350,19 @@ word(struct scan *sc, const char *s, size_t n, int dots, uint64_t line)
 		lookup(sc, s, n, 0, line, off, n);
 }
 
+/* word() for a run whose dots are not counted yet. */
+static void
+word_dots(struct scan *sc, const char *s, size_t n, uint64_t line)
+{
+	size_t i;
+	int dots = 0;
+
+	for (i = 0; i < n; i++)
+		dots += s[i] == '.';
+	if (dots > 0 || n == 32 || n == 40 || n == 64)
+		word(sc, s, n, dots, line);
+}
+
 /* The run of non-blank, non-quote bytes around [ws, we): URLs, IPv6. */
 static void
 field(struct scan *sc, const char *fs, const char *fe, uint64_t line)
@@ -375,10 +416,23 @@ hit_cmp(const void *a, const void *b)
 	return x->ind < y->ind ? -1 : x->ind > y->ind;
 }
 
+#if defined(__SSE2__)
+static void scan_chunk_sse2(struct scan *);
+#endif
+
 static void *
 scan_chunk(void *arg)
 {
 	struct scan *sc = arg;
+#if defined(__SSE2__)
+	if (!sc->scalar) {
+		scan_chunk_sse2(sc);
+		if (sc->nhits > 1)
+			qsort(sc->hits, sc->nhits, sizeof(*sc->hits), hit_cmp);
+		return NULL;
+	}
+#endif
+	{
 	const unsigned char *p = (const unsigned char *)sc->base + sc->from;
 	const unsigned char *end = (const unsigned char *)sc->base + sc->to;
 	const unsigned char *ws, *fs;
@@ -420,7 +474,131 @@ scan_chunk(void *arg)
 	if (wide && sc->nhits > 1)
 		qsort(sc->hits, sc->nhits, sizeof(*sc->hits), hit_cmp);
 	return NULL;
+	}
 }
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* Bits set in a 16-bit mask (no popcnt instruction in baseline x86-64). */
+static inline unsigned
+pop16(unsigned x)
+{
+	x = x - ((x >> 1) & 0x5555);
+	x = (x & 0x3333) + ((x >> 2) & 0x3333);
+	x = (x + (x >> 4)) & 0x0f0f;
+	return (x + (x >> 8)) & 0x1f;
+}
+
+static int
+is_field_end(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '"' || c == '\'' ||
+	    c == '<' || c == '>';
+}
+
+/*
+ * The same scan, 16 bytes at a time: masks of word bytes, dots, newlines
+ * (and colons when URLs or IPv6 are wanted) per block. Only the words
+ * around a dot, and dot-less words whose length is that of a hash, are
+ * looked at; newlines are counted with popcount; a block of plain text
+ * costs a few instructions.
+ */
+static void
+scan_chunk_sse2(struct scan *sc)
+{
+	const char *start = sc->base + sc->from, *end = sc->base + sc->to;
+	const char *p = start, *wskip = start, *fskip = start, *q, *a, *b;
+	const __m128i dot = _mm_set1_epi8('.'), nl = _mm_set1_epi8('\n');
+	const __m128i colon = _mm_set1_epi8(':'), under = _mm_set1_epi8('_');
+	const __m128i dash = _mm_set1_epi8('-');
+	const __m128i d0 = _mm_set1_epi8('0' - 1), d9 = _mm_set1_epi8('9' + 1);
+	const __m128i ua = _mm_set1_epi8('A' - 1), uz = _mm_set1_epi8('Z' + 1);
+	const __m128i la = _mm_set1_epi8('a' - 1), lz = _mm_set1_epi8('z' + 1);
+	int wide = sc->ms->has_url || sc->ms->has_v6;
+	uint64_t lines = 0, line;
+	unsigned W, D, N, C, bits, carry = 0, lead, bit;
+	char tmp[16];
+	__m128i v;
+
+	while (p < end) {
+		if (end - p >= 16)
+			v = _mm_loadu_si128((const __m128i *)p);
+		else {
+			memset(tmp, 0, sizeof(tmp));
+			memcpy(tmp, p, (size_t)(end - p));
+			v = _mm_loadu_si128((const __m128i *)tmp);
+		}
+		/* signed compares: bytes >= 0x80 are negative, never word */
+		W = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_and_si128(_mm_cmpgt_epi8(v, d0), _mm_cmplt_epi8(v, d9)),
+		    _mm_and_si128(_mm_cmpgt_epi8(v, ua), _mm_cmplt_epi8(v,
+		    uz))), _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(v, la),
+		    _mm_cmplt_epi8(v, lz)), _mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, dash)),
+		    _mm_cmpeq_epi8(v, under)))));
+		D = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, dot));
+		N = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl));
+		C = wide ? (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v,
+		    colon)) : 0;
+		for (bits = D; bits != 0; bits &= bits - 1) {
+			bit = (unsigned)__builtin_ctz(bits);
+			q = p + bit;
+			if (q < wskip || q >= end)
+				continue;
+			for (a = q; a > start && sc->cls[(unsigned char)a[-1]] ==
+			    C_WORD; a--)
+				;
+			for (b = q; b < end && sc->cls[(unsigned char)*b] ==
+			    C_WORD; b++)
+				;
+			line = lines + (uint64_t)pop16(N &
+			    ((1u << bit) - 1)) + 1;
+			word_dots(sc, a, (size_t)(b - a), line);
+			wskip = b;
+		}
+		for (bits = C; bits != 0; bits &= bits - 1) {
+			bit = (unsigned)__builtin_ctz(bits);
+			q = p + bit;
+			if (q < fskip || q >= end)
+				continue;
+			for (a = q; a > start && !is_field_end((unsigned char)
+			    a[-1]); a--)
+				;
+			for (b = q; b < end && !is_field_end((unsigned char)*b);
+			    b++)
+				;
+			line = lines + (uint64_t)pop16(N &
+			    ((1u << bit) - 1)) + 1;
+			field(sc, a, b, line);
+			fskip = b;
+		}
+		/* dot-less words of a hash's length */
+		if (W == 0xffff)
+			carry += 16;
+		else {
+			lead = (unsigned)__builtin_ctz(~W);
+			if (carry + lead >= 32) {
+				b = p + lead;
+				a = b - (carry + lead);
+				/* runs with a dot are the dot path's */
+				if (memchr(a, '.', (size_t)(b - a)) == NULL)
+					word_dots(sc, a, (size_t)(b - a), lines +
+					    (uint64_t)pop16(N &
+					    ((1u << lead) - 1)) + 1);
+			}
+			/* the word bytes at the top of the block */
+			carry = (unsigned)__builtin_clz((~W & 0xffffu) << 16);
+		}
+		if (N != 0)
+			lines += pop16(N);
+		p += 16;
+	}
+	if (carry >= 32 && memchr(end - carry, '.', carry) == NULL)
+		word_dots(sc, end - carry, carry, lines + 1);
+	sc->lines = lines;
+}
+#endif
 
 static void
 classes(uint8_t cls[256])
@@ -435,9 +613,39 @@ classes(uint8_t cls[256])
 	cls['\n'] = C_NL;
 }
 
+/* (Re)build the filter: 16 bits per entry, 2^16 .. 2^28 bits. */
+static void
+filter_build(struct match_set *ms)
+{
+	unsigned lg = 16;
+	size_t i;
+	uint64_t fb;
+
+	if (ms->filter != NULL && ms->filter_n == ms->n)
+		return;
+	while (lg < 28 && ((size_t)1 << lg) < ms->n * 16)
+		lg++;
+	free(ms->filter);
+	ms->filter = xcalloc(((size_t)1 << lg) / 64, sizeof(uint64_t));
+	ms->filter_shift = 64 - lg;
+	for (i = 0; i < ms->cap; i++)
+		if (ms->t[i].h != 0) {
+			fb = ms->t[i].h >> ms->filter_shift;
+			ms->filter[fb >> 6] |= 1ULL << (fb & 63);
+		}
+	ms->filter_n = ms->n;
+}
+
 int
-match_scan(const struct match_set *ms, const char *buf, size_t len,
+match_scan(struct match_set *ms, const char *buf, size_t len,
     int nthreads, struct match_hit **hits, size_t *nhits)
+{
+	return match_scan_opt(ms, buf, len, nthreads, 0, hits, nhits);
+}
+
+int
+match_scan_opt(struct match_set *ms, const char *buf, size_t len,
+    int nthreads, int scalar, struct match_hit **hits, size_t *nhits)
 {
 	struct scan *sc;
 	pthread_t *th;
@@ -445,6 +653,7 @@ match_scan(const struct match_set *ms, const char *buf, size_t len,
 	uint64_t lines = 0;
 	int t, started = 0, rc = -1;
 
+	filter_build(ms);
 	if (nthreads < 1)
 		nthreads = 1;
 	if (nthreads > 64)
@@ -466,6 +675,7 @@ match_scan(const struct match_set *ms, const char *buf, size_t len,
 		sc[t].base = buf;
 		sc[t].from = from;
 		sc[t].to = to;
+		sc[t].scalar = scalar;
 		classes(sc[t].cls);
 		from = to;
 	}

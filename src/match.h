@@ -30,9 +30,15 @@ struct match_hit {
 /*
  * Scan len bytes at buf with nthreads threads (1..64). On success returns
  * 0 with *hits (malloc'd, in offset order; free it) and *nhits. -1 on
- * allocation or thread failure.
+ * allocation or thread failure. Builds the set's lookup filter first, so
+ * the set must not change during the scan.
  */
-int	match_scan(const struct match_set *ms, const char *buf, size_t len,
+int	match_scan(struct match_set *ms, const char *buf, size_t len,
 	    int nthreads, struct match_hit **hits, size_t *nhits);
+
+/* match_scan() on the byte-at-a-time path when scalar is set (the SIMD
+ * path is checked against it in tests). */
+int	match_scan_opt(struct match_set *ms, const char *buf, size_t len,
+	    int nthreads, int scalar, struct match_hit **hits, size_t *nhits);
 
 #endif

@@ -112,12 +112,67 @@ test_threads(void **state)
 	match_set_free(ms);
 }
 
+/* The SIMD and the byte-at-a-time scanners agree on random text made of
+ * value-like tokens, separators and newlines. */
+static void
+test_paths_agree(void **state)
+{
+	static const char *const toks[] = { "198.51.100.7", "198.51.100.70",
+	    "203.0.113.9", "evil.example", "EVIL.EXAMPLE.", "x.evil.example",
+	    "http://bad.example/a?b=1", "2001:db8::1", "[2001:db8:1::5]:22",
+	    "d41d8cd98f00b204e9800998ecf8427e",
+	    "d41d8cd98f00b204e9800998ecf8427e0", "abc", "a-b_c", "1.2",
+	    "....", "::", "\x80\xff", "=", "\"", "'" };
+	static const char seps[] = " \t\n,;=:/[]()<>\"'";
+	struct match_set *ms = set_make();
+	struct match_hit *h1, *h2;
+	size_t n1, n2, len = 0, cap = 1 << 20, i;
+	char *text = malloc(cap);
+	unsigned r = 12345;
+
+	(void)state;
+	assert_non_null(text);
+	while (len + 64 < cap) {
+		const char *t;
+
+		r = r * 1103515245 + 12345;
+		t = toks[(r >> 16) % (sizeof(toks) / sizeof(toks[0]))];
+		memcpy(text + len, t, strlen(t));
+		len += strlen(t);
+		r = r * 1103515245 + 12345;
+		text[len++] = seps[(r >> 16) % (sizeof(seps) - 1)];
+	}
+	assert_int_equal(match_scan_opt(ms, text, len, 1, 1, &h1, &n1), 0);
+	assert_int_equal(match_scan_opt(ms, text, len, 3, 0, &h2, &n2), 0);
+	assert_true(n1 > 1000);
+	for (i = 0; i < n1 && i < n2; i++)
+		if (h1[i].off != h2[i].off || h1[i].ind != h2[i].ind) {
+			fprintf(stderr, "first difference at hit %zu: scalar "
+			    "'%.*s' (%u), simd '%.*s' (%u), context '%.40s'\n",
+			    i, (int)h1[i].len, text + h1[i].off, h1[i].ind,
+			    (int)h2[i].len, text + h2[i].off, h2[i].ind,
+			    text + (h1[i].off > 20 ? h1[i].off - 20 : 0));
+			break;
+		}
+	assert_int_equal(n1, n2);
+	for (i = 0; i < n1; i++) {
+		assert_int_equal(h1[i].off, h2[i].off);
+		assert_int_equal(h1[i].line, h2[i].line);
+		assert_int_equal(h1[i].ind, h2[i].ind);
+	}
+	free(h1);
+	free(h2);
+	free(text);
+	match_set_free(ms);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_paths_agree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
