@@ -145,13 +145,16 @@ def run_import(args, envs):
 
 
 def timed(argv, stdin=None, env=None):
-    """(seconds, stdout, peak RSS MiB of the child)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """(seconds, stdout, peak RSS MiB of the child, its CPU seconds)."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = r0.ru_maxrss
     t0 = time.monotonic()
     p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        env=env, stdin=stdin)
     dt = time.monotonic() - t0
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rss = r1.ru_maxrss
+    timed.cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
     if p.returncode not in (0, 1):
         raise SystemExit("%s failed: %s" % (argv[0], p.stderr[-500:]))
     return dt, p.stdout, max(rss, before) / 1024
@@ -165,7 +168,7 @@ def run_match(args):
     exp = open(os.path.join(d, "expected.txt")).read()
     planted = int(exp.split("planted_hit_lines=")[1].split()[0])
     bundle = os.path.join(d, "indicators.stix.json")
-    if not os.path.exists(bundle):
+    if args.bundle and not os.path.exists(bundle):
         vals = open(ind).read().split()
         objs = []
         for i, v in enumerate(vals):
@@ -186,6 +189,19 @@ def run_match(args):
         with open(bundle, "w") as f:
             json.dump({"type": "bundle", "id": "bundle--%s" % uuid.uuid4(),
                        "objects": objs}, f)
+    tsv = os.path.join(d, "indicators.tsv")
+    if not os.path.exists(tsv):
+        with open(tsv, "w") as f:
+            for i, v in enumerate(open(ind).read().split()):
+                if len(v) == 64:
+                    p = "[file:hashes.'SHA-256' = '%s']" % v
+                elif v.replace(".", "").isdigit():
+                    p = "[ipv4-addr:value = '%s']" % v
+                else:
+                    p = "[domain-name:value = '%s']" % v
+                f.write("indicator--%s\tpeer:bench\tP\t%s\n" % (
+                    uuid.UUID(int=(i + 1) << 64 | 0x4000 << 48 |
+                              0x8000 << 32), p))
     hsgrep = os.path.join(d, "hsgrep")
     if not os.path.exists(hsgrep):
         subprocess.run(["gcc", "-O2", "-o", hsgrep,
@@ -194,10 +210,10 @@ def run_match(args):
     cenv = dict(os.environ, LC_ALL="C")
     tools = [
         ("hotline-1t", [os.environ["HOTLINE"], "match", "--quiet", "--json",
-                        "--threads", "1", "--indicators", bundle, log]),
+                        "--threads", "1", "--indicators", tsv, log]),
         ("hotline-%dt" % args.threads,
          [os.environ["HOTLINE"], "match", "--quiet", "--json", "--threads",
-          str(args.threads), "--indicators", bundle, log]),
+          str(args.threads), "--indicators", tsv, log]),
         ("hyperscan", [hsgrep, ind, log]),
         ("grep", ["grep", "-F", "-c", "-f", ind, log]),
     ]
@@ -207,15 +223,16 @@ def run_match(args):
         tools = [t for t in tools if t[0] in args.only.split(",")]
     res = {}
     for name, argv in tools:
-        times, rss, count = [], 0, None
+        times, cpus, rss, count = [], [], 0, None
         for _ in range(args.runs if name.startswith("hotline") or
                        name == "hyperscan" else args.slow_runs):
             dt, out, r = timed(argv, env=cenv)
             times.append(dt)
+            cpus.append(timed.cpu)
             rss = max(rss, r)
             if name.startswith("hotline"):
                 j = json.loads(out)
-                count = j["hit_count"]
+                count = j["hit_lines"]
             else:
                 txt = out.decode().strip().split()
                 count = int(txt[-1]) if txt else 0
@@ -225,11 +242,14 @@ def run_match(args):
                "median_s": round(med, 2), "times": [round(t, 2) for t in
                                                      times],
                "gb_per_s": round(size / med / 1e9, 3), "rss_mib": round(rss),
+               "cpu_s_median": round(statistics.median(cpus), 2),
+               "load_avg": os.getloadavg()[0],
                "count": count, "planted_lines": planted, "bytes": size}
         print(json.dumps(rec), flush=True)
-        say("%-12s median %7.2fs  %6.3f GB/s  RSS %6d MiB  count %s "
-            "(planted lines %d)" % (name, med, size / med / 1e9, rss, count,
-                                    planted))
+        say("%-12s median %7.2fs  %6.3f GB/s  CPU %6.2fs  RSS %6d MiB  "
+            "count %s (planted lines %d)  load %.1f" % (
+                name, med, size / med / 1e9, statistics.median(cpus), rss,
+                count, planted, os.getloadavg()[0]))
     base = res.get("hotline-1t")
     if base:
         for k, v in res.items():
@@ -249,6 +269,8 @@ def main():
     m.add_argument("--slow-runs", type=int, default=1)
     m.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     m.add_argument("--only", default="")
+    m.add_argument("--bundle", action="store_true",
+                   help="also write the indicators as a STIX bundle")
     args = ap.parse_args()
     if args.mode == "import":
         t0 = time.monotonic()
