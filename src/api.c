@@ -36,6 +36,8 @@
 
 #include "api.h"
 #include "audit.h"
+#include "cert.h"
+#include "taxii.h"
 #include "deliver.h"
 #include "hotlined.h"
 #include "http.h"
@@ -1504,6 +1506,8 @@ static const struct api_route {
 	{ "/v1/overdue", nrrc_api_overdue },
 	{ "/v1/checks", nrrc_api_checks },
 	{ "/v1/shift", nrrc_api_shift },
+	{ "/v1/cert", cert_api },
+	{ "/taxii2", taxii_api },
 	{ NULL, NULL }
 };
 

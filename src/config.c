@@ -27,6 +27,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "tlp.h"
 #include "msg.h"
 #include "util.h"
 
@@ -491,6 +492,8 @@ section_open(struct parse *p, const char *name, size_t n)
 	p->peer_line[p->cur_peer] = p->lineno;
 	pc = &cf->peers[p->cur_peer];
 	(void)setstr(pc->party, sizeof(pc->party), party);
+	pc->tlp_share = TLP_SHARE_DEFAULT;
+	pc->tlp_unmarked = TLP_UNMARKED_DEFAULT;
 	p->sec = SEC_PEER;
 }
 
@@ -663,6 +666,63 @@ key_set(struct parse *p, const struct keydef *k, const char *value)
 	return 0;
 }
 
+/* yes/no: 1, 0, or -1. */
+static int
+yesno(const char *value)
+{
+	if (strcmp(value, "yes") == 0)
+		return 1;
+	if (strcmp(value, "no") == 0)
+		return 0;
+	return -1;
+}
+
+/* The CERT channel keys of a [peer PARTY] section (tlp.c). 0 or -1. */
+static int
+peer_cert_key(struct parse *p, struct peer_conf *pc, const char *name,
+    const char *value)
+{
+	char v[64];
+	int l;
+
+	if (strcmp(name, "tlp_share") == 0) {
+		if (tlp_parse_share(value, &pc->tlp_share) == -1) {
+			perr(p, p->lineno, "invalid tlp_share '%s' (expected "
+			    "none or a list of clear, green, amber; RED and "
+			    "AMBER+STRICT have fixed rules)",
+			    vis(value, v, sizeof(v)));
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(name, "tlp_unmarked") == 0) {
+		if ((l = tlp_from_word(value)) == -1) {
+			perr(p, p->lineno, "invalid tlp_unmarked '%s' "
+			    "(expected clear, green, amber, amber+strict or "
+			    "red)", vis(value, v, sizeof(v)));
+			return -1;
+		}
+		pc->tlp_unmarked = l;
+		return 0;
+	}
+	if (strcmp(name, "same_organisation") == 0 ||
+	    strcmp(name, "send_sightings") == 0) {
+		if ((l = yesno(value)) == -1) {
+			perr(p, p->lineno, "invalid %s '%s' (expected yes or "
+			    "no)", name, vis(value, v, sizeof(v)));
+			return -1;
+		}
+		if (name[0] == 's' && name[1] == 'a')
+			pc->same_org = l;
+		else
+			pc->send_sightings = l;
+		return 0;
+	}
+	perr(p, p->lineno, "unknown key '%s' in [peer %s]",
+	    vis(name, v, sizeof(v)), pc->party);
+	return -1;
+}
+
 /* Parse one key of a [peer PARTY] section. 0 or -1. */
 static int
 peer_key(struct parse *p, const char *name, const char *value)
@@ -716,9 +776,7 @@ peer_key(struct parse *p, const char *name, const char *value)
 		(void)setstr(pc->addrs[pc->naddrs++], CONFIG_ADDR_MAX, value);
 		return 0;
 	}
-	perr(p, p->lineno, "unknown key '%s' in [peer %s]",
-	    vis(name, v, sizeof(v)), pc->party);
-	return -1;
+	return peer_cert_key(p, pc, name, value);
 }
 
 /* inih handler: one key = value pair. Returns 1 if fine, 0 on error. */
@@ -1088,5 +1146,10 @@ config_print(FILE *fp, const struct config *cf)
 		    pc->fingerprint);
 		for (i = 0; i < (size_t)pc->naddrs; i++)
 			fprintf(fp, "address = %s\n", pc->addrs[i]);
+		tlp_format_share(pc->tlp_share, d, sizeof(d));
+		fprintf(fp, "tlp_share = %s\ntlp_unmarked = %s\n"
+		    "same_organisation = %s\nsend_sightings = %s\n", d,
+		    tlp_name(pc->tlp_unmarked) + 4, pc->same_org ? "yes" : "no",
+		    pc->send_sightings ? "yes" : "no");
 	}
 }

@@ -23,6 +23,15 @@ struct peer_conf {
 	char		fingerprint[FPR_HEX_LEN + 1];	/* lowercase hex */
 	char		addrs[CONFIG_MAX_ADDRS][CONFIG_ADDR_MAX];
 	int		naddrs;		/* 0: we never dial, only accept */
+	/* CERT channel (tlp.c): TLP levels shareable with this peer as a
+	 * bit set of 1 << TLP_x (default CLEAR and GREEN), whether it is our
+	 * own organisation (AMBER+STRICT may go), the level assumed for an
+	 * unmarked object (default AMBER), and whether `hotline match` hits
+	 * on its indicators are sent back to it as sightings. */
+	unsigned	tlp_share;
+	int		same_org;
+	int		tlp_unmarked;
+	int		send_sightings;
 };
 
 struct config {

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "cert.h"
 #include "deliver.h"
 #include "link.h"
 #include "log.h"
@@ -232,6 +233,15 @@ int
 deliver_submit_many(struct hotlined *d, struct msg *ms, int n,
     char (*ids)[ID_HEX_LEN + 1], int *bad, int *status, const char **errmsg)
 {
+	return deliver_submit_many_hook(d, ms, n, ids, bad, status, errmsg,
+	    NULL, NULL);
+}
+
+int
+deliver_submit_many_hook(struct hotlined *d, struct msg *ms, int n,
+    char (*ids)[ID_HEX_LEN + 1], int *bad, int *status, const char **errmsg,
+    deliver_tx_hook hook, void *hook_arg)
+{
 	struct peer **ps = NULL;
 	uint64_t (*last)[CH_MAX + 1][PREC_MAX + 1] = NULL;
 	int i, j, rc = -1;
@@ -258,6 +268,8 @@ deliver_submit_many(struct hotlined *d, struct msg *ms, int n,
 	for (i = 0; i < n; i++)
 		if (submit_store(d, ps[i], &ms[i]) == -1)
 			goto fail_rollback;
+	if (hook != NULL && hook(hook_arg, ms, n) == -1)
+		goto fail_rollback;
 	for (j = 0; j < d->npeers; j++)
 		if (flush_sent(&d->peers[j]) == -1)
 			goto fail_rollback;
@@ -611,6 +623,11 @@ apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
 	}
 	if (log_leaf(d, LEAF_MSG, m.id, DIR_IN, p->conf->party, received) ==
 	    -1) {
+		snprintf(why, whylen, "store failed");
+		return -1;
+	}
+	if (m.channel == CH_CERT && strcmp(m.kind, CERT_KIND_BUNDLE) == 0 &&
+	    cert_bundle_in(d, p->conf->party, &m) == -1) {
 		snprintf(why, whylen, "store failed");
 		return -1;
 	}

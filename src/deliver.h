@@ -29,6 +29,13 @@ int	deliver_submit(struct hotlined *d, struct msg *m, char id_out[ID_HEX_LEN + 1
 int	deliver_submit_many(struct hotlined *d, struct msg *ms, int n,
 	    char (*ids)[ID_HEX_LEN + 1], int *bad, int *status,
 	    const char **errmsg);
+/* The same, with hook called inside the transaction after the messages
+ * are inserted (their ids set) and before the commit; a -1 from it rolls
+ * everything back (503). */
+typedef int (*deliver_tx_hook)(void *arg, const struct msg *ms, int n);
+int	deliver_submit_many_hook(struct hotlined *d, struct msg *ms, int n,
+	    char (*ids)[ID_HEX_LEN + 1], int *bad, int *status,
+	    const char **errmsg, deliver_tx_hook hook, void *hook_arg);
 /* Acknowledge inbound message id (full hex) with a kind=ack message on the
  * same channel and precedence, body {"note": note} (note may be NULL). */
 int	deliver_ack(struct hotlined *d, const char *id, const char *note,

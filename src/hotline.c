@@ -48,6 +48,10 @@ static const struct command commands[] = {
 	    "run two nodes on loopback and exchange messages" },
 	{ "audit", cmd_audit,
 	    "transparency record: verifier key, proofs, offline verify, check" },
+	{ "indicators", cmd_indicators,
+	    "list, search, show, import STIX objects; TLP policy" },
+	{ "match", cmd_match,
+	    "retro-hunt: scan logs for the current indicators" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

@@ -19,6 +19,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "cert.h"
 #include "deliver.h"
 #include "hotlined.h"
 #include "link.h"
@@ -64,6 +65,7 @@ hotlined_free(struct hotlined *d)
 	link_stop(d);
 	api_stop(d);
 	nrrc_stop(d);
+	cert_stop(d);
 	/* Let libevent run the finalizers of the freed bufferevents. */
 	if (d->base != NULL)
 		event_base_loop(d->base, EVLOOP_NONBLOCK);
@@ -150,6 +152,8 @@ main(int argc, char **argv)
 		fatalx("cannot load stream state from %s", dbpath);
 	if ((d.tlog = tlog_open(d.st)) == NULL)
 		fatalx("cannot load the transparency log from %s", dbpath);
+	if (cert_start(&d) == -1)
+		fatalx("cannot start the CERT channel");
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	if (witness_new(&d) == NULL)

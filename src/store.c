@@ -154,6 +154,38 @@ static const char *const migrations[] = {
 	 * only grow the index. */
 	"CREATE INDEX msgs_open ON msgs (channel, prec, received)"
 	"  WHERE ack_id IS NULL AND channel <> 5;",
+	/* 4: the CERT channel (stixdb.c): STIX objects by collection with
+	 * their versions and provenance, TAXII status resources, and
+	 * per-account TAXII grants. */
+	"CREATE TABLE stix_objects ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  coll TEXT NOT NULL,"
+	"  id TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  spec_version TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  added INTEGER NOT NULL,"
+	"  current INTEGER NOT NULL,"
+	"  revoked INTEGER NOT NULL,"
+	"  valid_until INTEGER,"
+	"  tlp INTEGER NOT NULL,"
+	"  pattern TEXT,"
+	"  source TEXT NOT NULL,"
+	"  msg TEXT,"
+	"  obj TEXT NOT NULL);"
+	"CREATE UNIQUE INDEX stix_version ON stix_objects (coll, id, version);"
+	"CREATE INDEX stix_coll ON stix_objects (coll, rid);"
+	"CREATE INDEX stix_id ON stix_objects (id);"
+	"CREATE TABLE taxii_status ("
+	"  id TEXT PRIMARY KEY,"
+	"  created INTEGER NOT NULL,"
+	"  body TEXT NOT NULL);"
+	"CREATE TABLE taxii_grants ("
+	"  account TEXT NOT NULL,"
+	"  coll TEXT NOT NULL,"
+	"  can_read INTEGER NOT NULL,"
+	"  can_write INTEGER NOT NULL,"
+	"  PRIMARY KEY (account, coll));",
 };
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
