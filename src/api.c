@@ -28,18 +28,22 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <jansson.h>
 
 #include "api.h"
+#include "audit.h"
 #include "cert.h"
 #include "taxii.h"
 #include "deliver.h"
 #include "hotlined.h"
+#include "http.h"
 #include "log.h"
 #include "msg.h"
+#include "nrrc.h"
 #include "signer.h"
 #include "store.h"
 #include "util.h"
@@ -89,7 +93,11 @@ status_reason(int status)
 	case 406: return "Not Acceptable";
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Entity";
+	case 411: return "Length Required";
 	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 501: return "Not Implemented";
+	case 505: return "HTTP Version Not Supported";
 	case 400: return "Bad Request";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
@@ -281,6 +289,7 @@ msg_json(struct hotlined *d, const struct msg_row *row)
 	    j_str_or_null(row->receipt_id));
 	errs |= json_object_set_new(o, "key",
 	    j_str_or_null(party_key(d, m->from)));
+	errs |= nrrc_msg_annotate(d, row, o);
 	if (errs) {
 		json_decref(o);
 		return NULL;
@@ -1490,6 +1499,13 @@ static const struct api_route {
 	api_handler	 handler;
 } api_routes[] = {
 	/* { "/v1/example", example_api }, */
+	{ "/v1/audit", audit_api },
+	{ "/v1/templates", nrrc_api_templates },
+	{ "/v1/render", nrrc_api_render },
+	{ "/v1/notify", nrrc_api_notify },
+	{ "/v1/overdue", nrrc_api_overdue },
+	{ "/v1/checks", nrrc_api_checks },
+	{ "/v1/shift", nrrc_api_shift },
 	{ "/v1/cert", cert_api },
 	{ "/taxii2", taxii_api },
 	{ NULL, NULL }
@@ -1503,8 +1519,19 @@ api_request(struct evhttp_request *r, void *arg)
 	const char *path, *rest, *slash;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(r);
 	char idarg[ID_HEX_LEN + 2];
+	const struct http_refusal *refused;
 	size_t i, n;
 
+	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	/* A request the guard refused (http.c), answered even over the
+	 * clients limit; evhttp closes the connection after it. */
+	if (path != NULL && strncmp(path, HTTP_REFUSED_PATH "/",
+	    sizeof(HTTP_REFUSED_PATH)) == 0 &&
+	    (refused = http_refusal_get(path + sizeof(HTTP_REFUSED_PATH) - 1))
+	    != NULL) {
+		api_reply_error(&q, refused->status, "%s", refused->message);
+		return;
+	}
 	if (api_admit(q.d, r) == -1) {
 		evhttp_add_header(evhttp_request_get_output_headers(r),
 		    "Connection", "close");
@@ -1515,7 +1542,7 @@ api_request(struct evhttp_request *r, void *arg)
 		    (unsigned long long)q.d->cf.api_max_clients);
 		return;
 	}
-	if (uri == NULL || (path = evhttp_uri_get_path(uri)) == NULL) {
+	if (path == NULL) {
 		api_reply_error(&q, 400, "malformed request URI");
 		return;
 	}
@@ -1626,6 +1653,25 @@ api_clear_stale(const struct sockaddr_un *sun)
 	return rv;
 }
 
+/* evhttp's bufferevent for a new connection: a socket under the guard. */
+static struct bufferevent *
+api_bevcb(struct event_base *base, void *arg)
+{
+	struct hotlined *d = arg;
+	struct bufferevent *under;
+
+	struct timeval tv = { API_TIMEOUT_S, 0 };
+
+	under = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (under == NULL)
+		return NULL;
+	/* The idle/stall timeout lives on the socket: libevent 2.1's filter
+	 * has no working timeouts of its own. Reading is suspended while a
+	 * request is being answered, so a held ?wait= answer is not cut. */
+	bufferevent_set_timeouts(under, &tv, &tv);
+	return http_guard_new(under, API_MAX_HEADERS, d->cf.api_max_request);
+}
+
 int
 api_start(struct hotlined *d)
 {
@@ -1685,9 +1731,11 @@ api_start(struct hotlined *d)
 		log_warnx("api: evhttp_new failed");
 		goto fail;
 	}
+	/* The guard (http.c) enforces the limits first and answers in JSON;
+	 * evhttp's own limits stay as a backstop. */
+	evhttp_set_bevcb(a->http, api_bevcb, d);
 	evhttp_set_max_body_size(a->http, (ev_ssize_t)d->cf.api_max_request);
-	evhttp_set_max_headers_size(a->http, API_MAX_HEADERS);
-	evhttp_set_timeout(a->http, API_TIMEOUT_S);
+	evhttp_set_max_headers_size(a->http, 2 * API_MAX_HEADERS);
 	/*
 	 * evhttp itself answers a method it does not allow with a bare 501;
 	 * letting the common ones through lets us answer 405 in JSON. Only

@@ -50,8 +50,14 @@ enum section {
 	SEC_NODE,
 	SEC_LINK,
 	SEC_LIMITS,
+	SEC_NRRC,
+	SEC_DEADLINES,
 	SEC_PEER,
 };
+
+_Static_assert(CONFIG_NCH == CH_MAX + 1 && CONFIG_NPREC == PREC_MAX + 1,
+    "config.h's deadline table must match msg.h");
+#define DEADLINE_MAX	(30 * 24 * MS_H)
 
 enum keytype {
 	T_PARTY,
@@ -59,6 +65,7 @@ enum keytype {
 	T_PATH,
 	T_DURATION,
 	T_NUMBER,
+	T_COMMAND,	/* a shell command line, not resolved */
 };
 
 #define STRF(f)	offsetof(struct config, f), sizeof(((struct config *)0)->f)
@@ -93,6 +100,10 @@ static const struct keydef {
 	    10, MS_H },
 	{ SEC_LINK, "reconnect_max", T_DURATION, NUMF(reconnect_max_ms),
 	    10, 24 * MS_H },
+	{ SEC_LINK, "checkpoint_interval", T_DURATION,
+	    NUMF(checkpoint_interval_ms), 100, 24 * MS_H },
+	{ SEC_LINK, "checkpoint_burst", T_NUMBER, NUMF(checkpoint_burst),
+	    1, 100000000 },
 	{ SEC_LIMITS, "max_body", T_NUMBER, NUMF(max_body), 1, MSG_BODY_MAX },
 	{ SEC_LIMITS, "api_max_request", T_NUMBER, NUMF(api_max_request),
 	    1024, 16777216 },
@@ -102,6 +113,19 @@ static const struct keydef {
 	    16384, 1073741824 },
 	{ SEC_LIMITS, "peer_max_connections", T_NUMBER,
 	    NUMF(peer_max_connections), 1, 1024 },
+	{ SEC_NRRC, "templates", T_PATH, STRF(templates_dir), 0, 0 },
+	{ SEC_NRRC, "escalate_hook", T_COMMAND, STRF(escalate_hook), 0, 0 },
+	{ SEC_NRRC, "check_interval", T_DURATION, NUMF(check_interval_ms),
+	    0, DEADLINE_MAX },
+#define DL(c, cn, p, pn) { SEC_DEADLINES, cn "_" pn, T_DURATION, \
+	NUMF(deadline_ms[c][p]), 0, DEADLINE_MAX }
+#define DLC(c, cn) DL(c, cn, PREC_FLASH, "flash"), \
+	DL(c, cn, PREC_IMMEDIATE, "immediate"), \
+	DL(c, cn, PREC_PRIORITY, "priority"), DL(c, cn, PREC_ROUTINE, "routine")
+	DLC(CH_DIRECT, "direct"), DLC(CH_NRRC, "nrrc"), DLC(CH_CHECK, "check"),
+	DLC(CH_WG, "wg"),	/* cert: bulk, never acknowledged, no deadline */
+#undef DLC
+#undef DL
 };
 #define NKEYS	(sizeof(keydefs) / sizeof(keydefs[0]))
 
@@ -125,7 +149,8 @@ struct parse {
 	enum section	 sec;
 	char		 secname[SECNAME_MAX];
 	int		 cur_peer;
-	int		 node_line, link_line, limits_line;
+	int		 node_line, link_line, limits_line, nrrc_line,
+			 deadlines_line;
 	int		 keyline[NKEYS];	/* 0: not set */
 	int		 peer_line[CONFIG_MAX_PEERS];
 	int		 fpr_line[CONFIG_MAX_PEERS];
@@ -356,6 +381,8 @@ config_peer_find(const struct config *cf, const char *party)
 static void
 config_defaults(struct config *cf)
 {
+	int ch;
+
 	memset(cf, 0, sizeof(*cf));
 	cf->heartbeat_ms = 5 * MS_S;
 	cf->dead_after_ms = 15 * MS_S;
@@ -367,6 +394,18 @@ config_defaults(struct config *cf)
 	cf->api_max_clients = 64;
 	cf->peer_max_pending = 262144;
 	cf->peer_max_connections = 4;
+	cf->checkpoint_interval_ms = 30 * MS_S;
+	cf->checkpoint_burst = 10000;
+	(void)setstr(cf->templates_dir, sizeof(cf->templates_dir),
+	    HOTLINE_TEMPLATES_DIR);
+	for (ch = CH_MIN; ch <= CH_MAX; ch++) {
+		if (ch == CH_WG || ch == CH_CERT)
+			continue;	/* no acknowledgment deadline */
+		cf->deadline_ms[ch][PREC_FLASH] = 10 * MS_M;
+		cf->deadline_ms[ch][PREC_IMMEDIATE] = MS_H;
+		cf->deadline_ms[ch][PREC_PRIORITY] = 6 * MS_H;
+		cf->deadline_ms[ch][PREC_ROUTINE] = 24 * MS_H;
+	}
 }
 
 /*
@@ -404,6 +443,12 @@ section_open(struct parse *p, const char *name, size_t n)
 	} else if (strcmp(p->secname, "limits") == 0) {
 		p->sec = SEC_LIMITS;
 		seen = &p->limits_line;
+	} else if (strcmp(p->secname, "nrrc") == 0) {
+		p->sec = SEC_NRRC;
+		seen = &p->nrrc_line;
+	} else if (strcmp(p->secname, "deadlines") == 0) {
+		p->sec = SEC_DEADLINES;
+		seen = &p->deadlines_line;
 	}
 	if (seen != NULL) {
 		if (*seen != 0) {
@@ -567,6 +612,14 @@ key_set(struct parse *p, const struct keydef *k, const char *value)
 		    config_addr_split(value, NULL, 0, NULL, 0) == -1) {
 			perr(p, p->lineno, "invalid listen address '%s' "
 			    "(expected host:port or [v6]:port, port 1-65535)",
+			    vis(value, v, sizeof(v)));
+			return -1;
+		}
+		break;
+	case T_COMMAND:
+		if (value[0] != '\0' && (!path_printable(value) ||
+		    strlen(value) > CONFIG_PATH_LEN)) {
+			perr(p, p->lineno, "invalid %s '%s'", k->name,
 			    vis(value, v, sizeof(v)));
 			return -1;
 		}
@@ -863,6 +916,14 @@ config_finish(struct parse *p)
 	    path_resolve(p, K_KEY, cf->data_dir, "key.pem", line) == -1 ||
 	    path_resolve(p, K_CERT, cf->data_dir, "cert.pem", line) == -1)
 		return -1;
+	/* templates: relative to the config file's directory */
+	for (i = 0; i < (int)NKEYS; i++)
+		if (keydefs[i].sec == SEC_NRRC &&
+		    strcmp(keydefs[i].name, "templates") == 0)
+			break;
+	if (path_resolve(p, i, p->base, HOTLINE_TEMPLATES_DIR,
+	    p->nrrc_line != 0 ? p->nrrc_line : p->node_line) == -1)
+		return -1;
 	return 0;
 }
 
@@ -1053,12 +1114,14 @@ config_print(FILE *fp, const struct config *cf)
 			sec = k->sec;
 			fprintf(fp, "%s[%s]\n", i == 0 ? "" : "\n",
 			    sec == SEC_NODE ? "node" : sec == SEC_LINK ?
-			    "link" : "limits");
+			    "link" : sec == SEC_LIMITS ? "limits" :
+			    sec == SEC_NRRC ? "nrrc" : "deadlines");
 		}
 		switch (k->type) {
 		case T_PARTY:
 		case T_LISTEN:
 		case T_PATH:
+		case T_COMMAND:
 			if (((const char *)cf + k->off)[0] == '\0')
 				fprintf(fp, "%s =\n", k->name);
 			else

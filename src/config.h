@@ -15,6 +15,8 @@
 #define CONFIG_MAX_ADDRS	8
 #define CONFIG_ADDR_MAX		128	/* "host:port" or "[v6]:port" */
 #define FPR_HEX_LEN		64	/* SHA-256 of the raw Ed25519 key, hex */
+#define CONFIG_NCH		6	/* CH_MAX + 1 (msg.h) */
+#define CONFIG_NPREC		5	/* PREC_MAX + 1 */
 
 struct peer_conf {
 	char		party[PARTY_MAX + 1];
@@ -47,12 +49,23 @@ struct config {
 	uint64_t	handshake_timeout_ms;	/* default 10000 */
 	uint64_t	reconnect_min_ms;	/* default 250 */
 	uint64_t	reconnect_max_ms;	/* default 10000 */
+	/* transparency log: sign and exchange a checkpoint this often, or
+	 * sooner once this many leaves were appended (witness.c) */
+	uint64_t	checkpoint_interval_ms;	/* default 30000 */
+	uint64_t	checkpoint_burst;	/* default 10000 */
 	/* [limits] */
 	uint64_t	max_body;		/* message body bytes, default 49152 */
 	uint64_t	api_max_request;	/* API request body bytes, default 65536 */
 	uint64_t	api_max_clients;	/* default 64 */
 	uint64_t	peer_max_pending;	/* outbound bytes buffered per peer, default 262144 */
 	uint64_t	peer_max_connections;	/* per peer, and per source address before TLS, default 4 */
+	/* [nrrc] (issue 5: templates, deadlines, escalation, checks) */
+	char		templates_dir[PATH_MAX];	/* default: the source tree's templates/ */
+	char		escalate_hook[PATH_MAX];	/* "" = none; run with /bin/sh -c */
+	uint64_t	check_interval_ms;		/* scheduled checks, 0 = none */
+	/* [deadlines] acknowledgment deadline per [channel][precedence]
+	 * (indexes as enum channel / enum precedence), 0 = none */
+	uint64_t	deadline_ms[CONFIG_NCH][CONFIG_NPREC];
 	struct peer_conf peers[CONFIG_MAX_PEERS];
 	int		npeers;
 };

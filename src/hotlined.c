@@ -24,10 +24,13 @@
 #include "hotlined.h"
 #include "link.h"
 #include "log.h"
+#include "nrrc.h"
 #include "signer.h"
 #include "store.h"
 #include "tls.h"
+#include "tlog.h"
 #include "util.h"
+#include "witness.h"
 
 static void
 usage(void)
@@ -61,6 +64,7 @@ hotlined_free(struct hotlined *d)
 
 	link_stop(d);
 	api_stop(d);
+	nrrc_stop(d);
 	cert_stop(d);
 	/* Let libevent run the finalizers of the freed bufferevents. */
 	if (d->base != NULL)
@@ -75,6 +79,8 @@ hotlined_free(struct hotlined *d)
 	if (d->ev_sighup != NULL)
 		event_free(d->ev_sighup);
 	SSL_CTX_free(d->ssl_ctx);
+	witness_free(d->wit);
+	tlog_free(d->tlog);
 	store_free(d->st);
 	signer_free(d->signer);
 	if (d->base != NULL)
@@ -144,16 +150,22 @@ main(int argc, char **argv)
 	}
 	if (deliver_init(&d) == -1)
 		fatalx("cannot load stream state from %s", dbpath);
+	if ((d.tlog = tlog_open(d.st)) == NULL)
+		fatalx("cannot load the transparency log from %s", dbpath);
 	if (cert_start(&d) == -1)
 		fatalx("cannot start the CERT channel");
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	if (witness_new(&d) == NULL)
+		fatalx("cannot start checkpoints");
 	d.ev_sigterm = evsignal_new(d.base, SIGTERM, on_signal, &d);
 	d.ev_sigint = evsignal_new(d.base, SIGINT, on_signal, &d);
 	d.ev_sighup = evsignal_new(d.base, SIGHUP, on_signal, &d);
 	evsignal_add(d.ev_sigterm, NULL);
 	evsignal_add(d.ev_sigint, NULL);
 	evsignal_add(d.ev_sighup, NULL);
+	if (nrrc_start(&d) == -1)
+		fatalx("cannot start the NRRC module");
 	if (api_start(&d) == -1)
 		fatalx("cannot start the local API on %s", d.cf.api_socket);
 	if (link_start(&d) == -1)

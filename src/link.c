@@ -38,17 +38,31 @@
 #include "deliver.h"
 #include "link.h"
 #include "log.h"
+#include "nrrc.h"
 #include "store.h"
 #include "tls.h"
 #include "util.h"
 #include "wire.h"
+#include "witness.h"
 
-#define LINK_OUT_LOWAT		(16 * 1024)	/* pump again below this */
+/*
+ * How much bulk can sit ahead of an urgent frame: the link's output buffer
+ * (filled to LINK_OUT_TARGET), the kernel's unsent data (TCP_NOTSENT_LOWAT)
+ * and the receiver's socket buffer (SO_RCVBUF). Each can be overridden at
+ * build time (-DLINK_RCVBUF=...) for the benchmarks in bench/.
+ */
+#ifndef LINK_OUT_TARGET
 #define LINK_OUT_TARGET		(32 * 1024)	/* fill the output up to this */
+#endif
+#define LINK_OUT_LOWAT		(LINK_OUT_TARGET / 2)	/* pump again below */
+#ifndef LINK_NOTSENT_LOWAT
 #define LINK_NOTSENT_LOWAT	(16 * 1024)	/* TCP_NOTSENT_LOWAT */
+#endif
+#ifndef LINK_RCVBUF
+#define LINK_RCVBUF		(128 * 1024)	/* SO_RCVBUF */
+#endif
 #define LINK_BATCH_BYTES	(256 * 1024)	/* frames handled per read batch */
 #define LINK_BATCH_FRAMES	256
-#define LINK_RCVBUF		(128 * 1024)	/* SO_RCVBUF: bulk queued ahead of a flash */
 #define LINK_BYE_GRACE_MS	1000
 #define LINK_STABLE_MS		10000	/* up this long: redial quickly */
 
@@ -451,6 +465,7 @@ link_established(struct link *l)
 
 	memset(&h, 0, sizeof(h));
 	deliver_hello_fill(p, &h);
+	nrrc_hello_fill(l->d, &h);
 	b = link_wbuf(l);
 	if (hello_encode(&h, b) == -1) {
 		link_close(l, "cannot encode HELLO");
@@ -484,6 +499,7 @@ link_handle_hello(struct link *l, struct cursor *c)
 		link_close(l, "peer thinks it talks to \"%s\"", h.peer);
 		return;
 	}
+	nrrc_hello_seen(p, &h);
 	l->hello_rcvd = 1;
 	p->state = LINK_UP;
 	p->up_since = now_utc_ms();
@@ -503,6 +519,7 @@ link_handle_hello(struct link *l, struct cursor *c)
 		link_close(l, "resume failed");
 		return;
 	}
+	witness_link_up(p, l);
 }
 
 /*
@@ -606,6 +623,17 @@ link_readcb(struct bufferevent *bev, void *arg)
 				l->peer->rtt_us = now_mono_us() - v;
 				l->ping_token = 0;
 			}
+			break;
+		case FR_CHECKPOINT:
+		case FR_CONSIST_REQ:
+		case FR_CONSIST_PROOF:
+		case FR_COSIG:
+			if (!l->hello_rcvd)
+				link_close(l, "%s before HELLO",
+				    frame_type_name(type));
+			else if (witness_frame(l->peer, l, type, &c, werr,
+			    sizeof(werr)) == -1)
+				link_close(l, "%s", werr);
 			break;
 		case FR_BYE:
 			if (bye_decode(&c, reason, sizeof(reason), &why) == -1)

@@ -27,6 +27,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_priv.h"
 #include "util.h"
 
 /* Receipts handed to a store_receipts_for() callback at most. */
@@ -91,7 +92,69 @@ static const char *const migrations[] = {
 	"  peer TEXT,"
 	"  kind TEXT NOT NULL,"
 	"  detail TEXT);",
-	/* 2: the CERT channel (stixdb.c): STIX objects by collection with
+	/* 2: the transparency log (tlog.c, witness.c). Leaf hashes live
+	 * with the leaves; tlog_hashes holds complete subtrees of level >= 1. */
+	"CREATE TABLE tlog_leaves ("
+	"  idx INTEGER PRIMARY KEY,"
+	"  type INTEGER NOT NULL,"
+	"  ref BLOB NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  hash BLOB NOT NULL,"
+	"  data BLOB NOT NULL);"
+	/* Found by (time, ref): the time index grows at its end, where
+	 * an index of random ids would touch a random page per leaf. */
+	"CREATE INDEX tlog_leaves_time ON tlog_leaves (time);"
+	"CREATE TABLE tlog_hashes ("
+	"  lvl INTEGER NOT NULL,"
+	"  idx INTEGER NOT NULL,"
+	"  hash BLOB NOT NULL,"
+	"  PRIMARY KEY (lvl, idx)) WITHOUT ROWID;"
+	"CREATE TABLE tlog_checkpoints ("
+	"  size INTEGER PRIMARY KEY,"
+	"  root BLOB NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  note TEXT NOT NULL);"
+	"CREATE TABLE tlog_cosigs ("
+	"  size INTEGER NOT NULL,"
+	"  peer TEXT NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  line TEXT NOT NULL,"
+	"  PRIMARY KEY (size, peer));"
+	"CREATE TABLE tlog_witnessed ("
+	"  peer TEXT PRIMARY KEY,"
+	"  size INTEGER NOT NULL,"
+	"  root BLOB NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  note TEXT NOT NULL);"
+	"CREATE TABLE tlog_evidence ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  peer TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  old_note TEXT,"
+	"  new_note TEXT NOT NULL,"
+	"  proof BLOB,"
+	"  detail TEXT);",
+	/* 3: NRRC deadlines (store_nrrc.c, notify.c): escalations and late
+	 * acknowledgments; every ack recorded is queued for notify.c by a
+	 * trigger, whichever code path records it. */
+	"CREATE TABLE deadlines ("
+	"  id TEXT PRIMARY KEY,"
+	"  deadline INTEGER NOT NULL,"
+	"  overdue INTEGER,"
+	"  hook INTEGER,"
+	"  late INTEGER);"
+	"CREATE TABLE acks_queue ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL);"
+	"CREATE TRIGGER msgs_acked AFTER UPDATE OF ack_id ON msgs"
+	"  WHEN NEW.ack_id IS NOT NULL AND OLD.ack_id IS NULL"
+	"  BEGIN INSERT INTO acks_queue (id) VALUES (NEW.id); END;"
+	/* Not CERT (5): bulk indicators are never acknowledged and would
+	 * only grow the index. */
+	"CREATE INDEX msgs_open ON msgs (channel, prec, received)"
+	"  WHERE ack_id IS NULL AND channel <> 5;",
+	/* 4: the CERT channel (stixdb.c): STIX objects by collection with
 	 * their versions and provenance, TAXII status resources, and
 	 * per-account TAXII grants. */
 	"CREATE TABLE stix_objects ("
@@ -215,6 +278,8 @@ struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[S_COUNT];
 	sqlite3_stmt	*list[LIST_SLOTS];
+	store_tx_hook	 tx_hook;
+	void		*tx_hook_arg;
 };
 
 static const char *const state_names[] = {
@@ -670,8 +735,11 @@ store_begin(struct store *st)
 int
 store_commit(struct store *st)
 {
-	if (stmt_exec(st, st->stmt[S_COMMIT], "commit") == 0)
+	if (stmt_exec(st, st->stmt[S_COMMIT], "commit") == 0) {
+		if (st->tx_hook != NULL)
+			st->tx_hook(st->tx_hook_arg, true);
 		return 0;
+	}
 	store_rollback(st);
 	return -1;
 }
@@ -679,10 +747,19 @@ store_commit(struct store *st)
 void
 store_rollback(struct store *st)
 {
+	if (st->tx_hook != NULL)
+		st->tx_hook(st->tx_hook_arg, false);
 	/* SQLite may already have rolled back after an I/O error. */
 	if (sqlite3_get_autocommit(st->db))
 		return;
 	(void)stmt_exec(st, st->stmt[S_ROLLBACK], "rollback");
+}
+
+void
+store_set_tx_hook(struct store *st, store_tx_hook fn, void *arg)
+{
+	st->tx_hook = fn;
+	st->tx_hook_arg = arg;
 }
 
 sqlite3 *
@@ -1334,4 +1411,11 @@ store_out_pending(struct store *st, const char *peer, uint64_t *count)
 done:
 	stmt_done(s);
 	return ret;
+}
+
+/* The connection, for the files that extend this layer (store_nrrc.c). */
+sqlite3 *
+store_sqlite(struct store *st)
+{
+	return st->db;
 }
