@@ -615,6 +615,7 @@ post_objects(struct api_req *q, const char *coll)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(q->r);
 	char sid[UUID_LEN + 16], ts[40], *text;
+	char src[8 + API_ACCOUNT_MAX + 1];
 	struct cert_span *raw;
 	json_error_t jerr;
 	json_t *env, *objs, *succ = NULL, *fail = NULL, *st;
@@ -647,8 +648,11 @@ post_objects(struct api_req *q, const char *coll)
 	}
 	raw = cert_raw_elements((const char *)p, len, "objects",
 	    json_array_size(objs));
-	rc = cert_ingest_raw(q->d, coll, objs, raw, q->who.local ? "local" :
-	    "taxii", &succ, &fail, &status, &errmsg);
+	/* Provenance: the local socket, or the TAXII account. */
+	snprintf(src, sizeof(src), "%s%s", q->who.local ? "local" : "taxii:",
+	    q->who.local ? "" : q->who.account);
+	rc = cert_ingest_raw(q->d, coll, objs, raw, src, &succ, &fail, &status,
+	    &errmsg);
 	free(raw);
 	if (rc == -1) {
 		json_decref(env);
