@@ -5,6 +5,7 @@
 #ifndef HOTLINE_API_H
 #define HOTLINE_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,15 @@ struct api_req {
 	struct evhttp_request	*r;
 	struct api_who		 who;
 };
+/* Route and answer a request whose caller (q->who) is set: the HTTPS
+ * listener (https.c) calls this after authenticating. */
+void	api_serve(struct api_req *q);
+/* What q->who's role may reach on a channel (enum channel): the admin and
+ * the local socket everything, the auditor reads all and writes nothing,
+ * watch officers nrrc and check, CERT analysts cert, principals direct. */
+bool	api_may_read(const struct api_who *w, int channel);
+bool	api_may_write(const struct api_who *w, int channel);
+
 /* A module's handler for a route prefix; rest is "" or "/..." (see the
  * api_routes table in api.c). It must answer the request exactly once. */
 typedef void (*api_handler)(struct api_req *q, const char *rest);

@@ -24,6 +24,8 @@ int	cmd_inbox(struct cli *cli, int argc, char **argv);
 int	cmd_show(struct cli *cli, int argc, char **argv);
 int	cmd_ack(struct cli *cli, int argc, char **argv);
 int	cmd_status(struct cli *cli, int argc, char **argv);
+/* cmd_account.c: through the local API, as the node's administrator */
+int	cmd_account(struct cli *cli, int argc, char **argv);
 /* cmd_demo.c */
 int	cmd_demo(struct cli *cli, int argc, char **argv);
 

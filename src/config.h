@@ -44,6 +44,11 @@ struct config {
 	uint64_t	api_max_clients;	/* default 64 */
 	uint64_t	peer_max_pending;	/* outbound bytes buffered per peer, default 262144 */
 	uint64_t	peer_max_connections;	/* per peer, and per source address before TLS, default 4 */
+	/* [https] (issue 8): "" listen = no HTTPS listener */
+	char		https_listen[CONFIG_ADDR_MAX];
+	char		https_cert[PATH_MAX];	/* default DATA_DIR/https-cert.pem */
+	char		https_key[PATH_MAX];	/* default DATA_DIR/https-key.pem */
+	char		web_dir[PATH_MAX];	/* default HOTLINE_WEB_DIR */
 	struct peer_conf peers[CONFIG_MAX_PEERS];
 	int		npeers;
 };

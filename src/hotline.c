@@ -40,6 +40,8 @@ static const struct command commands[] = {
 	    "acknowledge a received message" },
 	{ "status", cmd_status,
 	    "this node and the state of its peer links" },
+	{ "account", cmd_account,
+	    "operator accounts of the console: add, list, disable, passwd" },
 	{ "demo", cmd_demo,
 	    "run two nodes on loopback and exchange messages" },
 };

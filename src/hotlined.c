@@ -21,6 +21,7 @@
 #include "config.h"
 #include "deliver.h"
 #include "hotlined.h"
+#include "https.h"
 #include "link.h"
 #include "log.h"
 #include "signer.h"
@@ -59,6 +60,7 @@ hotlined_free(struct hotlined *d)
 	int i;
 
 	link_stop(d);
+	https_stop(d);	/* before api_stop: its connections are API clients */
 	api_stop(d);
 	/* Let libevent run the finalizers of the freed bufferevents. */
 	if (d->base != NULL)
@@ -152,6 +154,9 @@ main(int argc, char **argv)
 	evsignal_add(d.ev_sighup, NULL);
 	if (api_start(&d) == -1)
 		fatalx("cannot start the local API on %s", d.cf.api_socket);
+	if (https_start(&d) == -1)
+		fatalx("cannot start the HTTPS listener on %s",
+		    d.cf.https_listen);
 	if (link_start(&d) == -1)
 		fatalx("cannot start peer links");
 	log_info("party %s ready: key %s, %d peer(s), API %s", d.cf.party,

@@ -17,6 +17,7 @@
 
 struct link;
 struct api;
+struct https;
 struct store;
 struct signer;
 
@@ -68,6 +69,7 @@ struct hotlined {
 	struct evconnlistener	*listener;
 	TAILQ_HEAD(, link)	 links;		/* every connection, any state */
 	struct api		*api;
+	struct https		*https;		/* NULL: no HTTPS listener */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	uint64_t		 started;	/* UTC ms */
 };
