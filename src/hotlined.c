@@ -32,10 +32,11 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: hotlined [-dnV] -c FILE\n"
+	fprintf(stderr, "usage: hotlined [-dnsV] -c FILE\n"
 	    "  -c FILE  configuration (hotline.conf(5))\n"
 	    "  -n       check the configuration, print it back and exit\n"
 	    "  -d       debug logging\n"
+	    "  -s       log to syslog (daemon facility) instead of stderr\n"
 	    "  -V       print the version\n");
 	exit(2);
 }
@@ -87,9 +88,9 @@ main(int argc, char **argv)
 	static struct hotlined d;	/* the daemon's one context */
 	const char *conf = NULL;
 	char err[512], dbpath[PATH_MAX];
-	int ch, checkonly = 0, verbose = 0, i;
+	int ch, checkonly = 0, verbose = 0, use_syslog = 0, i;
 
-	while ((ch = getopt(argc, argv, "c:dnV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dnsV")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf = optarg;
@@ -99,6 +100,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			checkonly = 1;
+			break;
+		case 's':
+			use_syslog = 1;
 			break;
 		case 'V':
 			printf("hotlined %s\n", HOTLINE_VERSION);
@@ -110,6 +114,8 @@ main(int argc, char **argv)
 	if (optind != argc || conf == NULL)
 		usage();
 	log_init("hotlined", verbose);
+	if (use_syslog && !checkonly)
+		log_to_syslog(1);
 
 	if (config_load(conf, &d.cf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "hotlined: %s\n", err);

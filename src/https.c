@@ -350,7 +350,7 @@ static int
 login_check(struct https *h, struct api_req *q, const char *name,
     const char *pw, size_t pwlen, struct account_row *a)
 {
-	char ku[96], ka[96];
+	char ku[96], ka[96], b1[160], b2[80];
 	const char *addr = client_addr(q->r);
 	int rc;
 
@@ -366,8 +366,8 @@ login_check(struct https *h, struct api_req *q, const char *name,
 		auth_throttle_fail(h->auth, ku, now_ms());
 		auth_throttle_fail(h->auth, ka, now_ms());
 		h->st.logins_failed++;
-		log_warnx("https: login failed for \"%.64s\" from %s", name,
-		    addr);
+		log_event(1, "login_failed", "account=%s addr=%s",
+		    log_q(name, b1, sizeof(b1)), log_q(addr, b2, sizeof(b2)));
 		api_reply_error(q, 401, "wrong name or password, or the "
 		    "account is disabled");
 		return 0;
@@ -392,7 +392,7 @@ h_login(struct https *h, struct api_req *q)
 	static const char *const fields[] = { "name", "password", NULL };
 	const struct auth_session *s;
 	struct account_row a;
-	char cookie[128];
+	char cookie[128], b2[80];
 	const char *name, *pw;
 	json_t *req, *v;
 
@@ -421,8 +421,9 @@ h_login(struct https *h, struct api_req *q)
 		goto done;
 	}
 	h->st.logins_ok++;
-	log_info("https: %s (%s) logged in from %s", a.name,
-	    account_role_name(a.role), client_addr(q->r));
+	log_event(0, "login", "account=%s role=%s addr=%s", a.name,
+	    account_role_name(a.role), log_q(client_addr(q->r), b2,
+	    sizeof(b2)));
 	(void)snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; Secure; "
 	    "HttpOnly; SameSite=Strict", AUTH_COOKIE, s->token);
 	out_header(q->r, "Set-Cookie", cookie);
@@ -446,7 +447,12 @@ cookie_session(struct https *h, struct evhttp_request *r)
 static void
 reply_unauthorized(struct https *h, struct api_req *q, const char *why)
 {
+	char b1[300], b2[80];
+
 	h->st.auth_refused++;
+	log_event(1, "auth_refused", "uri=%s addr=%s",
+	    log_q(evhttp_request_get_uri(q->r), b1, sizeof(b1)),
+	    log_q(client_addr(q->r), b2, sizeof(b2)));
 	/* No challenge for the console's own requests, so the browser does
 	 * not pop up its password dialog. */
 	if (in_header(q->r, "X-Hotline-Console") == NULL)

@@ -230,7 +230,7 @@ def test(env):
     check(st == 429 and int(h.get("retry-after", "0")) >= 1,
           "no throttling after 5 failures: %d %r" % (st, obj))
     log("throttled: %s" % obj["error"])
-    check("login failed for \"audrey\"" in us.log_text(),
+    check("event=login_failed account=audrey" in us.log_text(),
           "failed login not logged")
 
 
