@@ -36,10 +36,13 @@
 
 #include "account.h"
 #include "api.h"
+#include "console.h"
 #include "deliver.h"
+#include "events.h"
 #include "hotlined.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "msg.h"
 #include "signer.h"
 #include "store.h"
@@ -52,6 +55,7 @@
 #define API_NOTE_MAX		4096
 
 struct api {
+	struct hotlined		*d;
 	struct evhttp		*http;	/* owns the bound listener */
 	char			 path[PATH_MAX];
 	dev_t			 dev;	/* identity of the socket file we made */
@@ -1350,6 +1354,7 @@ api_changed(struct hotlined *d)
 	struct waiter *w, *next;
 	int st;
 
+	events_changed(d);
 	if (a == NULL)
 		return;
 	for (w = TAILQ_FIRST(&a->waiters); w != NULL; w = next) {
@@ -1483,8 +1488,8 @@ h_ack(struct api_req *q, const char *idarg)
 }
 
 /* The peers array of /v1/peers and /v1/status, or NULL. */
-static json_t *
-peers_json(struct hotlined *d)
+json_t *
+api_peers_json(struct hotlined *d)
 {
 	json_t *arr, *o, *addrs;
 	struct peer *p;
@@ -1542,7 +1547,7 @@ h_peers(struct api_req *q)
 {
 	json_t *peers;
 
-	if ((peers = peers_json(q->d)) == NULL) {
+	if ((peers = api_peers_json(q->d)) == NULL) {
 		api_reply_error(q, 500, "cannot build the peer list");
 		return;
 	}
@@ -1557,7 +1562,7 @@ h_status(struct api_req *q)
 	json_t *o, *peers;
 	int errs = 0;
 
-	if ((peers = peers_json(d)) == NULL || (o = json_object()) == NULL) {
+	if ((peers = api_peers_json(d)) == NULL || (o = json_object()) == NULL) {
 		json_decref(peers);
 		api_reply_error(q, 500, "cannot build the status");
 		return;
@@ -1593,6 +1598,7 @@ api_conn_closed(struct evhttp_connection *evcon, void *arg)
 	struct waiter *w, *next;
 	size_t i;
 
+	events_conn_closed(a->d, evcon);
 	/* A waiter whose client went away must not be answered. */
 	for (w = TAILQ_FIRST(&a->waiters); w != NULL; w = next) {
 		next = TAILQ_NEXT(w, entry);
@@ -1642,6 +1648,9 @@ static const struct api_route {
 } api_routes[] = {
 	/* { "/v1/example", example_api }, */
 	{ "/v1/accounts", account_api },
+	{ "/v1/events", events_api },
+	{ "/v1/console", console_api },
+	{ "/metrics", metrics_api },
 	{ NULL, NULL }
 };
 
@@ -1827,6 +1836,7 @@ api_start(struct hotlined *d)
 	int fd = -1, rv;
 
 	a = xcalloc(1, sizeof(*a));
+	a->d = d;
 	a->clients = xcalloc((size_t)d->cf.api_max_clients, sizeof(*a->clients));
 	TAILQ_INIT(&a->waiters);
 	memset(&sun, 0, sizeof(sun));

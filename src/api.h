@@ -75,6 +75,8 @@ int	 api_check_fields(struct api_req *q, json_t *obj,
 	    const char *const *allowed);
 /* 405 with an Allow header. */
 void	 api_method_not_allowed(struct api_req *q, const char *allow);
+/* The peers array of GET /v1/peers (new reference), or NULL. */
+json_t	*api_peers_json(struct hotlined *d);
 /* UTC milliseconds as an RFC 3339 string with milliseconds, "Z". */
 json_t	*api_j_time(uint64_t ms);
 

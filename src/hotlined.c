@@ -20,6 +20,7 @@
 #include "api.h"
 #include "config.h"
 #include "deliver.h"
+#include "events.h"
 #include "hotlined.h"
 #include "https.h"
 #include "link.h"
@@ -61,6 +62,7 @@ hotlined_free(struct hotlined *d)
 	int i;
 
 	link_stop(d);
+	events_stop(d);
 	https_stop(d);	/* before api_stop: its connections are API clients */
 	api_stop(d);
 	/* Let libevent run the finalizers of the freed bufferevents. */
@@ -160,6 +162,8 @@ main(int argc, char **argv)
 	evsignal_add(d.ev_sighup, NULL);
 	if (api_start(&d) == -1)
 		fatalx("cannot start the local API on %s", d.cf.api_socket);
+	if (events_start(&d) == -1)
+		fatalx("cannot start the event stream");
 	if (https_start(&d) == -1)
 		fatalx("cannot start the HTTPS listener on %s",
 		    d.cf.https_listen);

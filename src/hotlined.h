@@ -18,6 +18,7 @@
 struct link;
 struct api;
 struct https;
+struct events;
 struct store;
 struct signer;
 
@@ -70,6 +71,7 @@ struct hotlined {
 	TAILQ_HEAD(, link)	 links;		/* every connection, any state */
 	struct api		*api;
 	struct https		*https;		/* NULL: no HTTPS listener */
+	struct events		*events;	/* Server-Sent Events clients */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	uint64_t		 started;	/* UTC ms */
 };

@@ -495,6 +495,7 @@ https_authenticate(struct https *h, struct api_req *q)
 		}
 		if (login_check(h, q, user, pw, pwlen, &a) != 1)
 			goto done;
+		h->st.logins_ok++;
 		auth_cache_put(h->auth, a.name, pw, pwlen, a.role, now_ms());
 		(void)snprintf(q->who.account, sizeof(q->who.account), "%s",
 		    a.name);

@@ -1554,3 +1554,34 @@ store_size(struct store *st, uint64_t *bytes)
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : -1;
 }
+
+int
+store_events_recent(struct store *st, const char *peer, int limit,
+    store_event_cb cb, void *arg)
+{
+	sqlite3_stmt *s;
+	char kind[32], detail[256];
+	int rc, n = 0;
+
+	if ((s = prep(st, "SELECT time, kind, coalesce(detail, '') FROM events "
+	    "WHERE peer = ? ORDER BY rid DESC LIMIT ?")) == NULL)
+		return -1;
+	if (bind_text(s, 1, peer) == -1 || bind_int(s, 2, limit) == -1) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		kind[0] = detail[0] = '\0';
+		(void)col_text(s, 1, kind, sizeof(kind));
+		(void)col_text(s, 2, detail, sizeof(detail));
+		n++;
+		if (cb(arg, col_u64(s, 0), kind, detail) == -1)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_warn(st, "events");
+		n = -1;
+	}
+	sqlite3_finalize(s);
+	return n;
+}

@@ -183,4 +183,11 @@ int	store_unacked_before(struct store *st, int prec, uint64_t before,
 /* The database's size in bytes (pages in use). 0 or -1. */
 int	store_size(struct store *st, uint64_t *bytes);
 
+/* The newest limit link events (kind "link-up"/"link-down", detail) of
+ * peer, newest first. Count handed to cb, or -1. */
+typedef int (*store_event_cb)(void *arg, uint64_t time, const char *kind,
+    const char *detail);
+int	store_events_recent(struct store *st, const char *peer, int limit,
+	    store_event_cb cb, void *arg);
+
 #endif
