@@ -114,17 +114,24 @@ account_verify(const char *hash, const char *password, size_t len)
 }
 
 int
-account_check(struct store *st, const char *name, const char *password,
-    size_t len, struct account_row *a)
+account_dummy_hash(char *out, size_t outsz)
 {
-	/* The hash of a password nobody knows, with the same parameters:
-	 * checked for unknown names so they cost the same time. */
-	static char dummy[128];
+	unsigned char r[32];
+	int rc;
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		return -1;
+	rc = account_hash((const char *)r, sizeof(r), out, outsz);
+	OPENSSL_cleanse(r, sizeof(r));
+	return rc;
+}
+
+int
+account_check(struct store *st, const char *dummy, const char *name,
+    const char *password, size_t len, struct account_row *a)
+{
 	int rc, ok;
 
-	if (dummy[0] == '\0' && account_hash("not a password, never valid",
-	    27, dummy, sizeof(dummy)) == -1)
-		return -1;
 	if (!account_name_valid(name)) {
 		(void)account_verify(dummy, password, len);
 		return 0;

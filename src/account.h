@@ -32,13 +32,18 @@ int	account_hash(const char *password, size_t len, char *out, size_t outsz);
 int	account_verify(const char *hash, const char *password, size_t len);
 
 /*
- * Check name and password against the store. Returns 1 and fills *a when
+ * Check name and password against the store (dummy: see
+ * account_dummy_hash). Returns 1 and fills *a when
  * they match an enabled account, 0 when not (unknown name, wrong password
  * or disabled: the same answer and about the same time), -1 on a store
  * failure.
  */
-int	account_check(struct store *st, const char *name, const char *password,
-	    size_t len, struct account_row *a);
+int	account_check(struct store *st, const char *dummy, const char *name,
+	    const char *password, size_t len, struct account_row *a);
+/* dummy for account_check: the hash of a random password nobody knows,
+ * with the same parameters, checked for unknown names so that they cost
+ * the same time. 0 or -1. */
+int	account_dummy_hash(char *out, size_t outsz);
 
 /* /v1/accounts (admin only; see docs/API.md). */
 void	account_api(struct api_req *q, const char *rest);

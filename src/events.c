@@ -59,6 +59,7 @@ struct events {
 	uint64_t		 seq;		/* messages changes */
 	int			 ticks;
 	int			*state;		/* per peer, last sent */
+	uint64_t		*last_rtt;	/* per peer, last sampled */
 	struct rtt_ring		*rtt;		/* per peer */
 };
 
@@ -137,8 +138,10 @@ on_tick(evutil_socket_t fd, short ev, void *arg)
 			e->state[i] = d->peers[i].state;
 			changed = 1;
 		}
-		if (e->ticks % EVENTS_PEERS_EVERY == 0 &&
-		    d->peers[i].state == LINK_UP && d->peers[i].rtt_us != 0) {
+		/* A new heartbeat's round trip is a new sample. */
+		if (d->peers[i].state == LINK_UP && d->peers[i].rtt_us != 0 &&
+		    d->peers[i].rtt_us != e->last_rtt[i]) {
+			e->last_rtt[i] = d->peers[i].rtt_us;
 			rr = &e->rtt[i];
 			rr->t[rr->head] = now_utc_ms();
 			rr->ms[rr->head] = (double)d->peers[i].rtt_us / 1000.0;
@@ -164,6 +167,7 @@ events_start(struct hotlined *d)
 	TAILQ_INIT(&e->clients);
 	e->state = xcalloc((size_t)d->npeers + 1, sizeof(*e->state));
 	e->rtt = xcalloc((size_t)d->npeers + 1, sizeof(*e->rtt));
+	e->last_rtt = xcalloc((size_t)d->npeers + 1, sizeof(*e->last_rtt));
 	e->tick = event_new(d->base, -1, EV_PERSIST, on_tick, e);
 	e->soon = evtimer_new(d->base, on_soon, e);
 	if (e->tick == NULL || e->soon == NULL || event_add(e->tick, &tv) == -1) {
@@ -192,6 +196,7 @@ events_stop(struct hotlined *d)
 		event_free(e->soon);
 	free(e->state);
 	free(e->rtt);
+	free(e->last_rtt);
 	free(e);
 	d->events = NULL;
 }

@@ -18,7 +18,8 @@ struct evhttp_connection;
 #define EVENTS_TICK_MS		1000	/* peers checked for changes */
 #define EVENTS_PEERS_EVERY	5	/* ticks between periodic peers events */
 #define EVENTS_KEEPALIVE_S	15
-#define EVENTS_RTT_SAMPLES	120	/* per peer: 10 min at one per 5 s */
+#define EVENTS_RTT_SAMPLES	120	/* per peer, one per heartbeat: 10 min
+					 * at the default 5 s */
 
 int	events_start(struct hotlined *d);
 void	events_stop(struct hotlined *d);	/* NULL context is a no-op */

@@ -71,6 +71,7 @@ struct https {
 	SSL_CTX			*ctx;
 	struct auth		*auth;
 	struct https_stats	 st;
+	char			 dummy[128];	/* account_dummy_hash() */
 };
 
 static uint64_t
@@ -357,7 +358,7 @@ login_check(struct https *h, struct api_req *q, const char *name,
 	throttle_keys(name, addr, ku, sizeof(ku), ka, sizeof(ka));
 	if (throttle_check(h, q, ku, ka) == -1)
 		return 0;
-	rc = account_check(h->d->st, name, pw, pwlen, a);
+	rc = account_check(h->d->st, h->dummy, name, pw, pwlen, a);
 	if (rc == -1) {
 		api_reply_error(q, 503, "store unavailable");
 		return -1;
@@ -707,7 +708,8 @@ https_start(struct hotlined *d)
 		goto fail;
 	}
 	if ((h->ctx = https_ctx_new(d)) == NULL || (h->auth = auth_new()) ==
-	    NULL || (h->http = evhttp_new(d->base)) == NULL)
+	    NULL || (h->http = evhttp_new(d->base)) == NULL ||
+	    account_dummy_hash(h->dummy, sizeof(h->dummy)) == -1)
 		goto fail;
 	evhttp_set_bevcb(h->http, https_bevcb, d);
 	evhttp_set_max_body_size(h->http, (ev_ssize_t)d->cf.api_max_request);

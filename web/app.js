@@ -534,7 +534,8 @@ async function refreshHealth() {
 	}
 	renderSummary(r.peers);
 	const now = Date.parse(r.time);
-	$("links-body").replaceChildren(...r.peers.map((p) => el("div",
+	const checks = await checkStats();
+	$("links-body").replaceChildren(checks ?? "", ...r.peers.map((p) => el("div",
 	    { class: "peer", "data-peer": p.party },
 	    el("h3", {}, el("span", { class: "link " + (p.state === "up" ?
 		"up" : "down"), text: p.party + " " + (p.state === "up" ? t("up") :
@@ -551,6 +552,34 @@ async function refreshHealth() {
 		{ text: `${shortTime(e.time)} ${e.kind} ${e.detail}` }))))));
 }
 
+// Communication checks: how many were answered, and how fast (the
+// acknowledgment's time minus the receipt time, both on the answering
+// side's clock).
+async function checkStats() {
+	if (!state.me.read.includes("check"))
+		return null;
+	let r;
+	try {
+		r = await get("/v1/messages?channel=check&limit=1000");
+	} catch (e) {
+		return null;
+	}
+	const stats = (dir) => {
+		const ms = r.messages.filter((m) => m.dir === dir && m.kind !== "ack");
+		const times = ms.filter((m) => m.acknowledged && m.received)
+		    .map((m) => Date.parse(m.acknowledged) - Date.parse(m.received))
+		    .sort((a, b) => a - b);
+		const med = times.length ? times[Math.floor(times.length / 2)] : null;
+		return `${ms.length} ${t(dir === "out" ? "chk_sent" : "chk_received")}, ` +
+		    `${times.length} ${t("chk_answered")}` + (med === null ? "" :
+		    `, ${t("chk_median")} ${(med / 1000).toFixed(1)} s, ` +
+		    `${t("chk_slowest")} ${(times[times.length - 1] / 1000).toFixed(1)} s`);
+	};
+	return el("div", { class: "peer", id: "check-stats" },
+	    el("h3", { text: t("chk_title") }),
+	    el("p", { text: stats("out") }), el("p", { text: stats("in") }));
+}
+
 // -------------------------------------------------------------- indicators
 
 async function refreshIndicators() {
@@ -561,9 +590,17 @@ async function refreshIndicators() {
 		return;
 	}
 	const rows = [];
+	const sightings = new Map();
+	for (const m of r.messages)
+		for (const o of Array.isArray(m.body?.objects) ? m.body.objects : [])
+			if (o.type === "sighting" && o.sighting_of_ref)
+				sightings.set(o.sighting_of_ref, (sightings.get(
+				    o.sighting_of_ref) || 0) + (o.count || 1));
 	for (const m of r.messages) {
 		const objs = Array.isArray(m.body?.objects) ? m.body.objects : [];
 		for (const o of objs) {
+			if (o.type === "sighting")
+				continue;
 			const tlp = (o.object_marking_refs || []).map((x) => TLP[x])
 			    .filter(Boolean).join(" ") || "–";
 			rows.push(el("tr", {},
@@ -571,7 +608,8 @@ async function refreshIndicators() {
 			    el("td", { text: m.from }),
 			    el("td", { text: o.type || "?" }),
 			    el("td", { text: o.name || o.pattern || o.id || "" }),
-			    el("td", { text: tlp })));
+			    el("td", { text: tlp }),
+			    el("td", { text: String(sightings.get(o.id) || 0) })));
 		}
 	}
 	$("indicators-body").replaceChildren(...rows);

@@ -171,6 +171,8 @@ try {
 	step = "link health";
 	await us.click('.tab[data-view="links"]');
 	await us.waitForSelector('.peer[data-peer="ru"] .link.up', { timeout: T });
+	await us.waitForSelector("#check-stats", { timeout: T });
+	await us.waitForSelector('.peer[data-peer="ru"] svg', { timeout: T });
 	await shot(us, "07-links");
 
 	step = "a request without the CSRF token is refused";
@@ -230,6 +232,9 @@ try {
 	check(denied.every((s) => s === 403), `direct line for CERT: ${denied}`);
 	await carl.click('.tab[data-view="indicators"]');
 	await carl.waitForSelector("#indicators-body tr", { timeout: T });
+	const ind = await carl.textContent("#indicators-body tr");
+	check(ind.includes("198.51.100.7") && ind.includes("GREEN") &&
+	    ind.trim().endsWith("3"), `indicator row: ${ind}`);
 	await shot(carl, "08-cert-analyst-indicators");
 
 	step = "keyboard: Alt+1 back to the inbox, arrows move";

@@ -67,7 +67,12 @@ def test(env):
                        "pattern_type": "stix",
                        "object_marking_refs": [
                            "marking-definition--bab4a63c-aed9-4cf5-a766-"
-                           "dfca5abac2bb"]}]},
+                           "dfca5abac2bb"]}, {
+                       "type": "sighting", "spec_version": "2.1",
+                       "id": "sighting--ee20065d-2555-424f-ad9e-"
+                       "0f8428623c75", "count": 3,
+                       "sighting_of_ref": "indicator--8e2e2d2b-17d4-4cbf-"
+                       "938f-98ee46b3cd3f"}]},
             channel="cert", kind="stix-bundle")
     os.makedirs(ARTIFACTS, exist_ok=True)
     e = dict(os.environ)
