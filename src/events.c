@@ -218,14 +218,25 @@ void
 events_conn_closed(struct hotlined *d, struct evhttp_connection *evcon)
 {
 	struct events *e = d != NULL ? d->events : NULL;
+	struct evhttp_request *r;
 	struct sse *c, *next;
 
 	if (e == NULL)
 		return;
 	for (c = TAILQ_FIRST(&e->clients); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->evcon == evcon)
-			sse_free(e, c);
+		if (c->evcon != evcon)
+			continue;
+		r = c->r;
+		sse_free(e, c);
+		/*
+		 * When the client went away (EOF, timeout), evhttp detaches
+		 * an unfinished reply from its connection and leaves it to
+		 * us; when the connection is freed for other reasons (the
+		 * daemon stopping) it still owns the request.
+		 */
+		if (evhttp_request_get_connection(r) == NULL)
+			evhttp_request_free(r);
 	}
 }
 
