@@ -17,9 +17,9 @@
  * is noticed when a write fails (at the latest at the next keepalive) and
  * forgotten through api.c's connection close callback.
  *
- * Messages events are coalesced: a commit only marks them due, and the
- * next turn of the loop (a zero timer) sends one, so a burst of group
- * commits costs one event per client.
+ * Messages events are coalesced: a commit only marks them due, and a
+ * timer EVENTS_COALESCE_MS later sends one, so a burst of group commits
+ * (a flood of indicators) costs at most one event per client per interval.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,13 +205,13 @@ void
 events_changed(struct hotlined *d)
 {
 	struct events *e = d->events;
-	struct timeval zero = { 0, 0 };
+	struct timeval soon = { 0, EVENTS_COALESCE_MS * 1000 };
 
 	if (e == NULL)
 		return;
 	e->seq++;
 	if (!TAILQ_EMPTY(&e->clients) && !evtimer_pending(e->soon, NULL))
-		evtimer_add(e->soon, &zero);
+		evtimer_add(e->soon, &soon);
 }
 
 void

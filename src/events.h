@@ -16,6 +16,7 @@
 struct evhttp_connection;
 
 #define EVENTS_TICK_MS		1000	/* peers checked for changes */
+#define EVENTS_COALESCE_MS	50	/* messages events at most this often */
 #define EVENTS_PEERS_EVERY	5	/* ticks between periodic peers events */
 #define EVENTS_KEEPALIVE_S	15
 #define EVENTS_RTT_SAMPLES	120	/* per peer, one per heartbeat: 10 min

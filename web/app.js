@@ -193,18 +193,38 @@ function sortMessages(list) {
 	});
 }
 
+// The inbox's channels: the human ones the role reads (CERT traffic has
+// its own feed and would drown them), or cert alone for a CERT analyst.
+function inboxChannels() {
+	const human = state.me.read.filter((c) => c !== "cert");
+	return human.length > 0 ? human : state.me.read;
+}
+
 async function refreshInbox() {
 	if (!state.me)
 		return;
-	let r;
+	// Per channel: the newest messages, and every received one still
+	// waiting for its acknowledgment, however old.
+	const queries = [];
+	for (const c of inboxChannels()) {
+		queries.push(`/v1/messages?channel=${c}&limit=150`);
+		if (ACK_CHANNELS.includes(c))
+			queries.push(`/v1/messages?channel=${c}&dir=in&state=delivered` +
+			    "&limit=1000");
+	}
+	let rs;
 	try {
-		r = await get("/v1/messages?limit=300");
+		rs = await Promise.all(queries.map(get));
 	} catch (e) {
 		if (e instanceof ApiError && e.status === 401)
 			return showLogin();
 		return;
 	}
-	const list = r.messages.filter((m) => m.kind !== "ack");
+	const byId = new Map();
+	for (const r of rs)
+		for (const m of r.messages)
+			byId.set(m.id, m);
+	const list = [...byId.values()].filter((m) => m.kind !== "ack");
 	const first = state.known === null;
 	if (first)
 		state.known = new Set();
@@ -631,7 +651,7 @@ function scheduleRefresh() {
 		await refreshInbox();
 		if (state.view === "indicators")
 			refreshIndicators();
-	}, 100);
+	}, 250);
 }
 
 function connectEvents() {
