@@ -76,6 +76,18 @@ function fmtDur(ms) {
 
 function peerOf(m) { return m.dir === "in" ? m.from : m.to; }
 
+// A received message is "received" where an outbound one is "delivered".
+function stateWord(m) {
+	return t("st_" + (m.dir === "in" && m.state === "delivered" ? "received" :
+	    m.state));
+}
+
+// Known kinds in the current language; others as they are.
+function kindWord(k) {
+	const w = t("k_" + k);
+	return w === "k_" + k ? k : w;
+}
+
 // A received message a human must acknowledge, and has not.
 function needsAck(m) {
 	return m.dir === "in" && ACK_CHANNELS.includes(m.channel) &&
@@ -268,11 +280,11 @@ function renderInbox() {
 		    onkeydown: inboxKey },
 		    el("td", {}, precBadge(m.precedence), exBadge(m)),
 		    el("td", { text: tChannel(m.channel) }),
-		    el("td", { text: m.kind }),
+		    el("td", { class: "kind", "data-kind": m.kind,
+			text: kindWord(m.kind) }),
 		    el("td", { text: (m.dir === "in" ? "← " : "→ ") + peerOf(m) }),
 		    el("td", { text: shortTime(m.received || m.created) }),
-		    el("td", { class: "state", text: t("st_" + (m.dir === "in" &&
-			m.state === "delivered" ? "received" : m.state)) }),
+		    el("td", { class: "state", text: stateWord(m) }),
 		    deadlineCell(m));
 		body.append(tr);
 	}
@@ -400,14 +412,14 @@ async function showMessage(id, focus) {
 	    el("dt", { text: t("col_prec") }), el("dd", {}, precBadge(m.precedence),
 		exBadge(m)),
 	    el("dt", { text: t("channel") }), el("dd", { text: tChannel(m.channel) }),
-	    el("dt", { text: t("kind") }), el("dd", { text: m.kind }),
+	    el("dt", { text: t("kind") }), el("dd", { text: kindWord(m.kind) }),
 	    el("dt", { text: t("from") }), el("dd", { text: `${m.from} → ${m.to}` +
 		(m.operator ? ` (${t("operator")} ${m.operator})` : "") }),
 	    el("dt", { text: t("id") }), el("dd", { text: m.id }),
 	    el("dt", { text: t("created") }), el("dd", { text: shortTime(m.created) }),
 	    el("dt", { text: t("received") }), el("dd", { text: shortTime(m.received) }),
 	    el("dt", { text: t("state") }), el("dd", { class: "msg-state",
-		text: t("st_" + m.state) }));
+		text: stateWord(m) }));
 	const parts = [el("h2", { text: `${tPrec(m.precedence)} ${tChannel(m.channel)}` }),
 	    dl, bodyView(m),
 	    el("h3", { text: t("history") }),

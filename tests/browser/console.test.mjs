@@ -160,7 +160,7 @@ try {
 	await ru.waitForFunction((id) => document.querySelector(
 	    `#inbox-body tr[data-id="${id}"] .state`)?.textContent ===
 	    "acknowledged", flashId, { timeout: T });
-	await ru.waitForSelector('#inbox-body tr:has(td:text-is("response"))',
+	await ru.waitForSelector('#inbox-body tr:has(td[data-kind="response"])',
 	    { timeout: T });
 	await ru.click(`#inbox-body tr[data-id="${flashId}"]`);
 	await ru.waitForFunction(() => [...document.querySelectorAll(
