@@ -36,6 +36,7 @@
 
 #include "account.h"
 #include "api.h"
+#include "audit.h"
 #include "console.h"
 #include "deliver.h"
 #include "events.h"
@@ -1647,6 +1648,7 @@ static const struct api_route {
 	api_handler	 handler;
 } api_routes[] = {
 	/* { "/v1/example", example_api }, */
+	{ "/v1/audit", audit_api },
 	{ "/v1/accounts", account_api },
 	{ "/v1/events", events_api },
 	{ "/v1/console", console_api },

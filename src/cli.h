@@ -28,5 +28,7 @@ int	cmd_status(struct cli *cli, int argc, char **argv);
 int	cmd_account(struct cli *cli, int argc, char **argv);
 /* cmd_demo.c */
 int	cmd_demo(struct cli *cli, int argc, char **argv);
+/* cmd_audit.c: key and verify offline, the rest through the daemon */
+int	cmd_audit(struct cli *cli, int argc, char **argv);
 
 #endif

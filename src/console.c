@@ -10,6 +10,11 @@
  * GET /v1/console/health gives per peer the RTT samples of the last ten
  * minutes (events.c) and its recent link events from the store (outages
  * with their reasons).
+ *
+ * GET /v1/console/proof/{id} says how far the transparency log (tlog.c,
+ * witness.c) proves a message: its leaf, and the checkpoint that holds it
+ * with the peers that cosigned it. `hotline audit prove` (audit.c) gives
+ * the proof file itself.
  */
 #include <string.h>
 
@@ -23,6 +28,7 @@
 #include "hotlined.h"
 #include "msg.h"
 #include "store.h"
+#include "tlog.h"
 #include "util.h"
 
 #define CONSOLE_LINK_EVENTS	20
@@ -94,7 +100,8 @@ console_info(struct api_req *q)
 	    json_string("defaults"));
 	/* Parts that other modules add; the page shows them when true. */
 	errs |= json_object_set_new(o, "features", json_pack(
-	    "{s:b, s:b, s:b}", "templates", 0, "taxii", 0, "tlog", 0));
+	    "{s:b, s:b, s:b}", "templates", 0, "taxii", 0, "tlog",
+	    d->tlog != NULL));
 	if (errs) {
 		json_decref(o);
 		api_reply_error(q, 500, "cannot describe the console");
@@ -144,6 +151,69 @@ console_health(struct api_req *q)
 	    api_j_time(now_utc_ms())));
 }
 
+/* GET /v1/console/proof/{id} (a full id) */
+static void
+console_proof(struct api_req *q, const char *id)
+{
+	struct hotlined *d = q->d;
+	struct msg_row row;
+	uint64_t idx, size, t;
+	char peers[CONFIG_MAX_PEERS * (PARTY_MAX + 1) + 1];
+	const char *status;
+	json_t *o, *ck = NULL;
+	int rc;
+
+	if (strlen(id) != ID_HEX_LEN ||
+	    strspn(id, "0123456789abcdef") != ID_HEX_LEN) {
+		api_reply_error(q, 404, "expected /v1/console/proof/ID (64 "
+		    "lowercase hex digits)");
+		return;
+	}
+	if ((rc = store_msg_get(d->st, id, &row)) != 0) {
+		api_reply_error(q, rc == 1 ? 404 : 503, rc == 1 ?
+		    "no message %s" : "store unavailable", id);
+		return;
+	}
+	if (!api_may_read(&q->who, row.m.channel)) {
+		api_reply_error(q, 403, "your role may not read the %s channel",
+		    channel_name(row.m.channel));
+		goto done;
+	}
+	if (d->tlog == NULL) {
+		api_reply_json(q, 200, json_pack("{s:s}", "status", "no-log"));
+		goto done;
+	}
+	rc = tlog_leaf_find(d->tlog, LEAF_MSG, row.m.id, row.dir == DIR_OUT ?
+	    row.accepted : row.received, &idx);
+	if (rc == -1) {
+		api_reply_error(q, 503, "transparency log unavailable");
+		goto done;
+	}
+	if (rc == 1) {
+		api_reply_json(q, 200, json_pack("{s:s, s:I}", "status",
+		    "not-in-log", "log_size", (json_int_t)tlog_size(d->tlog)));
+		goto done;
+	}
+	rc = store_tlog_covering(d->st, idx, &size, &t, peers, sizeof(peers));
+	if (rc == -1) {
+		api_reply_error(q, 503, "store unavailable");
+		goto done;
+	}
+	/* witnessed: in a checkpoint a peer cosigned; checkpointed: in a
+	 * signed checkpoint not yet cosigned; logged: a leaf only. */
+	status = rc == 1 ? "logged" : peers[0] != '\0' ? "witnessed" :
+	    "checkpointed";
+	if (rc == 0)
+		ck = json_pack("{s:I, s:o, s:s}", "size", (json_int_t)size, "time",
+		    api_j_time(t), "cosigned_by", peers);
+	o = json_pack("{s:s, s:I, s:I, s:o}", "status", status, "leaf",
+	    (json_int_t)idx, "log_size", (json_int_t)tlog_size(d->tlog),
+	    "checkpoint", ck != NULL ? ck : json_null());
+	api_reply_json(q, 200, o);
+ done:
+	msg_row_clear(&row);
+}
+
 void
 console_api(struct api_req *q, const char *rest)
 {
@@ -155,6 +225,8 @@ console_api(struct api_req *q, const char *rest)
 		console_info(q);
 	else if (strcmp(rest, "/health") == 0)
 		console_health(q);
+	else if (strncmp(rest, "/proof/", 7) == 0)
+		console_proof(q, rest + 7);
 	else
 		api_reply_error(q, 404, "no such route: /v1/console%.100s",
 		    rest);

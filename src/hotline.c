@@ -44,6 +44,8 @@ static const struct command commands[] = {
 	    "operator accounts of the console: add, list, disable, passwd" },
 	{ "demo", cmd_demo,
 	    "run two nodes on loopback and exchange messages" },
+	{ "audit", cmd_audit,
+	    "transparency record: verifier key, proofs, offline verify, check" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

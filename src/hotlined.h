@@ -21,6 +21,8 @@ struct https;
 struct events;
 struct store;
 struct signer;
+struct tlog;
+struct witness;
 
 enum link_state { LINK_DOWN, LINK_CONNECTING, LINK_UP };
 const char *link_state_name(int s);
@@ -70,6 +72,8 @@ struct hotlined {
 	struct evconnlistener	*listener;
 	TAILQ_HEAD(, link)	 links;		/* every connection, any state */
 	struct api		*api;
+	struct tlog		*tlog;		/* the transparency log (tlog.c) */
+	struct witness		*wit;		/* checkpoints, witnessing (witness.c) */
 	struct https		*https;		/* NULL: no HTTPS listener */
 	struct events		*events;	/* Server-Sent Events clients */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;

@@ -27,7 +27,9 @@
 #include "metrics.h"
 #include "msg.h"
 #include "store.h"
+#include "tlog.h"
 #include "util.h"
+#include "witness.h"
 
 /* Label value escaping of the text format into out. */
 static const char *
@@ -196,8 +198,34 @@ metrics_write(struct hotlined *d, struct evbuffer *b)
 		evbuffer_add_printf(b, "hotline_https_sessions %d\n",
 		    hs.sessions);
 	}
-	/* hotline_checkpoint_age_seconds comes with the transparency log
-	 * (issue 7): it is exported where the checkpoints are made. */
+	if (d->tlog != NULL) {
+		uint64_t size, t, ct;
+
+		family(b, "hotline_tlog_leaves", "gauge", "Leaves of the "
+		    "node's transparency log.");
+		evbuffer_add_printf(b, "hotline_tlog_leaves %llu\n",
+		    (unsigned long long)tlog_size(d->tlog));
+		family(b, "hotline_witness_alarms_total", "counter", "Peer logs "
+		    "found inconsistent (fork, shrink) since start.");
+		evbuffer_add_printf(b, "hotline_witness_alarms_total %llu\n",
+		    (unsigned long long)witness_alarms(d));
+		if (store_tlog_latest(d->st, &size, &t, &ct) == 0 && t != 0) {
+			family(b, "hotline_checkpoint_age_seconds", "gauge",
+			    "Age of the latest signed checkpoint of the log, "
+			    "and of the latest one a peer cosigned.");
+			evbuffer_add_printf(b, "hotline_checkpoint_age_seconds{"
+			    "cosigned=\"false\"} %.3f\n", now > t ?
+			    (double)(now - t) / 1000.0 : 0.0);
+			if (ct != 0)
+				evbuffer_add_printf(b, "hotline_checkpoint_age_"
+				    "seconds{cosigned=\"true\"} %.3f\n", now > ct ?
+				    (double)(now - ct) / 1000.0 : 0.0);
+			family(b, "hotline_checkpoint_size", "gauge", "Tree "
+			    "size of the latest signed checkpoint.");
+			evbuffer_add_printf(b, "hotline_checkpoint_size %llu\n",
+			    (unsigned long long)size);
+		}
+	}
 }
 
 void

@@ -91,7 +91,50 @@ static const char *const migrations[] = {
 	"  peer TEXT,"
 	"  kind TEXT NOT NULL,"
 	"  detail TEXT);",
-	/* 2: operator accounts; the operator who sent (or acknowledged:
+	/* 2: the transparency log (tlog.c, witness.c). Leaf hashes live
+	 * with the leaves; tlog_hashes holds complete subtrees of level >= 1. */
+	"CREATE TABLE tlog_leaves ("
+	"  idx INTEGER PRIMARY KEY,"
+	"  type INTEGER NOT NULL,"
+	"  ref BLOB NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  hash BLOB NOT NULL,"
+	"  data BLOB NOT NULL);"
+	/* Found by (time, ref): the time index grows at its end, where
+	 * an index of random ids would touch a random page per leaf. */
+	"CREATE INDEX tlog_leaves_time ON tlog_leaves (time);"
+	"CREATE TABLE tlog_hashes ("
+	"  lvl INTEGER NOT NULL,"
+	"  idx INTEGER NOT NULL,"
+	"  hash BLOB NOT NULL,"
+	"  PRIMARY KEY (lvl, idx)) WITHOUT ROWID;"
+	"CREATE TABLE tlog_checkpoints ("
+	"  size INTEGER PRIMARY KEY,"
+	"  root BLOB NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  note TEXT NOT NULL);"
+	"CREATE TABLE tlog_cosigs ("
+	"  size INTEGER NOT NULL,"
+	"  peer TEXT NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  line TEXT NOT NULL,"
+	"  PRIMARY KEY (size, peer));"
+	"CREATE TABLE tlog_witnessed ("
+	"  peer TEXT PRIMARY KEY,"
+	"  size INTEGER NOT NULL,"
+	"  root BLOB NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  note TEXT NOT NULL);"
+	"CREATE TABLE tlog_evidence ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  peer TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  old_note TEXT,"
+	"  new_note TEXT NOT NULL,"
+	"  proof BLOB,"
+	"  detail TEXT);",
+	/* 3: operator accounts; the operator who sent (or acknowledged:
 	 * the ack is a sent message) each message (issue 8) */
 	"CREATE TABLE accounts ("
 	"  name TEXT PRIMARY KEY,"
@@ -193,6 +236,8 @@ struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[S_COUNT];
 	sqlite3_stmt	*list[LIST_SLOTS];
+	store_tx_hook	 tx_hook;
+	void		*tx_hook_arg;
 };
 
 static const char *const state_names[] = {
@@ -648,8 +693,11 @@ store_begin(struct store *st)
 int
 store_commit(struct store *st)
 {
-	if (stmt_exec(st, st->stmt[S_COMMIT], "commit") == 0)
+	if (stmt_exec(st, st->stmt[S_COMMIT], "commit") == 0) {
+		if (st->tx_hook != NULL)
+			st->tx_hook(st->tx_hook_arg, true);
 		return 0;
+	}
 	store_rollback(st);
 	return -1;
 }
@@ -657,10 +705,25 @@ store_commit(struct store *st)
 void
 store_rollback(struct store *st)
 {
+	if (st->tx_hook != NULL)
+		st->tx_hook(st->tx_hook_arg, false);
 	/* SQLite may already have rolled back after an I/O error. */
 	if (sqlite3_get_autocommit(st->db))
 		return;
 	(void)stmt_exec(st, st->stmt[S_ROLLBACK], "rollback");
+}
+
+void
+store_set_tx_hook(struct store *st, store_tx_hook fn, void *arg)
+{
+	st->tx_hook = fn;
+	st->tx_hook_arg = arg;
+}
+
+sqlite3 *
+store_db(struct store *st)
+{
+	return st->db;
 }
 
 int
@@ -1584,4 +1647,58 @@ store_events_recent(struct store *st, const char *peer, int limit,
 	}
 	sqlite3_finalize(s);
 	return n;
+}
+
+int
+store_tlog_covering(struct store *st, uint64_t idx, uint64_t *size,
+    uint64_t *time, char *peers, size_t peersz)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	/* The smallest cosigned checkpoint whose tree holds leaf idx, else
+	 * the smallest such checkpoint at all. */
+	if ((s = prep(st, "SELECT c.size, c.time, (SELECT group_concat(peer, "
+	    "' ') FROM tlog_cosigs s WHERE s.size = c.size) FROM "
+	    "tlog_checkpoints c WHERE c.size > ? ORDER BY EXISTS (SELECT 1 "
+	    "FROM tlog_cosigs s WHERE s.size = c.size) DESC, c.size LIMIT 1"))
+	    == NULL)
+		return -1;
+	if (bind_u64(s, 1, idx) == -1) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	peers[0] = '\0';
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*size = col_u64(s, 0);
+		*time = col_u64(s, 1);
+		if (col_text(s, 2, peers, peersz) == -1)
+			peers[0] = '\0';
+	} else if (rc != SQLITE_DONE)
+		store_warn(st, "tlog covering");
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_tlog_latest(struct store *st, uint64_t *size, uint64_t *time,
+    uint64_t *cosigned_time)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = prep(st, "SELECT (SELECT size FROM tlog_checkpoints ORDER BY "
+	    "size DESC LIMIT 1), (SELECT max(time) FROM tlog_checkpoints), "
+	    "(SELECT max(c.time) FROM tlog_checkpoints c WHERE EXISTS "
+	    "(SELECT 1 FROM tlog_cosigs s WHERE s.size = c.size))")) == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*size = col_u64(s, 0);
+		*time = col_u64(s, 1);
+		*cosigned_time = col_u64(s, 2);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
 }

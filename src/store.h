@@ -137,6 +137,17 @@ int	store_msg_list(struct store *st, const struct msg_filter *f,
 typedef int (*store_receipt_cb)(void *arg, const struct receipt_row *row);
 int	store_receipts_for(struct store *st, const struct msg_row *row,
 	    store_receipt_cb cb, void *arg);
+/*
+ * For the modules that keep their own tables in this database (tlog.c,
+ * witness.c): the handle, and one hook told the outcome of every
+ * transaction ended through store_commit() (true) or store_rollback()
+ * (false), so in-memory state can follow what became durable.
+ */
+struct sqlite3;
+struct sqlite3	*store_db(struct store *st);
+typedef void (*store_tx_hook)(void *arg, bool committed);
+void	store_set_tx_hook(struct store *st, store_tx_hook fn, void *arg);
+
 /* Counts of out messages to peer not yet delivered. 0 or -1. */
 int	store_out_pending(struct store *st, const char *peer, uint64_t *count);
 
@@ -189,5 +200,17 @@ typedef int (*store_event_cb)(void *arg, uint64_t time, const char *kind,
     const char *detail);
 int	store_events_recent(struct store *st, const char *peer, int limit,
 	    store_event_cb cb, void *arg);
+
+/* The transparency log's checkpoints (tables of witness.c), for the
+ * console and /metrics. store_tlog_covering: the checkpoint that proves
+ * leaf idx (the smallest cosigned one holding it, else the smallest one):
+ * 0 with its size, UTC ms time and the cosigning peers (space-separated,
+ * "" if none), 1 if no checkpoint holds it yet, -1. store_tlog_latest: the
+ * latest checkpoint's size and time and the latest cosigned one's time
+ * (0 when there is none). 0 or -1. */
+int	store_tlog_covering(struct store *st, uint64_t idx, uint64_t *size,
+	    uint64_t *time, char *peers, size_t peersz);
+int	store_tlog_latest(struct store *st, uint64_t *size, uint64_t *time,
+	    uint64_t *cosigned_time);
 
 #endif

@@ -425,8 +425,8 @@ async function showMessage(id, focus) {
 	    el("h3", { text: t("history") }),
 	    el("ol", { class: "history" }, (m.history || []).map(historyItem)),
 	    el("h3", { text: t("proof") }),
-	    el("p", { class: "proof", text: state.me.features.tlog ? "…" :
-		t("proof_none") })];
+	    el("p", { class: "proof", id: "proof", text: state.me.features.tlog ?
+		"…" : t("proof_none") })];
 	if (needsAck(m) && state.me.write.includes(m.channel)) {
 		parts.push(el("form", { class: "actions", id: "ack-form",
 		    onsubmit: (ev) => { ev.preventDefault(); acknowledge(m, false); } },
@@ -443,12 +443,37 @@ async function showMessage(id, focus) {
 		    el("p", { id: "ack-status", role: "status", class: "error" })));
 	}
 	$("detail").replaceChildren(...parts);
+	if (state.me.features.tlog)
+		showProof(m.id);
 	if (keepNote && $("ack-note"))
 		$("ack-note").value = keepNote;
 	if (keepReply && $("ack-reply"))
 		$("ack-reply").value = keepReply;
 	if (focus && $("ack-note"))
 		$("ack-note").focus();
+}
+
+// How far the transparency log proves the message (GET /v1/console/proof).
+async function showProof(id) {
+	let p;
+	try {
+		p = await get("/v1/console/proof/" + id);
+	} catch (e) {
+		return;
+	}
+	const box = $("proof");
+	if (!box || state.selected !== id)
+		return;
+	box.dataset.status = p.status;
+	if (p.status === "witnessed" || p.status === "checkpointed")
+		box.textContent = t("proof_" + p.status) + " " +
+		    `(${t("leaf")} ${p.leaf}, ${t("checkpoint")} ${p.checkpoint.size}, ` +
+		    `${shortTime(p.checkpoint.time)}` + (p.checkpoint.cosigned_by ?
+		    `, ${t("cosigned_by")} ${p.checkpoint.cosigned_by}` : "") + ")";
+	else if (p.status === "logged")
+		box.textContent = `${t("proof_logged")} (${t("leaf")} ${p.leaf})`;
+	else
+		box.textContent = t("proof_" + p.status.replace(/-/g, "_"));
 }
 
 // Acknowledge (and, with reply, answer with a response) in one step.

@@ -166,6 +166,20 @@ try {
 	await ru.waitForFunction(() => [...document.querySelectorAll(
 	    "#detail .history li")].some((li) => li.textContent.startsWith(
 	    "acknowledged")), null, { timeout: T });
+	// The transparency log proves it: a checkpoint of ru's log that us
+	// has cosigned holds it (checkpoints every second in this test).
+	const until = Date.now() + T;
+	for (;;) {
+		await ru.click(`#inbox-body tr[data-id="${flashId}"]`);
+		await ru.waitForFunction(() => document.getElementById("proof")
+		    ?.dataset.status !== undefined, null, { timeout: T });
+		if (await ru.getAttribute("#proof", "data-status") === "witnessed")
+			break;
+		check(Date.now() < until, "proof status never became witnessed");
+		await ru.waitForTimeout(500);
+	}
+	check((await ru.textContent("#proof")).includes("cosigned by us"),
+	    "proof names the cosigner");
 	await shot(ru, "06-peer-sees-ack");
 
 	step = "link health";

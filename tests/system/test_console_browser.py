@@ -50,6 +50,8 @@ def test(env):
     ru.add_peer(us)
     hweb.enable_https(us)
     hweb.enable_https(ru)
+    for n in (us, ru):		# checkpoints (and cosignatures) every second
+        hlib.conf_set(n.conf, "link", {"checkpoint_interval": "1s"})
     us.start()
     ru.start()
     us.wait_link_up("ru")

@@ -145,6 +145,7 @@ def test(env):
     us.add_peer(ru)
     ru.add_peer(us)
     hweb.enable_https(us)
+    hlib.conf_set(us.conf, "link", {"checkpoint_interval": "1s"})
     us.start()
     ru.start()
     us.wait_link_up("ru")
@@ -189,6 +190,17 @@ def test(env):
     hlib.wait_until(lambda: (metric(scrape(us), "hotline_peer_rtt_seconds",
                                     peer="ru") or 0) > 0, scaled(5),
                     "an RTT after a heartbeat")
+    # The transparency log grows with traffic; checkpoints are cosigned.
+    check(metric(m1, "hotline_tlog_leaves") >= 5, "tlog leaves: %r" %
+          metric(m1, "hotline_tlog_leaves"))
+    hlib.wait_until(lambda: metric(scrape(us), "hotline_checkpoint_age_seconds",
+                                   cosigned="true") is not None, scaled(10),
+                    "a cosigned checkpoint")
+    m1b = scrape(us)
+    check(metric(m1b, "hotline_checkpoint_age_seconds", cosigned="false") <
+          scaled(5) and metric(m1b, "hotline_witness_alarms_total") == 0,
+          "checkpoint age / alarms: %r" % [
+              (k, v) for k, v in m1b.items() if "checkpoint" in k[0]])
     r1 = scrape(ru)
     check(metric(r1, "hotline_messages_total", channel="nrrc", dir="in") ==
           5, "nrrc in at ru")
