@@ -281,9 +281,28 @@ cmd_send(struct cli *cli, int argc, char **argv)
 static void
 body_summary(json_t *body, size_t width, char *out, size_t outsz)
 {
-	const char *t;
+	const char *t, *tn, *x;
+	json_t *f;
 	char *dump;
 
+	/* A structured (template) body: its template and its reference or
+	 * main text; `hotline show ID --lang` renders the rest. */
+	if ((tn = json_string_value(json_object_get(body, "template"))) !=
+	    NULL && json_is_object(f = json_object_get(body, "fields"))) {
+		if ((x = json_string_value(json_object_get(f, "reference"))) ==
+		    NULL && (x = json_string_value(json_object_get(
+		    json_object_get(f, "message"), "text"))) == NULL &&
+		    (x = json_string_value(json_object_get(f, "scheduled"))) ==
+		    NULL)
+			x = "";
+		if ((dump = xmalloc(strlen(tn) + strlen(x) + 3)) != NULL) {
+			snprintf(dump, strlen(tn) + strlen(x) + 3, "%s: %s", tn,
+			    x);
+			first_line(dump, width, out, outsz);
+			free(dump);
+			return;
+		}
+	}
 	if ((t = json_string_value(json_object_get(body, "text"))) != NULL ||
 	    (t = json_string_value(json_object_get(body, "note"))) != NULL ||
 	    (t = json_string_value(body)) != NULL) {
@@ -296,6 +315,34 @@ body_summary(json_t *body, size_t width, char *out, size_t outsz)
 	}
 	first_line(dump, width, out, outsz);
 	free(dump);
+}
+
+/* The state column: OVERDUE and late acknowledgments stand out. */
+static const char *
+inbox_state(json_t *m)
+{
+	const char *dl = jstr(m, "deadline_state", "");
+
+	if (strcmp(dl, "overdue") == 0)
+		return "OVERDUE";
+	if (strcmp(dl, "acknowledged-late") == 0)
+		return "acked-LATE";
+	return jstr(m, "state", "?");
+}
+
+/* A structured body this node cannot render is flagged in the list. */
+static const char *
+template_flag(json_t *m)
+{
+	const char *st = jstr(json_object_get(m, "template"), "status", "ok");
+
+	if (strcmp(st, "unknown-template") == 0)
+		return "[RAW: unknown template] ";
+	if (strcmp(st, "unknown-catalogue-version") == 0)
+		return "[RAW: unknown catalogue version] ";
+	if (strcmp(st, "invalid") == 0)
+		return "[RAW: invalid template fields] ";
+	return "";
 }
 
 static void
@@ -405,9 +452,9 @@ cmd_inbox(struct cli *cli, int argc, char **argv)
 		} else
 			body_summary(json_object_get(m, "body"), width, text,
 			    sizeof(text));
-		printf("%-12s  %-10s  %-22s  %-9s  %-14s  %-14s  %-12s  %s\n",
+		printf("%-12s  %-10s  %-22s  %-9s  %-14s  %-14s  %-12s  %s%s\n",
 		    shortid, label, ck, fromto, created, received,
-		    jstr(m, "state", "?"), text);
+		    inbox_state(m), template_flag(m), text);
 	}
 	if ((next = json_string_value(json_object_get(resp, "next"))) != NULL)
 		printf("(more: hotline inbox --before %s ...)\n", next);
@@ -441,11 +488,12 @@ print_receipt(json_t *r)
 	    key != NULL ? key : "unknown");
 }
 
-/* hotline show ID */
+/* hotline show ID [--lang en|ru] */
 int
 cmd_show(struct cli *cli, int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "lang",	required_argument, NULL, 'L' },
 		{ "json",	no_argument,	NULL, 'j' },
 		{ "help",	no_argument,	NULL, 'h' },
 		{ NULL,		0,		NULL, 0 },
@@ -453,12 +501,14 @@ cmd_show(struct cli *cli, int argc, char **argv)
 	char path[256], up[16];
 	json_t *resp = NULL, *hist, *e, *body, *r;
 	const char *dir, *t;
+	const char *lang = NULL;
 	char *pretty = NULL;
 	size_t i;
 	int ch, rv = 1;
 
-	while ((ch = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "L:jh", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'L': lang = optarg; break;
 		case 'j': cli->json = true; break;
 		default: goto usage;
 		}
@@ -471,6 +521,8 @@ cmd_show(struct cli *cli, int argc, char **argv)
 		    argv[optind]);
 		goto done;
 	}
+	if (lang != NULL)
+		return cmd_show_render(cli, argv[optind], lang);
 	snprintf(path, sizeof(path), "/v1/messages/%s", argv[optind]);
 	if (client_request(cli, "GET", path, NULL, &resp) == -1)
 		goto done;
@@ -495,6 +547,18 @@ cmd_show(struct cli *cli, int argc, char **argv)
 		printf("ref         %s\n", t);
 	printf("created     %s (sender's clock)\n", jstr(resp, "created", "-"));
 	printf("state       %s\n", jstr(resp, "state", "?"));
+	if ((t = jstr(resp, "deadline", NULL)) != NULL)
+		printf("deadline    %s: %s\n", t, jstr(resp, "deadline_state",
+		    "?"));
+	if ((body = json_object_get(resp, "template")) != NULL &&
+	    json_is_object(body)) {
+		printf("template    %s (%s)\n", jstr(body, "name", "?"),
+		    jstr(body, "status", "?"));
+		if ((t = jstr(body, "explanation", NULL)) != NULL)
+			printf("            not rendered here: %s\n", t);
+		printf("            hotline show %.12s --lang en|ru renders "
+		    "it\n", jstr(resp, "id", "?"));
+	}
 	if ((t = jstr(resp, "key", NULL)) != NULL)
 		printf("signed by   %s, ed25519 key %s\n",
 		    jstr(resp, "from", "?"), t);
@@ -525,7 +589,7 @@ cmd_show(struct cli *cli, int argc, char **argv)
 	rv = 0;
 	goto done;
  usage:
-	fprintf(stderr, "usage: hotline show ID [--json]\n");
+	fprintf(stderr, "usage: hotline show ID [--lang en|ru] [--json]\n");
 	rv = 2;
  done:
 	free(pretty);

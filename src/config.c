@@ -27,6 +27,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "tlp.h"
 #include "msg.h"
 #include "util.h"
 
@@ -49,8 +50,15 @@ enum section {
 	SEC_NODE,
 	SEC_LINK,
 	SEC_LIMITS,
+	SEC_NRRC,
+	SEC_DEADLINES,
 	SEC_PEER,
+	SEC_HTTPS,
 };
+
+_Static_assert(CONFIG_NCH == CH_MAX + 1 && CONFIG_NPREC == PREC_MAX + 1,
+    "config.h's deadline table must match msg.h");
+#define DEADLINE_MAX	(30 * 24 * MS_H)
 
 enum keytype {
 	T_PARTY,
@@ -58,6 +66,7 @@ enum keytype {
 	T_PATH,
 	T_DURATION,
 	T_NUMBER,
+	T_COMMAND,	/* a shell command line, not resolved */
 };
 
 #define STRF(f)	offsetof(struct config, f), sizeof(((struct config *)0)->f)
@@ -105,6 +114,24 @@ static const struct keydef {
 	    16384, 1073741824 },
 	{ SEC_LIMITS, "peer_max_connections", T_NUMBER,
 	    NUMF(peer_max_connections), 1, 1024 },
+	{ SEC_NRRC, "templates", T_PATH, STRF(templates_dir), 0, 0 },
+	{ SEC_NRRC, "escalate_hook", T_COMMAND, STRF(escalate_hook), 0, 0 },
+	{ SEC_NRRC, "check_interval", T_DURATION, NUMF(check_interval_ms),
+	    0, DEADLINE_MAX },
+#define DL(c, cn, p, pn) { SEC_DEADLINES, cn "_" pn, T_DURATION, \
+	NUMF(deadline_ms[c][p]), 0, DEADLINE_MAX }
+#define DLC(c, cn) DL(c, cn, PREC_FLASH, "flash"), \
+	DL(c, cn, PREC_IMMEDIATE, "immediate"), \
+	DL(c, cn, PREC_PRIORITY, "priority"), DL(c, cn, PREC_ROUTINE, "routine")
+	DLC(CH_DIRECT, "direct"), DLC(CH_NRRC, "nrrc"), DLC(CH_CHECK, "check"),
+	DLC(CH_WG, "wg"),	/* cert: bulk, never acknowledged, no deadline */
+#undef DLC
+#undef DL
+	/* [https]: the console and the API over HTTPS (issue 8) */
+	{ SEC_HTTPS, "listen", T_LISTEN, STRF(https_listen), 0, 0 },
+	{ SEC_HTTPS, "tls_cert", T_PATH, STRF(https_cert), 0, 0 },
+	{ SEC_HTTPS, "tls_key", T_PATH, STRF(https_key), 0, 0 },
+	{ SEC_HTTPS, "web_dir", T_PATH, STRF(web_dir), 0, 0 },
 };
 #define NKEYS	(sizeof(keydefs) / sizeof(keydefs[0]))
 
@@ -128,7 +155,8 @@ struct parse {
 	enum section	 sec;
 	char		 secname[SECNAME_MAX];
 	int		 cur_peer;
-	int		 node_line, link_line, limits_line;
+	int		 node_line, link_line, limits_line, nrrc_line,
+			 deadlines_line, https_line;
 	int		 keyline[NKEYS];	/* 0: not set */
 	int		 peer_line[CONFIG_MAX_PEERS];
 	int		 fpr_line[CONFIG_MAX_PEERS];
@@ -359,6 +387,8 @@ config_peer_find(const struct config *cf, const char *party)
 static void
 config_defaults(struct config *cf)
 {
+	int ch;
+
 	memset(cf, 0, sizeof(*cf));
 	cf->heartbeat_ms = 5 * MS_S;
 	cf->dead_after_ms = 15 * MS_S;
@@ -372,6 +402,16 @@ config_defaults(struct config *cf)
 	cf->peer_max_connections = 4;
 	cf->checkpoint_interval_ms = 30 * MS_S;
 	cf->checkpoint_burst = 10000;
+	(void)setstr(cf->templates_dir, sizeof(cf->templates_dir),
+	    HOTLINE_TEMPLATES_DIR);
+	for (ch = CH_MIN; ch <= CH_MAX; ch++) {
+		if (ch == CH_WG || ch == CH_CERT)
+			continue;	/* no acknowledgment deadline */
+		cf->deadline_ms[ch][PREC_FLASH] = 10 * MS_M;
+		cf->deadline_ms[ch][PREC_IMMEDIATE] = MS_H;
+		cf->deadline_ms[ch][PREC_PRIORITY] = 6 * MS_H;
+		cf->deadline_ms[ch][PREC_ROUTINE] = 24 * MS_H;
+	}
 }
 
 /*
@@ -409,6 +449,15 @@ section_open(struct parse *p, const char *name, size_t n)
 	} else if (strcmp(p->secname, "limits") == 0) {
 		p->sec = SEC_LIMITS;
 		seen = &p->limits_line;
+	} else if (strcmp(p->secname, "nrrc") == 0) {
+		p->sec = SEC_NRRC;
+		seen = &p->nrrc_line;
+	} else if (strcmp(p->secname, "deadlines") == 0) {
+		p->sec = SEC_DEADLINES;
+		seen = &p->deadlines_line;
+	} else if (strcmp(p->secname, "https") == 0) {
+		p->sec = SEC_HTTPS;
+		seen = &p->https_line;
 	}
 	if (seen != NULL) {
 		if (*seen != 0) {
@@ -452,6 +501,8 @@ section_open(struct parse *p, const char *name, size_t n)
 	p->peer_line[p->cur_peer] = p->lineno;
 	pc = &cf->peers[p->cur_peer];
 	(void)setstr(pc->party, sizeof(pc->party), party);
+	pc->tlp_share = TLP_SHARE_DEFAULT;
+	pc->tlp_unmarked = TLP_UNMARKED_DEFAULT;
 	p->sec = SEC_PEER;
 }
 
@@ -574,6 +625,14 @@ key_set(struct parse *p, const struct keydef *k, const char *value)
 			return -1;
 		}
 		break;
+	case T_COMMAND:
+		if (value[0] != '\0' && (!path_printable(value) ||
+		    strlen(value) > CONFIG_PATH_LEN)) {
+			perr(p, p->lineno, "invalid %s '%s'", k->name,
+			    vis(value, v, sizeof(v)));
+			return -1;
+		}
+		break;
 	case T_PATH:
 		if (value[0] == '\0') {
 			perr(p, p->lineno, "empty %s", k->name);
@@ -614,6 +673,63 @@ key_set(struct parse *p, const struct keydef *k, const char *value)
 		return -1;
 	}
 	return 0;
+}
+
+/* yes/no: 1, 0, or -1. */
+static int
+yesno(const char *value)
+{
+	if (strcmp(value, "yes") == 0)
+		return 1;
+	if (strcmp(value, "no") == 0)
+		return 0;
+	return -1;
+}
+
+/* The CERT channel keys of a [peer PARTY] section (tlp.c). 0 or -1. */
+static int
+peer_cert_key(struct parse *p, struct peer_conf *pc, const char *name,
+    const char *value)
+{
+	char v[64];
+	int l;
+
+	if (strcmp(name, "tlp_share") == 0) {
+		if (tlp_parse_share(value, &pc->tlp_share) == -1) {
+			perr(p, p->lineno, "invalid tlp_share '%s' (expected "
+			    "none or a list of clear, green, amber; RED and "
+			    "AMBER+STRICT have fixed rules)",
+			    vis(value, v, sizeof(v)));
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(name, "tlp_unmarked") == 0) {
+		if ((l = tlp_from_word(value)) == -1) {
+			perr(p, p->lineno, "invalid tlp_unmarked '%s' "
+			    "(expected clear, green, amber, amber+strict or "
+			    "red)", vis(value, v, sizeof(v)));
+			return -1;
+		}
+		pc->tlp_unmarked = l;
+		return 0;
+	}
+	if (strcmp(name, "same_organisation") == 0 ||
+	    strcmp(name, "send_sightings") == 0) {
+		if ((l = yesno(value)) == -1) {
+			perr(p, p->lineno, "invalid %s '%s' (expected yes or "
+			    "no)", name, vis(value, v, sizeof(v)));
+			return -1;
+		}
+		if (name[0] == 's' && name[1] == 'a')
+			pc->same_org = l;
+		else
+			pc->send_sightings = l;
+		return 0;
+	}
+	perr(p, p->lineno, "unknown key '%s' in [peer %s]",
+	    vis(name, v, sizeof(v)), pc->party);
+	return -1;
 }
 
 /* Parse one key of a [peer PARTY] section. 0 or -1. */
@@ -669,9 +785,7 @@ peer_key(struct parse *p, const char *name, const char *value)
 		(void)setstr(pc->addrs[pc->naddrs++], CONFIG_ADDR_MAX, value);
 		return 0;
 	}
-	perr(p, p->lineno, "unknown key '%s' in [peer %s]",
-	    vis(name, v, sizeof(v)), pc->party);
-	return -1;
+	return peer_cert_key(p, pc, name, value);
 }
 
 /* inih handler: one key = value pair. Returns 1 if fine, 0 on error. */
@@ -754,6 +868,36 @@ toolong:
 	return -1;
 }
 
+/* The index in keydefs of a key. */
+static int
+key_index(enum section sec, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (keydefs[i].sec == sec && strcmp(keydefs[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* [https] paths: tls_cert and tls_key default to DATA_DIR/https-cert.pem and
+ * https-key.pem, web_dir to the console's installed files. 0 or -1. */
+static int
+https_finish(struct parse *p)
+{
+	const char *dir = p->cf->data_dir;
+	int line = p->https_line != 0 ? p->https_line : p->node_line;
+
+	if (path_resolve(p, key_index(SEC_HTTPS, "tls_cert"), dir,
+	    "https-cert.pem", line) == -1 ||
+	    path_resolve(p, key_index(SEC_HTTPS, "tls_key"), dir,
+	    "https-key.pem", line) == -1 ||
+	    path_resolve(p, key_index(SEC_HTTPS, "web_dir"), dir,
+	    HOTLINE_WEB_DIR, line) == -1)
+		return -1;
+	return 0;
+}
+
 /* Whole-file checks once every line is read: required keys, cross-key
  * rules, path resolution. 0 or -1 (error recorded). */
 static int
@@ -811,7 +955,15 @@ config_finish(struct parse *p)
 	    path_resolve(p, K_KEY, cf->data_dir, "key.pem", line) == -1 ||
 	    path_resolve(p, K_CERT, cf->data_dir, "cert.pem", line) == -1)
 		return -1;
-	return 0;
+	/* templates: relative to the config file's directory */
+	for (i = 0; i < (int)NKEYS; i++)
+		if (keydefs[i].sec == SEC_NRRC &&
+		    strcmp(keydefs[i].name, "templates") == 0)
+			break;
+	if (path_resolve(p, i, p->base, HOTLINE_TEMPLATES_DIR,
+	    p->nrrc_line != 0 ? p->nrrc_line : p->node_line) == -1)
+		return -1;
+	return https_finish(p);
 }
 
 /*
@@ -1001,12 +1153,15 @@ config_print(FILE *fp, const struct config *cf)
 			sec = k->sec;
 			fprintf(fp, "%s[%s]\n", i == 0 ? "" : "\n",
 			    sec == SEC_NODE ? "node" : sec == SEC_LINK ?
-			    "link" : "limits");
+			    "link" : sec == SEC_LIMITS ? "limits" :
+			    sec == SEC_NRRC ? "nrrc" : sec == SEC_HTTPS ? "https" :
+			    "deadlines");
 		}
 		switch (k->type) {
 		case T_PARTY:
 		case T_LISTEN:
 		case T_PATH:
+		case T_COMMAND:
 			if (((const char *)cf + k->off)[0] == '\0')
 				fprintf(fp, "%s =\n", k->name);
 			else
@@ -1031,5 +1186,10 @@ config_print(FILE *fp, const struct config *cf)
 		    pc->fingerprint);
 		for (i = 0; i < (size_t)pc->naddrs; i++)
 			fprintf(fp, "address = %s\n", pc->addrs[i]);
+		tlp_format_share(pc->tlp_share, d, sizeof(d));
+		fprintf(fp, "tlp_share = %s\ntlp_unmarked = %s\n"
+		    "same_organisation = %s\nsend_sightings = %s\n", d,
+		    tlp_name(pc->tlp_unmarked) + 4, pc->same_org ? "yes" : "no",
+		    pc->send_sightings ? "yes" : "no");
 	}
 }

@@ -15,12 +15,23 @@
 #define CONFIG_MAX_ADDRS	8
 #define CONFIG_ADDR_MAX		128	/* "host:port" or "[v6]:port" */
 #define FPR_HEX_LEN		64	/* SHA-256 of the raw Ed25519 key, hex */
+#define CONFIG_NCH		6	/* CH_MAX + 1 (msg.h) */
+#define CONFIG_NPREC		5	/* PREC_MAX + 1 */
 
 struct peer_conf {
 	char		party[PARTY_MAX + 1];
 	char		fingerprint[FPR_HEX_LEN + 1];	/* lowercase hex */
 	char		addrs[CONFIG_MAX_ADDRS][CONFIG_ADDR_MAX];
 	int		naddrs;		/* 0: we never dial, only accept */
+	/* CERT channel (tlp.c): TLP levels shareable with this peer as a
+	 * bit set of 1 << TLP_x (default CLEAR and GREEN), whether it is our
+	 * own organisation (AMBER+STRICT may go), the level assumed for an
+	 * unmarked object (default AMBER), and whether `hotline match` hits
+	 * on its indicators are sent back to it as sightings. */
+	unsigned	tlp_share;
+	int		same_org;
+	int		tlp_unmarked;
+	int		send_sightings;
 };
 
 struct config {
@@ -48,6 +59,18 @@ struct config {
 	uint64_t	api_max_clients;	/* default 64 */
 	uint64_t	peer_max_pending;	/* outbound bytes buffered per peer, default 262144 */
 	uint64_t	peer_max_connections;	/* per peer, and per source address before TLS, default 4 */
+	/* [nrrc] (issue 5: templates, deadlines, escalation, checks) */
+	char		templates_dir[PATH_MAX];	/* default: the source tree's templates/ */
+	char		escalate_hook[PATH_MAX];	/* "" = none; run with /bin/sh -c */
+	uint64_t	check_interval_ms;		/* scheduled checks, 0 = none */
+	/* [deadlines] acknowledgment deadline per [channel][precedence]
+	 * (indexes as enum channel / enum precedence), 0 = none */
+	uint64_t	deadline_ms[CONFIG_NCH][CONFIG_NPREC];
+	/* [https] (issue 8): "" listen = no HTTPS listener */
+	char		https_listen[CONFIG_ADDR_MAX];
+	char		https_cert[PATH_MAX];	/* default DATA_DIR/https-cert.pem */
+	char		https_key[PATH_MAX];	/* default DATA_DIR/https-key.pem */
+	char		web_dir[PATH_MAX];	/* default HOTLINE_WEB_DIR */
 	struct peer_conf peers[CONFIG_MAX_PEERS];
 	int		npeers;
 };

@@ -17,10 +17,14 @@
 
 struct link;
 struct api;
+struct cert;
+struct https;
+struct events;
 struct store;
 struct signer;
 struct tlog;
 struct witness;
+struct nrrc;
 
 enum link_state { LINK_DOWN, LINK_CONNECTING, LINK_UP };
 const char *link_state_name(int s);
@@ -56,6 +60,9 @@ struct peer {
 	uint64_t		 up_since;	/* UTC ms the link came up, 0 if down */
 	uint64_t		 down_since;	/* UTC ms the link went down */
 	uint64_t		 connects;	/* links established */
+	/* template catalogue it announced in its HELLO (0: none) */
+	uint32_t		 cat_version;
+	char			 cat_id[65];
 	char			 last_error[160];
 };
 
@@ -72,6 +79,10 @@ struct hotlined {
 	struct api		*api;
 	struct tlog		*tlog;		/* the transparency log (tlog.c) */
 	struct witness		*wit;		/* checkpoints, witnessing (witness.c) */
+	struct nrrc		*nrrc;		/* nrrc.c: templates, deadlines, checks */
+	struct cert		*cert;		/* CERT channel (cert.c) */
+	struct https		*https;		/* NULL: no HTTPS listener */
+	struct events		*events;	/* Server-Sent Events clients */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	uint64_t		 started;	/* UTC ms */
 };

@@ -38,6 +38,7 @@
 #include "deliver.h"
 #include "link.h"
 #include "log.h"
+#include "nrrc.h"
 #include "store.h"
 #include "tls.h"
 #include "util.h"
@@ -464,6 +465,7 @@ link_established(struct link *l)
 
 	memset(&h, 0, sizeof(h));
 	deliver_hello_fill(p, &h);
+	nrrc_hello_fill(l->d, &h);
 	b = link_wbuf(l);
 	if (hello_encode(&h, b) == -1) {
 		link_close(l, "cannot encode HELLO");
@@ -497,6 +499,7 @@ link_handle_hello(struct link *l, struct cursor *c)
 		link_close(l, "peer thinks it talks to \"%s\"", h.peer);
 		return;
 	}
+	nrrc_hello_seen(p, &h);
 	l->hello_rcvd = 1;
 	p->state = LINK_UP;
 	p->up_since = now_utc_ms();

@@ -108,6 +108,14 @@ hello_encode(const struct hello *h, struct buf *b)
 		errs += buf_add_u8(b, h->resume[i].prec);
 		errs += buf_add_u64(b, h->resume[i].seq);
 	}
+	if (h->cat_version != 0) {
+		if (strnlen(h->cat_id, sizeof(h->cat_id)) == sizeof(h->cat_id))
+			errs++;
+		else {
+			errs += buf_add_u32(b, h->cat_version);
+			errs += buf_add_str8(b, h->cat_id);
+		}
+	}
 	if (errs) {
 		b->len = start;
 		return -1;
@@ -191,6 +199,20 @@ hello_decode(struct cursor *c, struct hello *h, const char **why)
 			return -1;
 		}
 		seen[r->channel][r->prec] = true;
+	}
+	/* Optional trailer: the template catalogue, u32 version and str8
+	 * id ([a-z0-9-], 1..64). */
+	if (cur_end(c) == -1) {
+		*why = "truncated";
+		if (cur_get_u32(c, &h->cat_version) == -1 ||
+		    cur_get_str8(c, h->cat_id, sizeof(h->cat_id)) == -1)
+			return -1;
+		if (h->cat_version == 0 || h->cat_id[0] == '\0' ||
+		    strspn(h->cat_id, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+		    strlen(h->cat_id)) {
+			*why = "bad catalogue";
+			return -1;
+		}
 	}
 	if (cur_end(c) == -1) {
 		*why = "trailing bytes";

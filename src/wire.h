@@ -18,6 +18,7 @@
 #define WIRE_FRAME_MAX		(64 * 1024)	/* type + payload */
 #define WIRE_HELLO_MAX_STREAMS	(CH_MAX * PREC_MAX)
 #define WIRE_REASON_MAX		200
+#define WIRE_CAT_ID_MAX		64
 
 enum frame_type {
 	FR_HELLO = 1, FR_MSG = 2, FR_RECEIPT = 3, FR_PING = 4, FR_PONG = 5,
@@ -45,6 +46,9 @@ struct hello {
 	uint64_t		time;			/* sender UTC ms */
 	uint8_t			nresume;
 	struct resume_point	resume[WIRE_HELLO_MAX_STREAMS];
+	/* optional trailer: the sender's template catalogue (0: none) */
+	uint32_t		cat_version;
+	char			cat_id[WIRE_CAT_ID_MAX + 1];
 };
 
 const char *frame_type_name(int type);

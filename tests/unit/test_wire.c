@@ -168,13 +168,41 @@ test_hello_roundtrip(void **state)
 		assert_string_equal(why, "truncated");
 		free(q);
 	}
-	/* A trailing byte fails. */
+	/* A trailing byte is a cut catalogue trailer: it fails. */
+	q = testlib_dup_nul(p, n);
+	cur_init(&c, q, n + 1);
+	assert_int_equal(hello_decode(&c, &d, &why), -1);
+	assert_string_equal(why, "truncated");
+	free(q);
+	free(p);
+
+	/* The optional catalogue trailer round-trips; cut anywhere inside
+	 * it, the HELLO is refused; bytes after it are refused. */
+	h.cat_version = 3;
+	memcpy(h.cat_id, "hotline-nrrc", 13);
+	p = hello_payload(&h, &n);
+	cur_init(&c, p, n);
+	assert_int_equal(hello_decode(&c, &d, &why), 0);
+	assert_int_equal(d.cat_version, 3);
+	assert_string_equal(d.cat_id, "hotline-nrrc");
+	for (i = n - 4 - 1 - 12 + 1; i < n; i++) {
+		q = testlib_dup_exact(p, i);
+		cur_init(&c, q, i);
+		assert_int_equal(hello_decode(&c, &d, &why), -1);
+		free(q);
+	}
 	q = testlib_dup_nul(p, n);
 	cur_init(&c, q, n + 1);
 	assert_int_equal(hello_decode(&c, &d, &why), -1);
 	assert_string_equal(why, "trailing bytes");
 	free(q);
+	p[n - 1] = 'X';
+	cur_init(&c, p, n);
+	assert_int_equal(hello_decode(&c, &d, &why), -1);
+	assert_string_equal(why, "bad catalogue");
 	free(p);
+	h.cat_version = 0;
+	h.cat_id[0] = '\0';
 
 	/* No resume points at all is fine. */
 	h.nresume = 0;
@@ -239,8 +267,9 @@ test_hello_bad(void **state)
 	expect_bad(&h, 18, PREC_MAX + 1, "bad precedence");
 	/* Third stream (nrrc, flash) becomes (direct, flash) = the first. */
 	expect_bad(&h, 17 + 20, CH_DIRECT, "duplicate stream");
-	/* n says 2 but 3 follow. */
-	expect_bad(&h, 16, 2, "trailing bytes");
+	/* n says 2 but 3 follow: the third is read as a catalogue
+	 * trailer, which it is not. */
+	expect_bad(&h, 16, 2, "bad catalogue");
 	/* The encoder does not judge; the decoder does. */
 	memcpy(h.peer, "us", 3);
 	expect_bad(&h, 0, 0, "party equals peer");
@@ -366,7 +395,7 @@ test_names(void **state)
 	assert_string_equal(frame_type_name(FR_CONSIST_REQ), "consist-req");
 	assert_string_equal(frame_type_name(FR_CONSIST_PROOF), "consist-proof");
 	assert_string_equal(frame_type_name(FR_COSIG), "cosig");
-	assert_string_equal(frame_type_name(11), "?");
+	assert_string_equal(frame_type_name(FR_MAX + 1), "?");
 	assert_string_equal(frame_type_name(-1), "?");
 	assert_string_equal(frame_type_name(255), "?");
 }
