@@ -392,10 +392,71 @@ test_names(void **state)
 	assert_string_equal(frame_type_name(FR_BYE), "bye");
 	assert_string_equal(frame_type_name(0), "?");
 	assert_string_equal(frame_type_name(FR_CHECKPOINT), "checkpoint");
+	assert_string_equal(frame_type_name(FR_CONSIST_REQ), "consist-req");
+	assert_string_equal(frame_type_name(FR_CONSIST_PROOF), "consist-proof");
 	assert_string_equal(frame_type_name(FR_COSIG), "cosig");
 	assert_string_equal(frame_type_name(FR_MAX + 1), "?");
 	assert_string_equal(frame_type_name(-1), "?");
 	assert_string_equal(frame_type_name(255), "?");
+}
+
+/* The transparency-log frames round-trip, and their decoders refuse
+ * truncation and out-of-range values. */
+static void
+test_tlog_frames(void **state)
+{
+	static struct wire_proof pr, back;
+	char line[WIRE_COSIG_LINE_MAX + 1];
+	const char *why, *note;
+	uint8_t root[32], r2[32], *cp;
+	uint64_t a, b2;
+	struct cursor c;
+	struct buf b;
+	size_t len, i;
+
+	(void)state;
+	buf_init(&b, WIRE_HDR_LEN + WIRE_FRAME_MAX);
+	assert_int_equal(checkpoint_frame_encode(&b, "o\n1\nx=\n", 8), 0);
+	cur_init(&c, b.data + WIRE_HDR_LEN, b.len - WIRE_HDR_LEN);
+	assert_int_equal(checkpoint_frame_decode(&c, &note, &len, &why), 0);
+	assert_int_equal(len, 8);
+	assert_memory_equal(note, "o\n1\nx=\n", 8);
+	for (i = 0; i < b.len - WIRE_HDR_LEN; i++) {
+		cp = testlib_dup_exact(b.data + WIRE_HDR_LEN, i);
+		cur_init(&c, cp, i);
+		assert_int_equal(checkpoint_frame_decode(&c, &note, &len,
+		    &why), -1);
+		free(cp);
+	}
+	buf_reset(&b);
+	assert_int_equal(consist_req_encode(&b, 3, 9), 0);
+	cur_init(&c, b.data + WIRE_HDR_LEN, b.len - WIRE_HDR_LEN);
+	assert_int_equal(consist_req_decode(&c, &a, &b2, &why), 0);
+	assert_true(a == 3 && b2 == 9);
+	buf_reset(&b);
+	assert_int_equal(consist_req_encode(&b, 9, 3), 0);
+	cur_init(&c, b.data + WIRE_HDR_LEN, b.len - WIRE_HDR_LEN);
+	assert_int_equal(consist_req_decode(&c, &a, &b2, &why), -1);
+	buf_reset(&b);
+	pr.old_size = 3;
+	pr.new_size = 9;
+	pr.n = 4;
+	memset(pr.h, 0x11, sizeof(pr.h));
+	assert_int_equal(consist_proof_encode(&b, &pr), 0);
+	cur_init(&c, b.data + WIRE_HDR_LEN, b.len - WIRE_HDR_LEN);
+	assert_int_equal(consist_proof_decode(&c, &back, &why), 0);
+	assert_true(back.n == 4 && back.old_size == 3 && back.new_size == 9);
+	cur_init(&c, b.data + WIRE_HDR_LEN, b.len - WIRE_HDR_LEN - 1);
+	assert_int_equal(consist_proof_decode(&c, &back, &why), -1);
+	buf_reset(&b);
+	memset(root, 0x22, sizeof(root));
+	assert_int_equal(cosig_frame_encode(&b, 9, root, "line\n"), 0);
+	cur_init(&c, b.data + WIRE_HDR_LEN, b.len - WIRE_HDR_LEN);
+	assert_int_equal(cosig_frame_decode(&c, &a, r2, line, sizeof(line),
+	    &why), 0);
+	assert_true(a == 9 && memcmp(root, r2, 32) == 0);
+	assert_string_equal(line, "line\n");
+	buf_free(&b);
 }
 
 int
@@ -409,6 +470,7 @@ main(void)
 		cmocka_unit_test(test_ping_pong),
 		cmocka_unit_test(test_bye),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_tlog_frames),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
