@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "fuzz.h"
 #include "msg.h"
+#include "note.h"
 #include "signer.h"
 #include "util.h"
 #include "wire.h"
@@ -507,6 +508,90 @@ done:
 	return s;
 }
 
+/* Signed notes, checkpoints and verifier keys for fuzz_note. */
+static void
+seeds_note(void)
+{
+	char text[256], line[NOTE_SIGLINE_MAX + 1], cos[NOTE_SIGLINE_MAX + 1];
+	char note[1024], vkey[NOTE_VKEY_MAX + 1];
+	uint8_t pub[ED25519_PUB_LEN];
+	size_t n = sizeof(pub);
+	struct checkpoint cp;
+	size_t tlen;
+
+	memset(&cp, 0, sizeof(cp));
+	memcpy(cp.origin, "hotline/us", 11);
+	cp.size = 1234;
+	memset(cp.root, 0xa5, sizeof(cp.root));
+	if ((tlen = checkpoint_format(&cp, text, sizeof(text))) == 0 ||
+	    note_sign(key, "hotline/us", text, tlen, line, sizeof(line)) ==
+	    -1 || note_cosign(key, "hotline/us", 1700000000, text, tlen, cos,
+	    sizeof(cos)) == -1 ||
+	    EVP_PKEY_get_raw_public_key(signer_pubkey(key), pub, &n) != 1) {
+		fprintf(stderr, "cannot make the note seeds\n");
+		exit(1);
+	}
+	(void)snprintf(note, sizeof(note), "%s\n%s", text, line);
+	emit_str("fuzz_note", "checkpoint", note);
+	(void)snprintf(note, sizeof(note), "%s\n%s%s", text, line, cos);
+	emit_str("fuzz_note", "cosigned", note);
+	(void)snprintf(note, sizeof(note), "%sext line\n\n%s", text, line);
+	emit_str("fuzz_note", "extension", note);
+	(void)snprintf(note, sizeof(note), "%s\n%s", text, line + 4);
+	emit_str("fuzz_note", "no-dash", note);
+	if (note_vkey_format("hotline/us", NOTE_ALG_COSIG_V1, pub, vkey,
+	    sizeof(vkey)) == 0)
+		emit_str("fuzz_note", "vkey", vkey);
+}
+
+/* Payloads of the transparency-log frames for fuzz_tlog_frames (the first
+ * byte picks the type: 0 CHECKPOINT, 1 CONSIST_REQ, 2 CONSIST_PROOF,
+ * 3 COSIG). */
+static void
+seeds_tlog_frames(void)
+{
+	static struct wire_proof pr;
+	const char *note = "hotline/us\n3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n"
+	    "\xe2\x80\x94 hotline/us AAAA\n";
+	uint8_t root[32];
+	struct buf b;
+	int i;
+
+	buf_init(&b, WIRE_HDR_LEN + WIRE_FRAME_MAX);
+	memset(root, 7, sizeof(root));
+	for (i = 0; i < 4; i++) {
+		buf_reset(&b);
+		if (buf_add_u8(&b, (uint8_t)i) == -1)
+			exit(1);
+		/* the type byte, then the frame without its 5-byte header */
+		switch (i) {
+		case 0:
+			(void)checkpoint_frame_encode(&b, note, strlen(note));
+			break;
+		case 1:
+			(void)consist_req_encode(&b, 5, 9);
+			break;
+		case 2:
+			pr.old_size = 5;
+			pr.new_size = 9;
+			pr.n = 3;
+			memset(pr.h, 0x3c, sizeof(pr.h));
+			(void)consist_proof_encode(&b, &pr);
+			break;
+		default:
+			(void)cosig_frame_encode(&b, 9, root,
+			    "\xe2\x80\x94 hotline/ru AAAA\n");
+			break;
+		}
+		memmove(b.data + 1, b.data + 1 + WIRE_HDR_LEN,
+		    b.len - 1 - WIRE_HDR_LEN);
+		b.len -= WIRE_HDR_LEN;
+		emit_buf("fuzz_tlog_frames", i == 0 ? "checkpoint" : i == 1 ?
+		    "consist-req" : i == 2 ? "consist-proof" : "cosig", &b);
+	}
+	buf_free(&b);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -536,6 +621,8 @@ main(int argc, char *argv[])
 	seeds_config();
 	seeds_api_json();
 	seeds_http_head();
+	seeds_note();
+	seeds_tlog_frames();
 	signer_free(key);
 	if (nbad > 0) {
 		fprintf(stderr, "%d seed%s %s\n", nbad, nbad == 1 ? "" : "s",

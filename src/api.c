@@ -35,6 +35,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "audit.h"
 #include "deliver.h"
 #include "hotlined.h"
 #include "http.h"
@@ -1496,6 +1497,7 @@ static const struct api_route {
 	api_handler	 handler;
 } api_routes[] = {
 	/* { "/v1/example", example_api }, */
+	{ "/v1/audit", audit_api },
 	{ "/v1/templates", nrrc_api_templates },
 	{ "/v1/render", nrrc_api_render },
 	{ "/v1/notify", nrrc_api_notify },

@@ -31,5 +31,7 @@ int	cmd_checks(struct cli *cli, int argc, char **argv);
 int	cmd_show_render(struct cli *cli, const char *id, const char *lang);
 /* cmd_demo.c */
 int	cmd_demo(struct cli *cli, int argc, char **argv);
+/* cmd_audit.c: key and verify offline, the rest through the daemon */
+int	cmd_audit(struct cli *cli, int argc, char **argv);
 
 #endif

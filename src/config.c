@@ -99,6 +99,10 @@ static const struct keydef {
 	    10, MS_H },
 	{ SEC_LINK, "reconnect_max", T_DURATION, NUMF(reconnect_max_ms),
 	    10, 24 * MS_H },
+	{ SEC_LINK, "checkpoint_interval", T_DURATION,
+	    NUMF(checkpoint_interval_ms), 100, 24 * MS_H },
+	{ SEC_LINK, "checkpoint_burst", T_NUMBER, NUMF(checkpoint_burst),
+	    1, 100000000 },
 	{ SEC_LIMITS, "max_body", T_NUMBER, NUMF(max_body), 1, MSG_BODY_MAX },
 	{ SEC_LIMITS, "api_max_request", T_NUMBER, NUMF(api_max_request),
 	    1024, 16777216 },
@@ -389,6 +393,8 @@ config_defaults(struct config *cf)
 	cf->api_max_clients = 64;
 	cf->peer_max_pending = 262144;
 	cf->peer_max_connections = 4;
+	cf->checkpoint_interval_ms = 30 * MS_S;
+	cf->checkpoint_burst = 10000;
 	(void)setstr(cf->templates_dir, sizeof(cf->templates_dir),
 	    HOTLINE_TEMPLATES_DIR);
 	for (ch = CH_MIN; ch <= CH_MAX; ch++) {

@@ -40,6 +40,10 @@ struct config {
 	uint64_t	handshake_timeout_ms;	/* default 10000 */
 	uint64_t	reconnect_min_ms;	/* default 250 */
 	uint64_t	reconnect_max_ms;	/* default 10000 */
+	/* transparency log: sign and exchange a checkpoint this often, or
+	 * sooner once this many leaves were appended (witness.c) */
+	uint64_t	checkpoint_interval_ms;	/* default 30000 */
+	uint64_t	checkpoint_burst;	/* default 10000 */
 	/* [limits] */
 	uint64_t	max_body;		/* message body bytes, default 49152 */
 	uint64_t	api_max_request;	/* API request body bytes, default 65536 */

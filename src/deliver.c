@@ -26,6 +26,7 @@
 #include "nrrc.h"
 #include "signer.h"
 #include "store.h"
+#include "tlog.h"
 #include "util.h"
 
 #define PUMP_FETCH_MAX	64	/* rows per store fetch while pumping */
@@ -141,13 +142,29 @@ submit_prepare(struct hotlined *d, struct peer *p, struct msg *m,
 	return 0;
 }
 
+/*
+ * Append the leaf of a message or receipt to the transparency log, in the
+ * transaction that stores it (tlog.c). No log (unit tests): nothing.
+ */
+static int
+log_leaf(struct hotlined *d, int type, const uint8_t id[MSG_ID_LEN], int dir,
+    const char *peer, uint64_t t)
+{
+	if (d->tlog == NULL)
+		return 0;
+	if (type == LEAF_MSG)
+		return tlog_append_msg(d->tlog, id, dir, peer, t);
+	return tlog_append_receipt(d->tlog, id, dir, peer, t);
+}
+
 /* Insert a prepared message (inside a transaction); an ack also marks the
  * message it acknowledges. 0 or -1. */
 static int
 submit_store(struct hotlined *d, struct peer *p, const struct msg *m)
 {
 	if (store_msg_insert(d->st, m, DIR_OUT, p->conf->party,
-	    m->created) != 0)
+	    m->created) != 0 || log_leaf(d, LEAF_MSG, m->id, DIR_OUT,
+	    p->conf->party, m->created) == -1)
 		return -1;
 	if (strcmp(m->kind, "ack") == 0 && m->has_ref &&
 	    store_msg_mark_acked(d->st, m) == -1)
@@ -429,7 +446,9 @@ deliver_link_up(struct peer *p, struct link *l, const struct hello *h)
 				continue;
 			if (make_receipt(p, ch, prec, p->s.in_held[ch][prec],
 			    &r[n]) == -1 || store_receipt_insert(p->d->st, &r[n],
-			    DIR_OUT, p->conf->party, now_utc_ms()) == -1) {
+			    DIR_OUT, p->conf->party, r[n].time) == -1 ||
+			    log_leaf(p->d, LEAF_RECEIPT, r[n].id, DIR_OUT,
+			    p->conf->party, r[n].time) == -1) {
 				store_rollback(p->d->st);
 				return -1;
 			}
@@ -545,7 +564,7 @@ apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
 	const char *err = NULL;
 	struct cursor c;
 	struct msg m;
-	uint64_t held;
+	uint64_t held, received;
 	int rc;
 
 	cur_init(&c, f->p, f->len);
@@ -583,10 +602,16 @@ apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
 		    (unsigned long long)m.seq);
 		return -1;
 	}
+	received = now_utc_ms();
 	if ((rc = store_msg_insert(d->st, &m, DIR_IN, p->conf->party,
-	    now_utc_ms())) != 0) {
+	    received)) != 0) {
 		snprintf(why, whylen, rc == -2 ? "message id already stored "
 		    "(replay)" : "store failed");
+		return -1;
+	}
+	if (log_leaf(d, LEAF_MSG, m.id, DIR_IN, p->conf->party, received) ==
+	    -1) {
+		snprintf(why, whylen, "store failed");
 		return -1;
 	}
 	if (strcmp(m.kind, "ack") == 0 && m.has_ref &&
@@ -615,7 +640,7 @@ apply_receipt(struct peer *p, struct batch_state *bs,
 	char idhex[ID_HEX_LEN + 1], rid[ID_HEX_LEN + 1], want[ID_HEX_LEN + 1];
 	struct receipt r;
 	struct cursor c;
-	uint64_t have;
+	uint64_t have, stored;
 
 	cur_init(&c, f->p, f->len);
 	if (receipt_decode(&c, &r, &err) == -1) {
@@ -655,8 +680,10 @@ apply_receipt(struct peer *p, struct batch_state *bs,
 	have = bs->out_delivered[r.channel][r.prec];
 	hex_encode(r.id, MSG_ID_LEN, rid);
 	if (r.seq > have) {
+		stored = now_utc_ms();
 		if (store_receipt_insert(d->st, &r, DIR_IN, p->conf->party,
-		    now_utc_ms()) == -1 ||
+		    stored) == -1 || log_leaf(d, LEAF_RECEIPT, r.id, DIR_IN,
+		    p->conf->party, stored) == -1 ||
 		    store_out_mark_delivered(d->st, p->conf->party, r.channel,
 		    r.prec, have + 1, r.seq, r.time, rid) == -1) {
 			snprintf(why, whylen, "store failed");
@@ -696,7 +723,9 @@ deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
 				continue;
 			if (make_receipt(p, ch, prec, bs.in_held[ch][prec],
 			    &rc[nr]) == -1 || store_receipt_insert(d->st,
-			    &rc[nr], DIR_OUT, p->conf->party, now_utc_ms()) == -1)
+			    &rc[nr], DIR_OUT, p->conf->party, rc[nr].time) ==
+			    -1 || log_leaf(d, LEAF_RECEIPT, rc[nr].id, DIR_OUT,
+			    p->conf->party, rc[nr].time) == -1)
 				goto fail;
 			nr++;
 		}

@@ -46,6 +46,8 @@ static const struct command commands[] = {
 	    "communication checks: statistics, send one, answer one" },
 	{ "demo", cmd_demo,
 	    "run two nodes on loopback and exchange messages" },
+	{ "audit", cmd_audit,
+	    "transparency record: verifier key, proofs, offline verify, check" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

@@ -27,7 +27,9 @@
 #include "signer.h"
 #include "store.h"
 #include "tls.h"
+#include "tlog.h"
 #include "util.h"
+#include "witness.h"
 
 static void
 usage(void)
@@ -75,6 +77,8 @@ hotlined_free(struct hotlined *d)
 	if (d->ev_sighup != NULL)
 		event_free(d->ev_sighup);
 	SSL_CTX_free(d->ssl_ctx);
+	witness_free(d->wit);
+	tlog_free(d->tlog);
 	store_free(d->st);
 	signer_free(d->signer);
 	if (d->base != NULL)
@@ -144,8 +148,12 @@ main(int argc, char **argv)
 	}
 	if (deliver_init(&d) == -1)
 		fatalx("cannot load stream state from %s", dbpath);
+	if ((d.tlog = tlog_open(d.st)) == NULL)
+		fatalx("cannot load the transparency log from %s", dbpath);
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	if (witness_new(&d) == NULL)
+		fatalx("cannot start checkpoints");
 	d.ev_sigterm = evsignal_new(d.base, SIGTERM, on_signal, &d);
 	d.ev_sigint = evsignal_new(d.base, SIGINT, on_signal, &d);
 	d.ev_sighup = evsignal_new(d.base, SIGHUP, on_signal, &d);

@@ -19,6 +19,8 @@ struct link;
 struct api;
 struct store;
 struct signer;
+struct tlog;
+struct witness;
 struct nrrc;
 
 enum link_state { LINK_DOWN, LINK_CONNECTING, LINK_UP };
@@ -72,6 +74,8 @@ struct hotlined {
 	struct evconnlistener	*listener;
 	TAILQ_HEAD(, link)	 links;		/* every connection, any state */
 	struct api		*api;
+	struct tlog		*tlog;		/* the transparency log (tlog.c) */
+	struct witness		*wit;		/* checkpoints, witnessing (witness.c) */
 	struct nrrc		*nrrc;		/* nrrc.c: templates, deadlines, checks */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	uint64_t		 started;	/* UTC ms */

@@ -43,6 +43,7 @@
 #include "tls.h"
 #include "util.h"
 #include "wire.h"
+#include "witness.h"
 
 /*
  * How much bulk can sit ahead of an urgent frame: the link's output buffer
@@ -518,6 +519,7 @@ link_handle_hello(struct link *l, struct cursor *c)
 		link_close(l, "resume failed");
 		return;
 	}
+	witness_link_up(p, l);
 }
 
 /*
@@ -621,6 +623,17 @@ link_readcb(struct bufferevent *bev, void *arg)
 				l->peer->rtt_us = now_mono_us() - v;
 				l->ping_token = 0;
 			}
+			break;
+		case FR_CHECKPOINT:
+		case FR_CONSIST_REQ:
+		case FR_CONSIST_PROOF:
+		case FR_COSIG:
+			if (!l->hello_rcvd)
+				link_close(l, "%s before HELLO",
+				    frame_type_name(type));
+			else if (witness_frame(l->peer, l, type, &c, werr,
+			    sizeof(werr)) == -1)
+				link_close(l, "%s", werr);
 			break;
 		case FR_BYE:
 			if (bye_decode(&c, reason, sizeof(reason), &why) == -1)

@@ -92,7 +92,50 @@ static const char *const migrations[] = {
 	"  peer TEXT,"
 	"  kind TEXT NOT NULL,"
 	"  detail TEXT);",
-	/* 2: NRRC deadlines (store_nrrc.c, notify.c): escalations and late
+	/* 2: the transparency log (tlog.c, witness.c). Leaf hashes live
+	 * with the leaves; tlog_hashes holds complete subtrees of level >= 1. */
+	"CREATE TABLE tlog_leaves ("
+	"  idx INTEGER PRIMARY KEY,"
+	"  type INTEGER NOT NULL,"
+	"  ref BLOB NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  hash BLOB NOT NULL,"
+	"  data BLOB NOT NULL);"
+	/* Found by (time, ref): the time index grows at its end, where
+	 * an index of random ids would touch a random page per leaf. */
+	"CREATE INDEX tlog_leaves_time ON tlog_leaves (time);"
+	"CREATE TABLE tlog_hashes ("
+	"  lvl INTEGER NOT NULL,"
+	"  idx INTEGER NOT NULL,"
+	"  hash BLOB NOT NULL,"
+	"  PRIMARY KEY (lvl, idx)) WITHOUT ROWID;"
+	"CREATE TABLE tlog_checkpoints ("
+	"  size INTEGER PRIMARY KEY,"
+	"  root BLOB NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  note TEXT NOT NULL);"
+	"CREATE TABLE tlog_cosigs ("
+	"  size INTEGER NOT NULL,"
+	"  peer TEXT NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  line TEXT NOT NULL,"
+	"  PRIMARY KEY (size, peer));"
+	"CREATE TABLE tlog_witnessed ("
+	"  peer TEXT PRIMARY KEY,"
+	"  size INTEGER NOT NULL,"
+	"  root BLOB NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  note TEXT NOT NULL);"
+	"CREATE TABLE tlog_evidence ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  peer TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  old_note TEXT,"
+	"  new_note TEXT NOT NULL,"
+	"  proof BLOB,"
+	"  detail TEXT);",
+	/* 3: NRRC deadlines (store_nrrc.c, notify.c): escalations and late
 	 * acknowledgments; every ack recorded is queued for notify.c by a
 	 * trigger, whichever code path records it. */
 	"CREATE TABLE deadlines ("
@@ -203,6 +246,8 @@ struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[S_COUNT];
 	sqlite3_stmt	*list[LIST_SLOTS];
+	store_tx_hook	 tx_hook;
+	void		*tx_hook_arg;
 };
 
 static const char *const state_names[] = {
@@ -658,8 +703,11 @@ store_begin(struct store *st)
 int
 store_commit(struct store *st)
 {
-	if (stmt_exec(st, st->stmt[S_COMMIT], "commit") == 0)
+	if (stmt_exec(st, st->stmt[S_COMMIT], "commit") == 0) {
+		if (st->tx_hook != NULL)
+			st->tx_hook(st->tx_hook_arg, true);
 		return 0;
+	}
 	store_rollback(st);
 	return -1;
 }
@@ -667,10 +715,25 @@ store_commit(struct store *st)
 void
 store_rollback(struct store *st)
 {
+	if (st->tx_hook != NULL)
+		st->tx_hook(st->tx_hook_arg, false);
 	/* SQLite may already have rolled back after an I/O error. */
 	if (sqlite3_get_autocommit(st->db))
 		return;
 	(void)stmt_exec(st, st->stmt[S_ROLLBACK], "rollback");
+}
+
+void
+store_set_tx_hook(struct store *st, store_tx_hook fn, void *arg)
+{
+	st->tx_hook = fn;
+	st->tx_hook_arg = arg;
+}
+
+sqlite3 *
+store_db(struct store *st)
+{
+	return st->db;
 }
 
 int

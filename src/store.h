@@ -136,6 +136,17 @@ int	store_msg_list(struct store *st, const struct msg_filter *f,
 typedef int (*store_receipt_cb)(void *arg, const struct receipt_row *row);
 int	store_receipts_for(struct store *st, const struct msg_row *row,
 	    store_receipt_cb cb, void *arg);
+/*
+ * For the modules that keep their own tables in this database (tlog.c,
+ * witness.c): the handle, and one hook told the outcome of every
+ * transaction ended through store_commit() (true) or store_rollback()
+ * (false), so in-memory state can follow what became durable.
+ */
+struct sqlite3;
+struct sqlite3	*store_db(struct store *st);
+typedef void (*store_tx_hook)(void *arg, bool committed);
+void	store_set_tx_hook(struct store *st, store_tx_hook fn, void *arg);
+
 /* Counts of out messages to peer not yet delivered. 0 or -1. */
 int	store_out_pending(struct store *st, const char *peer, uint64_t *count);
 

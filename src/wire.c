@@ -16,12 +16,13 @@
 
 static const char *const frame_names[] = {
 	NULL, "hello", "msg", "receipt", "ping", "pong", "bye",
+	"checkpoint", "consist-req", "consist-proof", "cosig",
 };
 
 const char *
 frame_type_name(int type)
 {
-	if (type < FR_HELLO || type > FR_BYE)
+	if (type < FR_HELLO || type > FR_MAX)
 		return "?";
 	return frame_names[type];
 }
@@ -305,5 +306,171 @@ bye_decode(struct cursor *c, char *reason, size_t reasonsz, const char **why)
 	}
 	memcpy(reason, p, n);
 	reason[n] = '\0';
+	return 0;
+}
+
+int
+checkpoint_frame_encode(struct buf *b, const char *note, size_t len)
+{
+	size_t start;
+
+	if (len == 0 || len > WIRE_NOTE_MAX ||
+	    wire_begin(b, FR_CHECKPOINT, &start) == -1)
+		return -1;
+	if (buf_add_u16(b, (uint16_t)len) == -1 || buf_add(b, note, len) == -1) {
+		b->len = start;
+		return -1;
+	}
+	return wire_finish(b, start);
+}
+
+int
+checkpoint_frame_decode(struct cursor *c, const char **note, size_t *len,
+    const char **why)
+{
+	const uint8_t *p;
+	uint16_t n;
+
+	if (cur_get_u16(c, &n) == -1 || cur_get_ptr(c, &p, n) == -1) {
+		*why = "truncated";
+		return -1;
+	}
+	if (n == 0 || n > WIRE_NOTE_MAX) {
+		*why = "checkpoint note empty or too long";
+		return -1;
+	}
+	if (cur_end(c) == -1) {
+		*why = "trailing bytes";
+		return -1;
+	}
+	*note = (const char *)p;
+	*len = n;
+	return 0;
+}
+
+int
+consist_req_encode(struct buf *b, uint64_t old_size, uint64_t new_size)
+{
+	size_t start;
+
+	if (wire_begin(b, FR_CONSIST_REQ, &start) == -1)
+		return -1;
+	if (buf_add_u64(b, old_size) == -1 || buf_add_u64(b, new_size) == -1) {
+		b->len = start;
+		return -1;
+	}
+	return wire_finish(b, start);
+}
+
+int
+consist_req_decode(struct cursor *c, uint64_t *old_size, uint64_t *new_size,
+    const char **why)
+{
+	if (cur_get_u64(c, old_size) == -1 || cur_get_u64(c, new_size) == -1) {
+		*why = "truncated";
+		return -1;
+	}
+	if (cur_end(c) == -1) {
+		*why = "trailing bytes";
+		return -1;
+	}
+	if (*old_size == 0 || *old_size > *new_size || *new_size > INT64_MAX) {
+		*why = "bad sizes";
+		return -1;
+	}
+	return 0;
+}
+
+int
+consist_proof_encode(struct buf *b, const struct wire_proof *p)
+{
+	size_t start;
+	int i, errs = 0;
+
+	if (p->n > WIRE_PROOF_MAX || wire_begin(b, FR_CONSIST_PROOF, &start) ==
+	    -1)
+		return -1;
+	errs += buf_add_u64(b, p->old_size);
+	errs += buf_add_u64(b, p->new_size);
+	errs += buf_add_u8(b, p->n);
+	for (i = 0; i < p->n; i++)
+		errs += buf_add(b, p->h[i], 32);
+	if (errs != 0) {
+		b->len = start;
+		return -1;
+	}
+	return wire_finish(b, start);
+}
+
+int
+consist_proof_decode(struct cursor *c, struct wire_proof *p, const char **why)
+{
+	int i;
+
+	if (cur_get_u64(c, &p->old_size) == -1 ||
+	    cur_get_u64(c, &p->new_size) == -1 || cur_get_u8(c, &p->n) == -1) {
+		*why = "truncated";
+		return -1;
+	}
+	if (p->n > WIRE_PROOF_MAX) {
+		*why = "proof too long";
+		return -1;
+	}
+	for (i = 0; i < p->n; i++)
+		if (cur_get(c, p->h[i], 32) == -1) {
+			*why = "truncated";
+			return -1;
+		}
+	if (cur_end(c) == -1) {
+		*why = "trailing bytes";
+		return -1;
+	}
+	if (p->old_size > p->new_size || p->new_size > INT64_MAX) {
+		*why = "bad sizes";
+		return -1;
+	}
+	return 0;
+}
+
+int
+cosig_frame_encode(struct buf *b, uint64_t size, const uint8_t root[32],
+    const char *line)
+{
+	size_t start, n = strlen(line);
+
+	if (n == 0 || n > WIRE_COSIG_LINE_MAX ||
+	    wire_begin(b, FR_COSIG, &start) == -1)
+		return -1;
+	if (buf_add_u64(b, size) == -1 || buf_add(b, root, 32) == -1 ||
+	    buf_add_u16(b, (uint16_t)n) == -1 || buf_add(b, line, n) == -1) {
+		b->len = start;
+		return -1;
+	}
+	return wire_finish(b, start);
+}
+
+int
+cosig_frame_decode(struct cursor *c, uint64_t *size, uint8_t root[32],
+    char *line, size_t linesz, const char **why)
+{
+	const uint8_t *p;
+	uint16_t n;
+
+	if (cur_get_u64(c, size) == -1 || cur_get(c, root, 32) == -1 ||
+	    cur_get_u16(c, &n) == -1 || cur_get_ptr(c, &p, n) == -1) {
+		*why = "truncated";
+		return -1;
+	}
+	if (cur_end(c) == -1) {
+		*why = "trailing bytes";
+		return -1;
+	}
+	if (n == 0 || n > WIRE_COSIG_LINE_MAX || n >= linesz ||
+	    memchr(p, '\0', n) != NULL) {
+		*why = "bad cosignature line";
+		return -1;
+	}
+	memcpy(line, p, n);
+	line[n] = '\0';
 	return 0;
 }

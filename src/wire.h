@@ -23,7 +23,15 @@
 enum frame_type {
 	FR_HELLO = 1, FR_MSG = 2, FR_RECEIPT = 3, FR_PING = 4, FR_PONG = 5,
 	FR_BYE = 6,
+	/* transparency log (witness.c) */
+	FR_CHECKPOINT = 7, FR_CONSIST_REQ = 8, FR_CONSIST_PROOF = 9,
+	FR_COSIG = 10,
 };
+#define FR_MAX		FR_COSIG
+
+#define WIRE_NOTE_MAX		8192	/* = NOTE_MAX */
+#define WIRE_PROOF_MAX		128	/* hashes; = TLOG_PROOF_MAX */
+#define WIRE_COSIG_LINE_MAX	400
 
 struct resume_point {
 	uint8_t		channel;
@@ -76,5 +84,36 @@ int	bye_encode(struct buf *b, const char *reason);
 /* Rejects reasons over WIRE_REASON_MAX, not fitting reasonsz, or holding
  * anything but printable ASCII. */
 int	bye_decode(struct cursor *c, char *reason, size_t reasonsz, const char **why);
+
+/*
+ * Transparency log frames (layouts in docs/PROTOCOL.md):
+ * CHECKPOINT: u16 length, a C2SP signed note (the log owner's checkpoint).
+ * CONSIST_REQ: u64 old size, u64 new size (the witness asks for a proof).
+ * CONSIST_PROOF: u64 old size, u64 new size, u8 count, count * 32 hashes.
+ * COSIG: u64 size, 32-byte root, u16 length, one cosignature/v1 note
+ * signature line (with its newline) over the owner's checkpoint.
+ * The decoders check lengths and bounds only; note.c and witness.c judge
+ * the content.
+ */
+struct wire_proof {
+	uint64_t	old_size, new_size;
+	uint8_t		n;
+	uint8_t		h[WIRE_PROOF_MAX][32];
+};
+int	checkpoint_frame_encode(struct buf *b, const char *note, size_t len);
+int	checkpoint_frame_decode(struct cursor *c, const char **note, size_t *len,
+	    const char **why);
+int	consist_req_encode(struct buf *b, uint64_t old_size, uint64_t new_size);
+int	consist_req_decode(struct cursor *c, uint64_t *old_size,
+	    uint64_t *new_size, const char **why);
+int	consist_proof_encode(struct buf *b, const struct wire_proof *p);
+int	consist_proof_decode(struct cursor *c, struct wire_proof *p,
+	    const char **why);
+int	cosig_frame_encode(struct buf *b, uint64_t size, const uint8_t root[32],
+	    const char *line);
+/* line (linesz >= WIRE_COSIG_LINE_MAX + 1) gets the NUL-terminated line;
+ * a NUL inside is refused. */
+int	cosig_frame_decode(struct cursor *c, uint64_t *size, uint8_t root[32],
+	    char *line, size_t linesz, const char **why);
 
 #endif

@@ -391,7 +391,9 @@ test_names(void **state)
 	assert_string_equal(frame_type_name(FR_PONG), "pong");
 	assert_string_equal(frame_type_name(FR_BYE), "bye");
 	assert_string_equal(frame_type_name(0), "?");
-	assert_string_equal(frame_type_name(7), "?");
+	assert_string_equal(frame_type_name(FR_CHECKPOINT), "checkpoint");
+	assert_string_equal(frame_type_name(FR_COSIG), "cosig");
+	assert_string_equal(frame_type_name(FR_MAX + 1), "?");
 	assert_string_equal(frame_type_name(-1), "?");
 	assert_string_equal(frame_type_name(255), "?");
 }

@@ -1,0 +1,368 @@
+/*
+ * test_tlog.c: the Merkle log (src/tlog.c). Tree hashes, inclusion proofs
+ * and consistency proofs computed from stored subtree hashes are compared,
+ * for every tree size up to N_MAX and every leaf / old size, with a
+ * straightforward reference computation of RFC 6962 section 2.1 over the
+ * plain list of leaf hashes (recomputing everything from the leaves), and
+ * checked with the RFC 9162 verifiers, which must also refuse every
+ * altered proof. The same is done for the SQLite-backed log, which must
+ * also follow rollbacks and survive a reopen.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/sha.h>
+
+#include "store.h"
+#include "testlib.h"
+#include "tlog.h"
+
+#define N_MAX	300
+
+/* The reference: RFC 6962 2.1, over leaves[lo, hi), no stored state. */
+static uint8_t leaves[N_MAX][32];
+
+static uint64_t
+ref_k(uint64_t n)
+{
+	uint64_t k = 1;
+
+	while (2 * k < n)
+		k *= 2;
+	return k;
+}
+
+/* Memo of ref_mth over the current leaves (cleared when they change), so
+ * the reference stays the plain recursion without costing O(n) per call. */
+static uint8_t memo[N_MAX + 1][N_MAX + 1][32];
+static uint8_t memo_set[N_MAX + 1][N_MAX + 1];
+
+static void
+ref_mth(uint64_t lo, uint64_t hi, uint8_t out[32])
+{
+	uint8_t a[32], b[32], buf[65];
+	uint64_t k;
+
+	if (memo_set[lo][hi]) {
+		memcpy(out, memo[lo][hi], 32);
+		return;
+	}
+	if (hi == lo) {
+		SHA256((const uint8_t *)"", 0, out);
+		return;
+	}
+	if (hi - lo == 1) {
+		memcpy(out, leaves[lo], 32);
+		return;
+	}
+	k = ref_k(hi - lo);
+	ref_mth(lo, lo + k, a);
+	ref_mth(lo + k, hi, b);
+	buf[0] = 1;
+	memcpy(buf + 1, a, 32);
+	memcpy(buf + 33, b, 32);
+	SHA256(buf, sizeof(buf), out);
+	memcpy(memo[lo][hi], out, 32);
+	memo_set[lo][hi] = 1;
+}
+
+static void
+ref_path(uint64_t m, uint64_t lo, uint64_t hi, uint8_t p[][32], int *n)
+{
+	uint64_t k;
+
+	if (hi - lo <= 1)
+		return;
+	k = ref_k(hi - lo);
+	if (m < k) {
+		ref_path(m, lo, lo + k, p, n);
+		ref_mth(lo + k, hi, p[(*n)++]);
+	} else {
+		ref_path(m - k, lo + k, hi, p, n);
+		ref_mth(lo, lo + k, p[(*n)++]);
+	}
+}
+
+static void
+ref_subproof(uint64_t m, uint64_t lo, uint64_t hi, int b, uint8_t p[][32],
+    int *n)
+{
+	uint64_t k;
+
+	if (m == hi - lo) {
+		if (!b)
+			ref_mth(lo, hi, p[(*n)++]);
+		return;
+	}
+	k = ref_k(hi - lo);
+	if (m <= k) {
+		ref_subproof(m, lo, lo + k, b, p, n);
+		ref_mth(lo + k, hi, p[(*n)++]);
+	} else {
+		ref_subproof(m - k, lo + k, hi, 0, p, n);
+		ref_mth(lo, lo + k, p[(*n)++]);
+	}
+}
+
+/* An in-memory store of complete-subtree hashes. */
+static uint8_t mem[TLOG_LEVELS][N_MAX][32];
+static uint8_t mem_set[TLOG_LEVELS][N_MAX];
+
+static int
+mem_read(void *arg, int level, uint64_t idx, uint8_t out[32])
+{
+	(void)arg;
+	if (level >= TLOG_LEVELS || idx >= N_MAX || !mem_set[level][idx])
+		return -1;
+	memcpy(out, mem[level][idx], 32);
+	return 0;
+}
+
+static int
+mem_write(void *arg, int level, uint64_t idx, const uint8_t h[32])
+{
+	(void)arg;
+	if (level >= TLOG_LEVELS || idx >= N_MAX || mem_set[level][idx])
+		return -1;	/* written twice: a bug */
+	memcpy(mem[level][idx], h, 32);
+	mem_set[level][idx] = 1;
+	return 0;
+}
+
+static void
+make_leaves(void)
+{
+	uint8_t data[16];
+	int i;
+
+	for (i = 0; i < N_MAX; i++) {
+		memset(data, 0, sizeof(data));
+		snprintf((char *)data, sizeof(data), "leaf %d", i);
+		tlog_leaf_hash(data, sizeof(data), leaves[i]);
+	}
+	memset(memo_set, 0, sizeof(memo_set));
+}
+
+/* Every altered version of a proof must fail. */
+static void
+check_inclusion_tamper(uint64_t m, uint64_t n, uint8_t p[][32], int plen,
+    const uint8_t root[32])
+{
+	uint8_t bad[TLOG_PROOF_MAX][32];
+	int i;
+
+	for (i = 0; i < plen; i++) {
+		memcpy(bad, p, (size_t)plen * 32);
+		bad[i][i % 32] ^= 0x01;
+		assert_false(tlog_verify_inclusion(m, n, leaves[m],
+		    (const uint8_t (*)[32])bad, plen, root));
+	}
+	if (plen > 0)
+		assert_false(tlog_verify_inclusion(m, n, leaves[m],
+		    (const uint8_t (*)[32])p, plen - 1, root));
+	if (m + 1 < n)
+		assert_false(tlog_verify_inclusion(m + 1, n, leaves[m],
+		    (const uint8_t (*)[32])p, plen, root));
+}
+
+static void
+test_frontier_and_proofs(void **state)
+{
+	struct tlog_frontier f;
+	uint8_t root[32], ref[32], old[32];
+	uint8_t p[TLOG_PROOF_MAX][32], rp[TLOG_PROOF_MAX][32];
+	int plen, rlen;
+	uint64_t n, m;
+
+	(void)state;
+	make_leaves();
+	memset(mem_set, 0, sizeof(mem_set));
+	memset(&f, 0, sizeof(f));
+	tlog_frontier_root(&f, root);
+	ref_mth(0, 0, ref);
+	assert_memory_equal(root, ref, 32);
+	for (n = 1; n <= N_MAX; n++) {
+		assert_int_equal(tlog_frontier_append(&f, leaves[n - 1],
+		    mem_write, NULL), 0);
+		assert_int_equal(f.size, n);
+		ref_mth(0, n, ref);
+		tlog_frontier_root(&f, root);
+		assert_memory_equal(root, ref, 32);
+		assert_int_equal(tlog_tree_hash(mem_read, NULL, n, root), 0);
+		assert_memory_equal(root, ref, 32);
+		for (m = 0; m < n; m++) {
+			assert_int_equal(tlog_prove_inclusion(mem_read, NULL,
+			    n, m, p, &plen), 0);
+			rlen = 0;
+			ref_path(m, 0, n, rp, &rlen);
+			assert_int_equal(plen, rlen);
+			assert_memory_equal(p, rp, (size_t)plen * 32);
+			assert_true(tlog_verify_inclusion(m, n, leaves[m],
+			    (const uint8_t (*)[32])p, plen, ref));
+			if (n <= 64 || m % 17 == 0)
+				check_inclusion_tamper(m, n, p, plen, ref);
+		}
+		assert_int_equal(tlog_prove_inclusion(mem_read, NULL, n, n, p,
+		    &plen), -1);
+		for (m = 1; m <= n; m++) {
+			assert_int_equal(tlog_prove_consistency(mem_read, NULL,
+			    m, n, p, &plen), 0);
+			rlen = 0;
+			if (m < n)
+				ref_subproof(m, 0, n, 1, rp, &rlen);
+			assert_int_equal(plen, rlen);
+			assert_memory_equal(p, rp, (size_t)plen * 32);
+			ref_mth(0, m, old);
+			assert_true(tlog_verify_consistency(m, n,
+			    (const uint8_t (*)[32])p, plen, old, ref));
+			if (plen > 0) {
+				/* A different old root or a changed hash. */
+				old[0] ^= 1;
+				assert_false(tlog_verify_consistency(m, n,
+				    (const uint8_t (*)[32])p, plen, old, ref));
+				old[0] ^= 1;
+				p[plen - 1][3] ^= 0x40;
+				assert_false(tlog_verify_consistency(m, n,
+				    (const uint8_t (*)[32])p, plen, old, ref));
+				assert_false(tlog_verify_consistency(m, n,
+				    (const uint8_t (*)[32])p, plen - 1, old,
+				    ref));
+			}
+		}
+		/* The frontier reloads from the stored hashes. */
+		if (n % 37 == 0) {
+			struct tlog_frontier g;
+
+			assert_int_equal(tlog_frontier_load(&g, n, mem_read,
+			    NULL), 0);
+			tlog_frontier_root(&g, root);
+			assert_memory_equal(root, ref, 32);
+		}
+	}
+}
+
+static void
+test_leaf_codec(void **state)
+{
+	struct tlog_leaf lf, back;
+	uint8_t data[TLOG_LEAF_MAX], *cp;
+	const char *why;
+	size_t n, i;
+
+	(void)state;
+	memset(&lf, 0, sizeof(lf));
+	lf.type = LEAF_MSG;
+	lf.dir = DIR_IN;
+	snprintf(lf.peer, sizeof(lf.peer), "ru");
+	memset(lf.id, 0xab, 32);
+	lf.time = 1763900000123ULL;
+	n = tlog_leaf_encode(&lf, data);
+	assert_int_equal(n, 3 + 1 + 2 + 32 + 8);
+	assert_int_equal(tlog_leaf_decode(data, n, &back, &why), 0);
+	assert_memory_equal(&lf, &back, sizeof(lf));
+	for (i = 0; i < n; i++) {
+		cp = testlib_dup_exact(data, i);
+		assert_int_equal(tlog_leaf_decode(cp, i, &back, &why), -1);
+		free(cp);
+	}
+	data[1] = 9;
+	assert_int_equal(tlog_leaf_decode(data, n, &back, &why), -1);
+}
+
+static void
+test_store_log(void **state)
+{
+	char dir[4096], path[4200], why[200];
+	struct store *st;
+	struct tlog *t;
+	uint8_t id[32], root[32], ref[32], p[TLOG_PROOF_MAX][32];
+	uint8_t data[TLOG_LEAF_MAX];
+	struct tlog_leaf lf;
+	const char *err;
+	uint64_t i, idx, m;
+	size_t len;
+	int plen;
+
+	(void)state;
+	assert_int_equal(testlib_tmpdir(dir, sizeof(dir), "tlog"), 0);
+	assert_int_equal(testlib_path_join(path, sizeof(path), dir, "db"), 0);
+	assert_non_null(st = store_open(path, why, sizeof(why)));
+	assert_non_null(t = tlog_open(st));
+	assert_int_equal(tlog_size(t), 0);
+	/* Leaves appended in batches; one batch rolled back. */
+	for (i = 0; i < 120; i++) {
+		if (i % 10 == 0)
+			assert_int_equal(store_begin(st), 0);
+		memset(id, 0, sizeof(id));
+		id[0] = (uint8_t)i;
+		id[1] = (uint8_t)(i >> 8);
+		assert_int_equal(tlog_append_msg(t, id, i % 2, "ru", 1000 + i),
+		    0);
+		if (i % 10 == 9) {
+			if (i == 49)
+				store_rollback(st);
+			else
+				assert_int_equal(store_commit(st), 0);
+		}
+	}
+	assert_int_equal(tlog_size(t), 110);
+	/* Reference: recompute from the stored leaf data. */
+	for (i = 0; i < 110; i++) {
+		assert_int_equal(tlog_leaf_get(t, i, data, &len), 0);
+		assert_int_equal(tlog_leaf_decode(data, len, &lf, &err), 0);
+		assert_int_equal(lf.time, i < 40 ? 1000 + i : 1010 + i);
+		tlog_leaf_hash(data, len, leaves[i]);
+	}
+	memset(memo_set, 0, sizeof(memo_set));
+	ref_mth(0, 110, ref);
+	tlog_root(t, root);
+	assert_memory_equal(root, ref, 32);
+	for (m = 0; m < 110; m += 7) {
+		assert_int_equal(tlog_log_inclusion(t, 110, m, p, &plen), 0);
+		assert_true(tlog_verify_inclusion(m, 110, leaves[m],
+		    (const uint8_t (*)[32])p, plen, ref));
+		assert_int_equal(tlog_log_tree_hash(t, m + 1, root), 0);
+		assert_int_equal(tlog_log_consistency(t, m + 1, 110, p, &plen),
+		    0);
+		assert_true(tlog_verify_consistency(m + 1, 110,
+		    (const uint8_t (*)[32])p, plen, root, ref));
+	}
+	memset(id, 0, sizeof(id));
+	id[0] = 45;	/* rolled back */
+	assert_int_equal(tlog_leaf_find(t, LEAF_MSG, id, 1045, &idx), 1);
+	id[0] = 55;
+	assert_int_equal(tlog_leaf_find(t, LEAF_MSG, id, 1055, &idx), 0);
+	assert_int_equal(idx, 45);
+	assert_int_equal(tlog_leaf_find(t, LEAF_MSG, id, 1056, &idx), 1);
+	assert_int_equal(tlog_leaf_find(t, LEAF_RECEIPT, id, 1055, &idx), 1);
+	assert_int_equal(tlog_check_all(t, why, sizeof(why)), 0);
+	tlog_free(t);
+	store_free(st);
+	/* Reopen: same tree. */
+	assert_non_null(st = store_open(path, why, sizeof(why)));
+	assert_non_null(t = tlog_open(st));
+	assert_int_equal(tlog_size(t), 110);
+	tlog_root(t, root);
+	assert_memory_equal(root, ref, 32);
+	tlog_free(t);
+	store_free(st);
+	testlib_rmtree(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_frontier_and_proofs),
+		cmocka_unit_test(test_leaf_codec),
+		cmocka_unit_test(test_store_log),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
