@@ -470,6 +470,24 @@ seeds_http_head(void)
 	    "HTTP/1.1\r\nContent-Length:\t 0 \r\n\r\n");
 }
 
+static void
+seeds_auth(void)
+{
+	emit_str("fuzz_auth", "basic", "Basic d2FuZGE6Y29ycmVjdCBob3JzZQ==");
+	emit_str("fuzz_auth", "basic-lower", "basic   YTpiOmM=  ");
+	emit_str("fuzz_auth", "basic-no-colon", "Basic d2FuZGE=");
+	emit_str("fuzz_auth", "basic-bad-pad", "Basic d2FuZGE6=Q==");
+	emit_str("fuzz_auth", "basic-ctl", "Basic YQpiOmM=");
+	emit_str("fuzz_auth", "cookie", "theme=dark; hotline_session="
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA; lang=ru");
+	emit_str("fuzz_auth", "cookie-quoted", "hotline_session=\"abc\"; "
+	    "hotline_session=second");
+	emit_str("fuzz_auth", "cookie-bad", "a=b;; =c; d");
+	emit_str("fuzz_auth", "cookie-long", "hotline_session="
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	emit_str("fuzz_auth", "token", "0123456789abcdefghijABCDEFGHIJ-_0123456789x");
+}
+
 /* Write the test key to a fresh 0600 file and load it like the daemon. */
 static struct signer *
 load_test_key(void)
@@ -592,6 +610,60 @@ seeds_tlog_frames(void)
 	buf_free(&b);
 }
 
+/* STIX objects and patterns (fuzz_stix): the specification's examples. */
+static void
+seeds_stix(void)
+{
+	emit_str("fuzz_stix", "indicator", "{\"type\":\"indicator\","
+	    "\"spec_version\":\"2.1\",\"id\":\"indicator--8e2e2d2b-17d4-"
+	    "4cbf-938f-98ee46b3cd3f\",\"created\":\"2016-04-06T20:03:48.000Z\","
+	    "\"modified\":\"2016-04-06T20:03:48.000Z\",\"indicator_types\":"
+	    "[\"malicious-activity\"],\"name\":\"Poison Ivy Malware\","
+	    "\"pattern\":\"[file:hashes.'SHA-256' = '4bac27393bdd9777ce02453256c"
+	    "5577cd02275510b2227f473d03f533924f877']\",\"pattern_type\":"
+	    "\"stix\",\"valid_from\":\"2016-01-01T00:00:00Z\","
+	    "\"object_marking_refs\":[\"marking-definition--bab4a63c-aed9-"
+	    "4cf5-a766-dfca5abac2bb\"]}");
+	emit_str("fuzz_stix", "malware", "{\"type\":\"malware\","
+	    "\"spec_version\":\"2.1\",\"id\":\"malware--31b940d4-6f7f-459a-"
+	    "80ea-9c1f17b5891b\",\"created\":\"2016-04-06T20:07:09.000Z\","
+	    "\"modified\":\"2016-04-06T20:07:09.000Z\",\"name\":"
+	    "\"Poison Ivy\",\"is_family\":false}");
+	emit_str("fuzz_stix", "sighting", "{\"type\":\"sighting\","
+	    "\"spec_version\":\"2.1\",\"id\":\"sighting--ee20065d-2555-424f-"
+	    "ad9e-0f8fd6e7ceb0\",\"created\":\"2016-04-06T20:08:31.000Z\","
+	    "\"modified\":\"2016-04-06T20:08:31.000Z\",\"sighting_of_ref\":"
+	    "\"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\",\"count\":1}");
+	emit_str("fuzz_stix", "sco", "{\"type\":\"ipv4-addr\",\"id\":"
+	    "\"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd\",\"value\":"
+	    "\"198.51.100.3\"}");
+	emit_str("fuzz_stix", "pattern-or",
+	    "[ipv4-addr:value = '198.51.100.1/32' OR ipv4-addr:value = "
+	    "'203.0.113.33/32'] OR [domain-name:value IN ('a.example', "
+	    "'b.example')]");
+	emit_str("fuzz_stix", "pattern-and",
+	    "[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e' AND "
+	    "file:size = 0] WITHIN 60 SECONDS");
+	emit_str("fuzz_stix", "pattern-v6",
+	    "[ipv6-addr:value ISSUBSET '2001:db8::/32']");
+	emit_str("fuzz_stix", "timestamp", "2016-05-12T08:17:27.123456Z");
+}
+
+/* TAXII query strings (fuzz_taxii_query), after the specification. */
+static void
+seeds_taxii(void)
+{
+	emit_str("fuzz_taxii_query", "filters", "match[type]=indicator,sighting"
+	    "&match[version]=all&added_after=2016-02-01T00:00:01.000Z&limit=5");
+	emit_str("fuzz_taxii_query", "encoded", "match%5Bid%5D=indicator--"
+	    "8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f&match%5Bspec_version%5D=2.1");
+	emit_str("fuzz_taxii_query", "versions", "match[version]=first,last,"
+	    "2016-01-01T01:01:01.000Z");
+	emit_str("fuzz_taxii_query", "next", "match[type]=indicator&next="
+	    "4d2-0123456789abcdef");
+	emit_str("fuzz_taxii_query", "bad", "limit=0&match[type]=%zz&&=");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -623,6 +695,9 @@ main(int argc, char *argv[])
 	seeds_http_head();
 	seeds_note();
 	seeds_tlog_frames();
+	seeds_stix();
+	seeds_taxii();
+	seeds_auth();
 	signer_free(key);
 	if (nbad > 0) {
 		fprintf(stderr, "%d seed%s %s\n", nbad, nbad == 1 ? "" : "s",

@@ -27,6 +27,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "tlp.h"
 #include "msg.h"
 #include "util.h"
 
@@ -52,6 +53,7 @@ enum section {
 	SEC_NRRC,
 	SEC_DEADLINES,
 	SEC_PEER,
+	SEC_HTTPS,
 };
 
 _Static_assert(CONFIG_NCH == CH_MAX + 1 && CONFIG_NPREC == PREC_MAX + 1,
@@ -125,6 +127,11 @@ static const struct keydef {
 	DLC(CH_WG, "wg"),	/* cert: bulk, never acknowledged, no deadline */
 #undef DLC
 #undef DL
+	/* [https]: the console and the API over HTTPS (issue 8) */
+	{ SEC_HTTPS, "listen", T_LISTEN, STRF(https_listen), 0, 0 },
+	{ SEC_HTTPS, "tls_cert", T_PATH, STRF(https_cert), 0, 0 },
+	{ SEC_HTTPS, "tls_key", T_PATH, STRF(https_key), 0, 0 },
+	{ SEC_HTTPS, "web_dir", T_PATH, STRF(web_dir), 0, 0 },
 };
 #define NKEYS	(sizeof(keydefs) / sizeof(keydefs[0]))
 
@@ -149,7 +156,7 @@ struct parse {
 	char		 secname[SECNAME_MAX];
 	int		 cur_peer;
 	int		 node_line, link_line, limits_line, nrrc_line,
-			 deadlines_line;
+			 deadlines_line, https_line;
 	int		 keyline[NKEYS];	/* 0: not set */
 	int		 peer_line[CONFIG_MAX_PEERS];
 	int		 fpr_line[CONFIG_MAX_PEERS];
@@ -448,6 +455,9 @@ section_open(struct parse *p, const char *name, size_t n)
 	} else if (strcmp(p->secname, "deadlines") == 0) {
 		p->sec = SEC_DEADLINES;
 		seen = &p->deadlines_line;
+	} else if (strcmp(p->secname, "https") == 0) {
+		p->sec = SEC_HTTPS;
+		seen = &p->https_line;
 	}
 	if (seen != NULL) {
 		if (*seen != 0) {
@@ -491,6 +501,8 @@ section_open(struct parse *p, const char *name, size_t n)
 	p->peer_line[p->cur_peer] = p->lineno;
 	pc = &cf->peers[p->cur_peer];
 	(void)setstr(pc->party, sizeof(pc->party), party);
+	pc->tlp_share = TLP_SHARE_DEFAULT;
+	pc->tlp_unmarked = TLP_UNMARKED_DEFAULT;
 	p->sec = SEC_PEER;
 }
 
@@ -663,6 +675,63 @@ key_set(struct parse *p, const struct keydef *k, const char *value)
 	return 0;
 }
 
+/* yes/no: 1, 0, or -1. */
+static int
+yesno(const char *value)
+{
+	if (strcmp(value, "yes") == 0)
+		return 1;
+	if (strcmp(value, "no") == 0)
+		return 0;
+	return -1;
+}
+
+/* The CERT channel keys of a [peer PARTY] section (tlp.c). 0 or -1. */
+static int
+peer_cert_key(struct parse *p, struct peer_conf *pc, const char *name,
+    const char *value)
+{
+	char v[64];
+	int l;
+
+	if (strcmp(name, "tlp_share") == 0) {
+		if (tlp_parse_share(value, &pc->tlp_share) == -1) {
+			perr(p, p->lineno, "invalid tlp_share '%s' (expected "
+			    "none or a list of clear, green, amber; RED and "
+			    "AMBER+STRICT have fixed rules)",
+			    vis(value, v, sizeof(v)));
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(name, "tlp_unmarked") == 0) {
+		if ((l = tlp_from_word(value)) == -1) {
+			perr(p, p->lineno, "invalid tlp_unmarked '%s' "
+			    "(expected clear, green, amber, amber+strict or "
+			    "red)", vis(value, v, sizeof(v)));
+			return -1;
+		}
+		pc->tlp_unmarked = l;
+		return 0;
+	}
+	if (strcmp(name, "same_organisation") == 0 ||
+	    strcmp(name, "send_sightings") == 0) {
+		if ((l = yesno(value)) == -1) {
+			perr(p, p->lineno, "invalid %s '%s' (expected yes or "
+			    "no)", name, vis(value, v, sizeof(v)));
+			return -1;
+		}
+		if (name[0] == 's' && name[1] == 'a')
+			pc->same_org = l;
+		else
+			pc->send_sightings = l;
+		return 0;
+	}
+	perr(p, p->lineno, "unknown key '%s' in [peer %s]",
+	    vis(name, v, sizeof(v)), pc->party);
+	return -1;
+}
+
 /* Parse one key of a [peer PARTY] section. 0 or -1. */
 static int
 peer_key(struct parse *p, const char *name, const char *value)
@@ -716,9 +785,7 @@ peer_key(struct parse *p, const char *name, const char *value)
 		(void)setstr(pc->addrs[pc->naddrs++], CONFIG_ADDR_MAX, value);
 		return 0;
 	}
-	perr(p, p->lineno, "unknown key '%s' in [peer %s]",
-	    vis(name, v, sizeof(v)), pc->party);
-	return -1;
+	return peer_cert_key(p, pc, name, value);
 }
 
 /* inih handler: one key = value pair. Returns 1 if fine, 0 on error. */
@@ -801,6 +868,36 @@ toolong:
 	return -1;
 }
 
+/* The index in keydefs of a key. */
+static int
+key_index(enum section sec, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (keydefs[i].sec == sec && strcmp(keydefs[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* [https] paths: tls_cert and tls_key default to DATA_DIR/https-cert.pem and
+ * https-key.pem, web_dir to the console's installed files. 0 or -1. */
+static int
+https_finish(struct parse *p)
+{
+	const char *dir = p->cf->data_dir;
+	int line = p->https_line != 0 ? p->https_line : p->node_line;
+
+	if (path_resolve(p, key_index(SEC_HTTPS, "tls_cert"), dir,
+	    "https-cert.pem", line) == -1 ||
+	    path_resolve(p, key_index(SEC_HTTPS, "tls_key"), dir,
+	    "https-key.pem", line) == -1 ||
+	    path_resolve(p, key_index(SEC_HTTPS, "web_dir"), dir,
+	    HOTLINE_WEB_DIR, line) == -1)
+		return -1;
+	return 0;
+}
+
 /* Whole-file checks once every line is read: required keys, cross-key
  * rules, path resolution. 0 or -1 (error recorded). */
 static int
@@ -866,7 +963,7 @@ config_finish(struct parse *p)
 	if (path_resolve(p, i, p->base, HOTLINE_TEMPLATES_DIR,
 	    p->nrrc_line != 0 ? p->nrrc_line : p->node_line) == -1)
 		return -1;
-	return 0;
+	return https_finish(p);
 }
 
 /*
@@ -1057,7 +1154,8 @@ config_print(FILE *fp, const struct config *cf)
 			fprintf(fp, "%s[%s]\n", i == 0 ? "" : "\n",
 			    sec == SEC_NODE ? "node" : sec == SEC_LINK ?
 			    "link" : sec == SEC_LIMITS ? "limits" :
-			    sec == SEC_NRRC ? "nrrc" : "deadlines");
+			    sec == SEC_NRRC ? "nrrc" : sec == SEC_HTTPS ? "https" :
+			    "deadlines");
 		}
 		switch (k->type) {
 		case T_PARTY:
@@ -1088,5 +1186,10 @@ config_print(FILE *fp, const struct config *cf)
 		    pc->fingerprint);
 		for (i = 0; i < (size_t)pc->naddrs; i++)
 			fprintf(fp, "address = %s\n", pc->addrs[i]);
+		tlp_format_share(pc->tlp_share, d, sizeof(d));
+		fprintf(fp, "tlp_share = %s\ntlp_unmarked = %s\n"
+		    "same_organisation = %s\nsend_sightings = %s\n", d,
+		    tlp_name(pc->tlp_unmarked) + 4, pc->same_org ? "yes" : "no",
+		    pc->send_sightings ? "yes" : "no");
 	}
 }

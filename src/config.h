@@ -23,6 +23,15 @@ struct peer_conf {
 	char		fingerprint[FPR_HEX_LEN + 1];	/* lowercase hex */
 	char		addrs[CONFIG_MAX_ADDRS][CONFIG_ADDR_MAX];
 	int		naddrs;		/* 0: we never dial, only accept */
+	/* CERT channel (tlp.c): TLP levels shareable with this peer as a
+	 * bit set of 1 << TLP_x (default CLEAR and GREEN), whether it is our
+	 * own organisation (AMBER+STRICT may go), the level assumed for an
+	 * unmarked object (default AMBER), and whether `hotline match` hits
+	 * on its indicators are sent back to it as sightings. */
+	unsigned	tlp_share;
+	int		same_org;
+	int		tlp_unmarked;
+	int		send_sightings;
 };
 
 struct config {
@@ -57,6 +66,11 @@ struct config {
 	/* [deadlines] acknowledgment deadline per [channel][precedence]
 	 * (indexes as enum channel / enum precedence), 0 = none */
 	uint64_t	deadline_ms[CONFIG_NCH][CONFIG_NPREC];
+	/* [https] (issue 8): "" listen = no HTTPS listener */
+	char		https_listen[CONFIG_ADDR_MAX];
+	char		https_cert[PATH_MAX];	/* default DATA_DIR/https-cert.pem */
+	char		https_key[PATH_MAX];	/* default DATA_DIR/https-key.pem */
+	char		web_dir[PATH_MAX];	/* default HOTLINE_WEB_DIR */
 	struct peer_conf peers[CONFIG_MAX_PEERS];
 	int		npeers;
 };

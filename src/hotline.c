@@ -44,10 +44,16 @@ static const struct command commands[] = {
 	    "the watch handover summary: open, overdue, checks, links" },
 	{ "checks", cmd_checks,
 	    "communication checks: statistics, send one, answer one" },
+	{ "account", cmd_account,
+	    "operator accounts of the console: add, list, disable, passwd" },
 	{ "demo", cmd_demo,
 	    "run two nodes on loopback and exchange messages" },
 	{ "audit", cmd_audit,
 	    "transparency record: verifier key, proofs, offline verify, check" },
+	{ "indicators", cmd_indicators,
+	    "list, search, show, import STIX objects; TLP policy" },
+	{ "match", cmd_match,
+	    "retro-hunt: scan logs for the current indicators" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

@@ -1,0 +1,583 @@
+/*
+ * cert.c: the CERT channel's core. Objects come in through cert_ingest()
+ * (TAXII POST, `hotline indicators import`, sightings) or cert_bundle_in()
+ * (a stix-bundle message from a peer, inside the transaction that stores
+ * the message). For an outbound collection out:PARTY every object passes
+ * the TLP policy (tlp.c) first; the objects that may go are packed into
+ * bundles of at most max_body bytes, each a signed message on the cert
+ * channel, and stored in the same transaction as those messages. The
+ * message layer then delivers them exactly once, in order, resuming after
+ * restarts and outages without resending what the peer holds.
+ *
+ * It also serves the /v1/cert API the CLI uses (collections, objects and
+ * their provenance, import, the TLP decision, the indicator list for
+ * retro-hunt, sightings, TAXII grants).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "api.h"
+#include "cert.h"
+#include "deliver.h"
+#include "log.h"
+#include "stix.h"
+#include "stixdb.h"
+#include "tlp.h"
+#include "util.h"
+
+/* Bytes of a bundle message around its objects:
+ * {"type":"bundle","id":"bundle--<36>","objects":[...]} */
+#define BUNDLE_OVERHEAD	128
+
+struct cert {
+	struct stixdb	*db;
+	int64_t		 last_added;
+};
+
+int
+cert_start(struct hotlined *d)
+{
+	struct cert *c = xcalloc(1, sizeof(*c));
+
+	c->db = stixdb_new(d->st);
+	/* STIX ids are random: a larger page cache keeps index inserts off
+	 * the disk for collections of millions of objects. */
+	(void)sqlite3_exec(store_db(d->st), "PRAGMA cache_size = -65536", NULL,
+	    NULL, NULL);
+	if (stixdb_last_added(c->db, &c->last_added) == -1) {
+		stixdb_free(c->db);
+		free(c);
+		return -1;
+	}
+	d->cert = c;
+	return 0;
+}
+
+void
+cert_stop(struct hotlined *d)
+{
+	if (d->cert == NULL)
+		return;
+	stixdb_free(d->cert->db);
+	free(d->cert);
+	d->cert = NULL;
+}
+
+struct stixdb *
+cert_db(struct hotlined *d)
+{
+	return d->cert->db;
+}
+
+int64_t
+cert_next_added(struct hotlined *d)
+{
+	int64_t now = (int64_t)now_utc_ms() * 1000;
+
+	if (now <= d->cert->last_added)
+		now = d->cert->last_added + 1;
+	d->cert->last_added = now;
+	return now;
+}
+
+struct peer *
+cert_coll_peer(struct hotlined *d, const char *coll, int *out)
+{
+	if (strncmp(coll, "out:", 4) == 0) {
+		*out = 1;
+		return hotlined_peer_find(d, coll + 4);
+	}
+	if (strncmp(coll, "in:", 3) == 0) {
+		*out = 0;
+		return hotlined_peer_find(d, coll + 3);
+	}
+	*out = 0;
+	return NULL;
+}
+
+int
+cert_coll_valid(struct hotlined *d, const char *coll)
+{
+	int out;
+
+	return strcmp(coll, "local") == 0 || cert_coll_peer(d, coll, &out) !=
+	    NULL;
+}
+
+/* One object of an ingest on its way in. */
+struct item {
+	json_t		*obj;		/* borrowed */
+	char		*text;		/* compact JSON */
+	size_t		 len;
+	struct stix_meta m;
+	int		 tlp;
+	int		 bundle;	/* index of its message, -1: none */
+	int		 has;		/* from stixdb_check_ex */
+	int		 dupid;		/* another version of its id is in this request */
+	int64_t		 newest;
+};
+
+struct ingest {
+	struct hotlined	*d;
+	const char	*coll;
+	const char	*source;
+	struct item	*items;		/* the new ones */
+	int		 nitems;
+};
+
+static int
+detail(json_t *arr, const struct stix_meta *m, const char *id,
+    const char *message)
+{
+	char ver[40];
+	json_t *o = json_object();
+	int errs = 0;
+
+	if (o == NULL)
+		return -1;
+	errs |= json_object_set_new(o, "id", json_string(id != NULL ? id :
+	    m->id));
+	if (m != NULL && m->modified != 0) {
+		stix_time_format(m->modified, ver);
+		errs |= json_object_set_new(o, "version", json_string(ver));
+	}
+	if (message != NULL)
+		errs |= json_object_set_new(o, "message", json_string(message));
+	return errs ? (json_decref(o), -1) : json_array_append_new(arr, o);
+}
+
+/* Store the new items inside the transaction; for bundled items the
+ * message id is their provenance. */
+static int
+ingest_store(void *arg, const struct msg *ms, int n)
+{
+	struct ingest *g = arg;
+	char why[256], idhex[ID_HEX_LEN + 1];
+	struct item *it;
+	int i, rc;
+
+	for (i = 0; i < g->nitems; i++) {
+		it = &g->items[i];
+		if (it->bundle >= 0 && it->bundle < n)
+			hex_encode(ms[it->bundle].id, MSG_ID_LEN, idhex);
+		/*
+		 * Checked before the transaction on this same thread, and
+		 * an id appears once per request unless as another
+		 * version: then check again.
+		 */
+		if (it->dupid)
+			rc = stixdb_put(g->d->cert->db, g->coll, &it->m,
+			    it->tlp, it->text, g->source, it->bundle >= 0 ?
+			    idhex : NULL, cert_next_added(g->d), why,
+			    sizeof(why));
+		else
+			rc = stixdb_insert(g->d->cert->db, g->coll, &it->m,
+			    it->tlp, it->text, g->source, it->bundle >= 0 ?
+			    idhex : NULL, cert_next_added(g->d), it->has,
+			    it->newest);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Pack the items into bundle bodies of at most maxb bytes: fills msgs
+ * (bodies owned by bodies[]) and each item's bundle. The count, or -1. */
+static int
+ingest_pack(struct ingest *g, struct peer *p, size_t maxb, struct msg **msgs,
+    char ***bodies)
+{
+	struct msg *ms = NULL;
+	char **bs = NULL, bid[STIX_ID_MAX + 1];
+	size_t len = 0, cap = 0;
+	int i, n = 0;
+
+	for (i = 0; i < g->nitems; i++) {
+		struct item *it = &g->items[i];
+
+		if (n == 0 || len + it->len + 1 + 2 > maxb) {
+			if (n > 0) {
+				memcpy(bs[n - 1] + len, "]}", 3);
+				ms[n - 1].body_len = (uint32_t)(len + 2);
+			}
+			ms = xreallocarray(ms, (size_t)n + 1, sizeof(*ms));
+			bs = xreallocarray(bs, (size_t)n + 1, sizeof(*bs));
+			cap = maxb + 1;
+			bs[n] = xmalloc(cap);
+			if (stix_id_new("bundle", bid, sizeof(bid)) == -1)
+				goto fail;
+			len = (size_t)snprintf(bs[n], cap, "{\"type\":\"bundle\","
+			    "\"id\":\"%s\",\"objects\":[", bid);
+			memset(&ms[n], 0, sizeof(ms[n]));
+			snprintf(ms[n].to, sizeof(ms[n].to), "%s", p->conf->party);
+			ms[n].channel = CH_CERT;
+			snprintf(ms[n].kind, sizeof(ms[n].kind), "%s",
+			    CERT_KIND_BUNDLE);
+			ms[n].prec = PREC_ROUTINE;
+			ms[n].body = (const uint8_t *)bs[n];
+			n++;
+		} else
+			bs[n - 1][len++] = ',';
+		memcpy(bs[n - 1] + len, it->text, it->len);
+		len += it->len;
+		it->bundle = n - 1;
+	}
+	if (n > 0) {
+		memcpy(bs[n - 1] + len, "]}", 3);
+		ms[n - 1].body_len = (uint32_t)(len + 2);
+	}
+	*msgs = ms;
+	*bodies = bs;
+	return n;
+fail:
+	for (i = 0; i < n; i++)
+		free(bs[i]);
+	free(bs);
+	free(ms);
+	return -1;
+}
+
+/* Skip one JSON value at p (< end): the position after it, or NULL. The
+ * text is known to be valid JSON; this only has to stay in bounds. */
+static const char *
+skip_value(const char *p, const char *end)
+{
+	int depth = 0;
+
+	for (; p < end; p++) {
+		switch (*p) {
+		case '"':
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			if (p >= end)
+				return NULL;
+			if (depth == 0)
+				return p + 1;
+			break;
+		case '{':
+		case '[':
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (depth == 0)
+				return p;	/* end of the enclosing one */
+			if (--depth == 0)
+				return p + 1;
+			break;
+		case ',':
+			if (depth == 0)
+				return p;
+			break;
+		default:
+			break;
+		}
+	}
+	return depth == 0 ? p : NULL;
+}
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+	    *p == '\r'))
+		p++;
+	return p;
+}
+
+struct cert_span *
+cert_raw_elements(const char *text, size_t len, const char *key, size_t n)
+{
+	const char *p = text, *end = text + len, *ks, *v;
+	struct cert_span *sp;
+	size_t klen = strlen(key), i = 0;
+
+	p = skip_ws(p, end);
+	if (p >= end || *p++ != '{')
+		return NULL;
+	for (;;) {
+		p = skip_ws(p, end);
+		if (p >= end || *p != '"')
+			return NULL;
+		ks = ++p;
+		while (p < end && *p != '"' && *p != '\\')
+			p++;
+		if (p >= end || *p != '"')
+			return NULL;	/* escaped keys: not plain */
+		p = skip_ws(p + 1, end);
+		if (p >= end || *p++ != ':')
+			return NULL;
+		p = skip_ws(p, end);
+		if ((size_t)(p - ks) >= klen && (size_t)(skip_ws(ks, end) -
+		    ks) == 0 && memcmp(ks, key, klen) == 0 && ks[klen] == '"')
+			break;
+		if ((p = skip_value(p, end)) == NULL)
+			return NULL;
+		p = skip_ws(p, end);
+		if (p >= end || *p++ != ',')
+			return NULL;
+	}
+	if (p >= end || *p++ != '[')
+		return NULL;
+	sp = xcalloc(n + 1, sizeof(*sp));
+	for (;;) {
+		p = skip_ws(p, end);
+		if (p < end && *p == ']' && i == 0)
+			break;
+		if (i >= n || (v = skip_value(p, end)) == NULL)
+			goto fail;
+		sp[i].p = p;
+		sp[i].len = (size_t)(v - p);
+		while (sp[i].len > 0 && (p[sp[i].len - 1] == ' ' ||
+		    p[sp[i].len - 1] == '\n' || p[sp[i].len - 1] == '\t' ||
+		    p[sp[i].len - 1] == '\r'))
+			sp[i].len--;
+		i++;
+		p = skip_ws(v, end);
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < end && *p == ']')
+			break;
+		goto fail;
+	}
+	if (i != n)
+		goto fail;
+	return sp;
+fail:
+	free(sp);
+	return NULL;
+}
+
+int
+cert_ingest(struct hotlined *d, const char *coll, json_t *objects,
+    const char *source, json_t **successes, json_t **failures, int *status,
+    const char **errmsg)
+{
+	return cert_ingest_raw(d, coll, objects, NULL, source, successes,
+	    failures, status, errmsg);
+}
+
+int
+cert_ingest_raw(struct hotlined *d, const char *coll, json_t *objects,
+    const struct cert_span *raw, const char *source, json_t **successes,
+    json_t **failures, int *status, const char **errmsg)
+{
+	struct ingest g = { d, coll, source, NULL, 0 };
+	struct item *items = NULL, *it;
+	struct peer *p;
+	struct msg *ms = NULL;
+	char **bodies = NULL, why[512];
+	char (*ids)[ID_HEX_LEN + 1] = NULL;
+	json_t *seen = NULL, *o;
+	size_t i, n, maxb;
+	int out, rc, nb = 0, bad, ret = -1, j;
+
+	*successes = json_array();
+	*failures = json_array();
+	seen = json_object();
+	if (*successes == NULL || *failures == NULL || seen == NULL) {
+		*status = 500;
+		*errmsg = "out of memory";
+		goto done;
+	}
+	n = json_array_size(objects);
+	if (n > CERT_INGEST_MAX) {
+		*status = 413;
+		*errmsg = "too many objects in one request";
+		goto done;
+	}
+	p = cert_coll_peer(d, coll, &out);
+	maxb = d->cf.max_body;
+	items = xcalloc(n + 1, sizeof(*items));
+	for (i = 0; i < n; i++) {
+		char key[STIX_ID_MAX + 32];
+
+		it = &items[g.nitems];
+		it->obj = o = json_array_get(objects, i);
+		if (stix_validate(o, &it->m, why, sizeof(why)) == -1) {
+			json_t *idv = json_object_get(o, "id");
+
+			detail(*failures, NULL, json_is_string(idv) ?
+			    json_string_value(idv) : "", why);
+			continue;
+		}
+		it->tlp = tlp_of_object(o);
+		if (p != NULL && out &&
+		    !tlp_may_share(p->conf, it->tlp, why, sizeof(why))) {
+			log_info("cert: %s not shared with %s: %s", it->m.id,
+			    p->conf->party, why);
+			detail(*failures, &it->m, NULL, why);
+			continue;
+		}
+		snprintf(key, sizeof(key), "%s|%lld", it->m.id,
+		    (long long)it->m.modified);
+		if (json_object_get(seen, key) != NULL) {
+			detail(*successes, &it->m, NULL, "already held");
+			continue;
+		}
+		rc = stixdb_check_ex(d->cert->db, coll, &it->m, why,
+		    sizeof(why), &it->has, &it->newest);
+		if (rc == -1) {
+			*status = 503;
+			*errmsg = "the store failed; nothing taken";
+			goto done;
+		}
+		if (rc == 1) {
+			detail(*successes, &it->m, NULL, "already held");
+			continue;
+		}
+		if (rc == 2) {
+			detail(*failures, &it->m, NULL, why);
+			continue;
+		}
+		if (raw != NULL) {
+			it->text = xmalloc(raw[i].len + 1);
+			memcpy(it->text, raw[i].p, raw[i].len);
+			it->text[raw[i].len] = '\0';
+		} else
+			it->text = json_dumps(o, JSON_COMPACT);
+		if (it->text == NULL) {
+			detail(*failures, &it->m, NULL, "cannot serialise");
+			continue;
+		}
+		it->len = strlen(it->text);
+		it->bundle = -1;
+		if (p != NULL && out && it->len + BUNDLE_OVERHEAD > maxb) {
+			snprintf(why, sizeof(why), "object of %zu bytes does "
+			    "not fit a message body (max_body %llu)", it->len,
+			    (unsigned long long)maxb);
+			detail(*failures, &it->m, NULL, why);
+			free(it->text);
+			it->text = NULL;
+			continue;
+		}
+		json_object_set_new(seen, key, json_true());
+		if (json_object_get(seen, it->m.id) != NULL)
+			it->dupid = 1;
+		json_object_set_new(seen, it->m.id, json_true());
+		g.nitems++;
+	}
+	g.items = items;
+	if (g.nitems == 0) {
+		ret = 0;
+		goto done;
+	}
+	if (p != NULL && out) {
+		if ((nb = ingest_pack(&g, p, maxb - BUNDLE_OVERHEAD / 2, &ms,
+		    &bodies)) == -1) {
+			*status = 500;
+			*errmsg = "cannot build bundles";
+			goto done;
+		}
+		ids = xcalloc((size_t)nb, sizeof(*ids));
+		if (deliver_submit_many_hook(d, ms, nb, ids, &bad, status,
+		    errmsg, ingest_store, &g) == -1)
+			goto done;
+		log_info("cert: %d object(s) queued to %s in %d bundle(s)",
+		    g.nitems, p->conf->party, nb);
+	} else {
+		if (store_begin(d->st) == -1 || ingest_store(&g, NULL, 0) == -1) {
+			store_rollback(d->st);
+			*status = 503;
+			*errmsg = "the store failed; nothing taken";
+			goto done;
+		}
+		if (store_commit(d->st) == -1) {
+			*status = 503;
+			*errmsg = "the store failed; nothing taken";
+			goto done;
+		}
+	}
+	for (j = 0; j < g.nitems; j++)
+		detail(*successes, &items[j].m, NULL, NULL);
+	ret = 0;
+done:
+	for (j = 0; j < nb; j++)
+		free(bodies[j]);
+	free(bodies);
+	free(ms);
+	free(ids);
+	for (j = 0; j < g.nitems; j++)
+		free(items[j].text);
+	free(items);
+	json_decref(seen);
+	if (ret == -1) {
+		json_decref(*successes);
+		json_decref(*failures);
+		*successes = *failures = NULL;
+	}
+	return ret;
+}
+
+int
+cert_bundle_in(struct hotlined *d, const char *peer, const struct msg *m)
+{
+	char coll[COLL_NAME_MAX + 1], src[PARTY_MAX + 8], why[256];
+	char idhex[ID_HEX_LEN + 1], *text;
+	struct cert_span *raw = NULL;
+	struct stix_meta meta;
+	json_error_t jerr;
+	json_t *b, *objs, *o;
+	size_t i;
+	int rc, stored = 0, skipped = 0;
+
+	hex_encode(m->id, MSG_ID_LEN, idhex);
+	snprintf(coll, sizeof(coll), "in:%s", peer);
+	snprintf(src, sizeof(src), "peer:%s", peer);
+	b = json_loadb((const char *)m->body, m->body_len,
+	    JSON_REJECT_DUPLICATES, &jerr);
+	if (b == NULL || !json_is_array(objs = json_object_get(b, "objects"))) {
+		log_warnx("cert: %s: stix-bundle %.12s is not a bundle; kept "
+		    "as a message only", peer, idhex);
+		json_decref(b);
+		return 0;
+	}
+	raw = cert_raw_elements((const char *)m->body, m->body_len, "objects",
+	    json_array_size(objs));
+	json_array_foreach(objs, i, o) {
+		if (stix_validate(o, &meta, why, sizeof(why)) == -1) {
+			log_warnx("cert: %s: bundle %.12s object %zu refused: "
+			    "%s", peer, idhex, i, why);
+			skipped++;
+			continue;
+		}
+		if (raw != NULL) {
+			text = xmalloc(raw[i].len + 1);
+			memcpy(text, raw[i].p, raw[i].len);
+			text[raw[i].len] = '\0';
+		} else if ((text = json_dumps(o, JSON_COMPACT)) == NULL) {
+			free(raw);
+			json_decref(b);
+			return -1;
+		}
+		rc = stixdb_put(d->cert->db, coll, &meta, tlp_of_object(o),
+		    text, src, idhex, cert_next_added(d), why, sizeof(why));
+		free(text);
+		if (rc == -1) {
+			free(raw);
+			json_decref(b);
+			return -1;
+		}
+		if (rc == 2)
+			log_warnx("cert: %s: %s", peer, why);
+		if (rc == 0)
+			stored++;
+		else
+			skipped++;
+	}
+	log_debug("cert: %s: bundle %.12s: %d stored, %d skipped", peer, idhex,
+	    stored, skipped);
+	free(raw);
+	json_decref(b);
+	return 0;
+}

@@ -1,0 +1,78 @@
+/*
+ * cert.h: the CERT channel: taking STIX objects into collections (from
+ * TAXII clients, the CLI, or peers), the TLP decision for each outbound
+ * object, packing shared objects into signed messages (channel cert, kind
+ * stix-bundle), storing what peers send in their inbound collections, and
+ * sightings sent back to an indicator's originator.
+ */
+#ifndef HOTLINE_CERT_H
+#define HOTLINE_CERT_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "hotlined.h"
+#include "msg.h"
+#include "stixdb.h"
+
+#define CERT_KIND_BUNDLE	"stix-bundle"
+/* Objects per ingest call at most (a TAXII POST, an import batch). */
+#define CERT_INGEST_MAX		100000
+
+struct api_req;
+
+int	cert_start(struct hotlined *d);
+void	cert_stop(struct hotlined *d);
+struct stixdb *cert_db(struct hotlined *d);
+
+/* Collection names: "local", "out:PARTY", "in:PARTY". The peer of an
+ * out:/in: name, or NULL. */
+struct peer *cert_coll_peer(struct hotlined *d, const char *coll, int *out);
+/* Is coll one of this node's collections? */
+int	cert_coll_valid(struct hotlined *d, const char *coll);
+/* The next date added (microseconds, strictly increasing). */
+int64_t	cert_next_added(struct hotlined *d);
+
+/*
+ * Take the objects (a JSON array) into coll on behalf of source ("local"
+ * or "local:ACCOUNT"): validate each, refuse what TLP forbids for an
+ * outbound collection (the rule is the failure message, also logged),
+ * skip what is already held (a success), store the rest durably and, for
+ * out:PARTY, queue them to the peer in stix-bundle messages in the same
+ * transaction. *successes and *failures become new arrays of TAXII status
+ * details {id, version, message}. Returns 0, or -1 with an HTTP status
+ * and message (nothing stored).
+ */
+int	cert_ingest(struct hotlined *d, const char *coll, json_t *objects,
+	    const char *source, json_t **successes, json_t **failures,
+	    int *status, const char **errmsg);
+
+/* The exact bytes of one element of a JSON array. */
+struct cert_span {
+	const char	*p;
+	size_t		 len;
+};
+/*
+ * In text (len bytes, already parsed successfully as a JSON object), find
+ * the n elements of the top-level array under key: a new array of n spans
+ * (caller frees), or NULL if the key is not found plainly or the count
+ * differs. Lets objects be stored as received instead of re-serialised.
+ */
+struct cert_span *cert_raw_elements(const char *text, size_t len,
+	    const char *key, size_t n);
+/* cert_ingest() with the received bytes of each object (raw may be NULL). */
+int	cert_ingest_raw(struct hotlined *d, const char *coll, json_t *objects,
+	    const struct cert_span *raw, const char *source, json_t **successes,
+	    json_t **failures, int *status, const char **errmsg);
+
+/* deliver.c, inside the transaction storing inbound message m from peer:
+ * store the objects of its bundle in in:PEER (bad objects are logged and
+ * skipped). 0, or -1 on a database failure. */
+int	cert_bundle_in(struct hotlined *d, const char *peer,
+	    const struct msg *m);
+
+/* The /v1/cert routes (api_routes in api.c). */
+void	cert_api(struct api_req *q, const char *rest);
+
+#endif
