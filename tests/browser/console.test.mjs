@@ -251,6 +251,40 @@ try {
 	    ind.trim().endsWith("3"), `indicator row: ${ind}`);
 	await shot(carl, "08-cert-analyst-indicators");
 
+	step = "a structured NRRC message is rendered in the reader's language";
+	// ru sends from a template through its console session (issue 5).
+	const tplId = await ru.evaluate(async () => {
+		const { call } = await import("/console/api.js");
+		const r = await call("POST", "/v1/notify", { to: "us",
+		    template: "goodwill", precedence: "routine", exercise: true,
+		    fields: { message: { text: "С Новым годом, коллеги",
+			lang: "ru" } } });
+		return r.id;
+	});
+	check(/^[0-9a-f]{64}$/.test(tplId), `notify id: ${tplId}`);
+	await us.click('.tab[data-view="inbox"]');
+	const tplRow = `#inbox-body tr[data-id="${tplId}"]`;
+	await us.waitForSelector(tplRow, { timeout: T });
+	await us.click(tplRow);
+	await us.waitForFunction(() => /MESSAGE OF GOODWILL/.test(
+	    document.getElementById("rendered")?.textContent ?? ""), null,
+	    { timeout: T });
+	const rendered = await us.textContent("#rendered");
+	check(rendered.includes("С Новым годом, коллеги") &&
+	    rendered.includes("written in: Russian") &&
+	    rendered.includes("EXERCISE"), `rendering (en): ${rendered}`);
+	await us.click("#lang");
+	await us.waitForFunction(() => document.documentElement.lang === "ru",
+	    null, { timeout: T });
+	await us.click(tplRow);
+	await us.waitForFunction(() => /ПОСЛАНИЕ ДОБРОЙ ВОЛИ/.test(
+	    document.getElementById("rendered")?.textContent ?? ""), null,
+	    { timeout: T });
+	check((await us.textContent("#rendered")).includes(
+	    "С Новым годом, коллеги"), "free text as written in ru too");
+	await shot(us, "09-rendered-ru");
+	await us.click("#lang");	// back to English
+
 	step = "keyboard: Alt+1 back to the inbox, arrows move";
 	await us.keyboard.press("Alt+1");
 	await us.waitForSelector("#view-inbox", { state: "visible", timeout: T });
