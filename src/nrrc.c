@@ -671,7 +671,6 @@ item_json(struct hotlined *d, const struct msg_row *row)
 struct collect {
 	struct hotlined	*d;
 	json_t		*arr;
-	int		 only_overdue;
 };
 
 static int
@@ -693,7 +692,7 @@ collect_id(void *arg, const char *id)
 void
 nrrc_api_overdue(struct api_req *q, const char *rest)
 {
-	struct collect c = { q->d, NULL, 1 };
+	struct collect c = { q->d, NULL };
 
 	if (rest[0] != '\0') {
 		api_reply_error(q, 404, "no such route");
