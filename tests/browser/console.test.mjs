@@ -178,6 +178,12 @@ try {
 		check(Date.now() < until, "proof status never became witnessed");
 		await ru.waitForTimeout(500);
 	}
+	// The loop may have read the status of the detail pane that the last
+	// click is about to replace: wait for the text rather than read it
+	// once (it failed about 1 run in 4 under load).
+	await ru.waitForFunction(() => document.getElementById("proof")
+	    ?.textContent.includes("cosigned by us"), null, { timeout: T })
+	    .catch(() => {});
 	check((await ru.textContent("#proof")).includes("cosigned by us"),
 	    "proof names the cosigner");
 	await shot(ru, "06-peer-sees-ack");
