@@ -204,8 +204,8 @@ checks_stats_json(struct store *st, const struct config *cf, const char *peer,
 
 int
 checks_send(struct hotlined *d, const char *peer, int prec, bool exercise,
-    bool scheduled, const char *note, char id_out[ID_HEX_LEN + 1],
-    int *status, const char **errmsg)
+    bool scheduled, const char *note, const char *op,
+    char id_out[ID_HEX_LEN + 1], int *status, const char **errmsg)
 {
 	const struct tpl_cat *cat = d->nrrc != NULL ? d->nrrc->cat : NULL;
 	const struct tpl *t;
@@ -245,7 +245,7 @@ checks_send(struct hotlined *d, const char *peer, int prec, bool exercise,
 	m.exercise = exercise;
 	m.body = (const uint8_t *)text;
 	m.body_len = (uint32_t)strlen(text);
-	rc = deliver_submit(d, &m, id_out, status, errmsg);
+	rc = deliver_submit_as(d, &m, op, id_out, status, errmsg);
 done:
 	free(text);
 	json_decref(body);
@@ -299,7 +299,7 @@ checks_tick(struct hotlined *d, uint64_t now)
 		if (now < n->last_check[i] + d->cf.check_interval_ms)
 			continue;
 		if (checks_send(d, d->peers[i].conf->party, PREC_ROUTINE,
-		    false, true, NULL, id, &status, &err) == -1) {
+		    false, true, NULL, NULL, id, &status, &err) == -1) {
 			log_warnx("scheduled check to %s: %s",
 			    d->peers[i].conf->party, err);
 			n->last_check[i] = now;	/* retry next interval */

@@ -51,11 +51,12 @@ json_t	*checks_stats_json(struct store *st, const struct config *cf,
 
 /*
  * Send a check to peer now (daemon only): precedence prec, body from the
- * communication-check template. 0 with the id, or -1 with an HTTP status
+ * communication-check template, op the operator's account (NULL: the
+ * schedule or the local socket). 0 with the id, or -1 with an HTTP status
  * and a message.
  */
 int	checks_send(struct hotlined *d, const char *peer, int prec,
-	    bool exercise, bool scheduled, const char *note,
+	    bool exercise, bool scheduled, const char *note, const char *op,
 	    char id_out[ID_HEX_LEN + 1], int *status, const char **errmsg);
 /* Send the scheduled checks that are due (check_interval). */
 void	checks_tick(struct hotlined *d, uint64_t now);

@@ -436,8 +436,13 @@ print_message(int no, json_t *snd, json_t *rcv, json_t *ackmsg)
 	    js(snd, "to"), js(snd, "channel"), js(snd, "kind"), prec,
 	    json_is_true(json_object_get(snd, "exercise")) ? "   EXERCISE" : "",
 	    js(snd, "id"));
-	printf("   text          \"%s\" (%s)\n", js(body, "text"),
-	    js(body, "lang"));
+	if (json_is_string(json_object_get(body, "template")))
+		printf("   template      %s, reference %s\n", js(body,
+		    "template"), js(json_object_get(body, "fields"),
+		    "reference"));
+	else
+		printf("   text          \"%s\" (%s)\n", js(body, "text"),
+		    js(body, "lang"));
 	printf("   created       %s  (%s's clock)\n", js(snd, "created"),
 	    js(snd, "from"));
 	printf("   received      %s  (%s's clock)\n", js(rcv, "received"),
@@ -498,9 +503,10 @@ rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *f)
 	return 0;
 }
 
-/* Submit a message on node n; its id goes to id. 0 or -1. */
+/* Submit a message on node n to path; its id goes to id. 0 or -1. */
 static int
-demo_send(struct node *n, json_t *req, char id[ID_HEX_LEN + 1])
+demo_send_path(struct node *n, const char *path, json_t *req,
+    char id[ID_HEX_LEN + 1])
 {
 	json_t *resp;
 	int rv = -1;
@@ -509,7 +515,7 @@ demo_send(struct node *n, json_t *req, char id[ID_HEX_LEN + 1])
 		fprintf(stderr, "hotline: demo: out of memory\n");
 		return -1;
 	}
-	if (node_api(n, "POST", "/v1/messages", req, 201, &resp) == 0 &&
+	if (node_api(n, "POST", path, req, 201, &resp) == 0 &&
 	    snprintf(id, ID_HEX_LEN + 1, "%s", js(resp, "id")) == ID_HEX_LEN)
 		rv = 0;
 	else
@@ -517,6 +523,31 @@ demo_send(struct node *n, json_t *req, char id[ID_HEX_LEN + 1])
 	json_decref(resp);
 	json_decref(req);
 	return rv;
+}
+
+static int
+demo_send(struct node *n, json_t *req, char id[ID_HEX_LEN + 1])
+{
+	return demo_send_path(n, "/v1/messages", req, id);
+}
+
+/* Print n's rendering of message id in lang, indented. */
+static void
+print_render(struct node *n, const char *id, const char *lang)
+{
+	char path[160];
+	json_t *resp = NULL;
+	const char *t, *nl;
+
+	snprintf(path, sizeof(path), "/v1/render/%s?lang=%s", id, lang);
+	if (node_api(n, "GET", path, NULL, 200, &resp) != 0)
+		return;
+	for (t = js(resp, "text"); *t != '\0'; t = *nl != '\0' ? nl + 1 : nl) {
+		if ((nl = strchr(t, '\n')) == NULL)
+			nl = t + strlen(t);
+		printf("   | %.*s\n", (int)(nl - t), t);
+	}
+	json_decref(resp);
 }
 
 /* The scenario itself, with both daemons running. 0 or -1. */
@@ -549,18 +580,32 @@ demo_run(struct node *nodes)
 		    "rtt_ms")));
 	printf("\n\n");
 
-	/* 1. A FLASH notification, us -> ru, structured. */
-	if (demo_send(us, json_pack("{s:s, s:s, s:s, s:s, s:b, s:{s:s, s:s, "
-	    "s:s, s:s, s:{s:s, s:s, s:[s, s]}}}",
-	    "to", "ru", "channel", "nrrc", "kind", "notification",
-	    "precedence", "flash", "exercise", 1, "body",
-	    "template", "incident-notification", "lang", "en",
-	    "text", "Scanning of energy-sector networks from address space "
-	    "in your territory; request your assessment.",
-	    "severity", "high",
-	    "incident", "category", "scanning", "first_seen",
-	    "2026-11-23T08:40:00Z", "sources", "198.51.100.23",
-	    "198.51.100.24"), id1) == -1)
+	/* 1. A FLASH incident notification, us -> ru, from the template
+	 * (an exercise). */
+	if (demo_send_path(us, "/v1/notify", json_pack("{s:s, s:s, s:s, "
+	    "s:b, s:{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:{s:s, s:s}, "
+	    "s:{s:s, s:s}, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, "
+	    "s:{s:s, s:s}}}",
+	    "to", "ru", "template", "incident-notification", "precedence",
+	    "flash", "exercise", 1, "fields",
+	    "reference", "US-NRRC-2026-0042",
+	    "incident_start", "2026-11-23T08:40:00Z",
+	    "detected", "2026-11-23T08:52:00Z",
+	    "sector", "energy",
+	    "systems", "text", "Control networks of two regional grid "
+	    "operators", "lang", "en",
+	    "activity", "scanning",
+	    "observed", "text", "Scanning of energy-sector networks from "
+	    "198.51.100.23 and 198.51.100.24", "lang", "en",
+	    "origin", "text", "Address space that appears to be in your "
+	    "territory", "lang", "en",
+	    "origin_confidence", "moderate",
+	    "impact", "minimal",
+	    "actions", "text", "Sources blocked at the perimeter", "lang", "en",
+	    "request", "text", "Please tell us what you find about these "
+	    "addresses", "lang", "en",
+	    "contacts", "text", "US NRRC watch officer", "lang", "en"),
+	    id1) == -1)
 		goto done;
 	if (wait_for(nodes, ru, cond_msg, id1, "ru to receive the notification",
 	    &resp) == -1)
@@ -605,6 +650,10 @@ demo_run(struct node *nodes)
 
 	printf("transcript (times are UTC; each side's own clock)\n\n");
 	print_message(1, s1, r1, ackm);
+	printf("   as ru's watch officer reads it (hotline show %.12s --lang "
+	    "ru):\n", id1);
+	print_render(ru, id1, "ru");
+	printf("\n");
 	print_message(2, s2, r2, NULL);
 	rv = 0;
  done:

@@ -27,6 +27,7 @@
 #include "events.h"
 #include "hotlined.h"
 #include "msg.h"
+#include "nrrc.h"
 #include "store.h"
 #include "tlog.h"
 #include "util.h"
@@ -76,7 +77,7 @@ console_info(struct api_req *q)
 		    json_string(d->peers[i].conf->party));
 	for (i = PREC_MIN; i <= PREC_MAX && !errs; i++)
 		errs |= json_object_set_new(dl, prec_name(i),
-		    json_integer((json_int_t)console_ack_deadline_ms(i)));
+		    json_integer((json_int_t)d->cf.deadline_ms[CH_NRRC][i]));
 	if (errs) {
 		json_decref(o);
 		json_decref(rd);
@@ -96,11 +97,14 @@ console_info(struct api_req *q)
 	errs |= json_object_set_new(o, "write", wr);
 	errs |= json_object_set_new(o, "peers", peers);
 	errs |= json_object_set_new(o, "deadlines", dl);
+	/* The NRRC channel's [deadlines]; each message also carries its
+	 * own "deadline" (issue 5). */
 	errs |= json_object_set_new(o, "deadline_source",
-	    json_string("defaults"));
+	    json_string("config"));
 	/* Parts that other modules add; the page shows them when true. */
 	errs |= json_object_set_new(o, "features", json_pack(
-	    "{s:b, s:b, s:b}", "templates", 0, "taxii", 0, "tlog",
+	    "{s:b, s:b, s:b}", "templates", d->nrrc != NULL &&
+	    d->nrrc->cat != NULL, "taxii", 0, "tlog",
 	    d->tlog != NULL));
 	if (errs) {
 		json_decref(o);

@@ -8,7 +8,7 @@
  * Message counts come from the store at scrape time (GROUP BY over msgs:
  * a full scan, fine at the scrape intervals and table sizes of a node;
  * messages are never deleted, so hotline_messages_total only grows).
- * Overdue counts use the acknowledgment deadlines of console.c.
+ * Overdue counts use the NRRC channel's [deadlines] (hotline.conf(5)).
  */
 #include <sys/stat.h>
 
@@ -159,9 +159,11 @@ metrics_write(struct hotlined *d, struct evbuffer *b)
 	    "and check messages not acknowledged within their deadline.");
 	for (i = PREC_MIN; i <= PREC_MAX; i++) {
 		v = 0;
-		if (now > console_ack_deadline_ms(i) &&
+		/* The NRRC channel's configured deadline (issue 5). */
+		if (d->cf.deadline_ms[CH_NRRC][i] != 0 &&
+		    now > d->cf.deadline_ms[CH_NRRC][i] &&
 		    store_unacked_before(d->st, i, now -
-		    console_ack_deadline_ms(i), &v) == -1)
+		    d->cf.deadline_ms[CH_NRRC][i], &v) == -1)
 			continue;
 		evbuffer_add_printf(b, "hotline_overdue_messages{precedence="
 		    "\"%s\"} %llu\n", prec_name(i), (unsigned long long)v);

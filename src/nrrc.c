@@ -620,7 +620,8 @@ nrrc_api_notify(struct api_req *q, const char *rest)
 	m.exercise = json_is_true(v);
 	m.body = (const uint8_t *)text;
 	m.body_len = (uint32_t)strlen(text);
-	if (deliver_submit(q->d, &m, id, &status, &errmsg) == -1) {
+	if (deliver_submit_as(q->d, &m, q->who.account, id, &status,
+	    &errmsg) == -1) {
 		api_reply_error(q, status, "%s", errmsg);
 		goto done;
 	}
@@ -677,7 +678,6 @@ item_json(struct hotlined *d, const struct msg_row *row)
 struct collect {
 	struct hotlined	*d;
 	json_t		*arr;
-	int		 only_overdue;
 };
 
 static int
@@ -699,7 +699,7 @@ collect_id(void *arg, const char *id)
 void
 nrrc_api_overdue(struct api_req *q, const char *rest)
 {
-	struct collect c = { q->d, NULL, 1 };
+	struct collect c = { q->d, NULL };
 
 	if (rest[0] != '\0') {
 		api_reply_error(q, 404, "no such route");
@@ -762,8 +762,8 @@ nrrc_api_checks(struct api_req *q, const char *rest)
 		else if (v != NULL && !json_is_boolean(v))
 			api_reply_error(q, 400, "exercise: true or false");
 		else if (checks_send(q->d, s, p, json_is_true(v), false,
-		    json_string_value(json_object_get(req, "note")), id,
-		    &status, &errmsg) == -1)
+		    json_string_value(json_object_get(req, "note")),
+		    q->who.account, id, &status, &errmsg) == -1)
 			api_reply_error(q, status, "%s", errmsg);
 		else
 			api_reply_json(q, 201, json_pack("{s:s, s:s, s:s, s:b,"

@@ -27,7 +27,6 @@
 
 #include "log.h"
 #include "store.h"
-#include "store_priv.h"
 #include "util.h"
 
 /* Receipts handed to a store_receipts_for() callback at most. */
@@ -1421,13 +1420,6 @@ store_out_pending(struct store *st, const char *peer, uint64_t *count)
 done:
 	stmt_done(s);
 	return ret;
-}
-
-/* The connection, for the files that extend this layer (store_nrrc.c). */
-sqlite3 *
-store_sqlite(struct store *st)
-{
-	return st->db;
 }
 
 /*

@@ -1,8 +1,9 @@
 /*
  * store_nrrc.c: the statements on the NRRC tables (deadlines, acks_queue)
- * and the event journal reads that notify.c, checks.c and nrrc_api.c need.
- * Part of the store layer: like store.c it binds every value. These run a
- * few times a second at most, so each statement is prepared per call.
+ * and the event journal reads that notify.c, checks.c and nrrc.c need.
+ * Part of the store layer, on the store's handle (store_db()): like
+ * store.c it binds every value. These run a few times a second at most, so
+ * each statement is prepared per call.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,18 +12,18 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "store.h"
 #include "store_nrrc.h"
-#include "store_priv.h"
 
 static sqlite3_stmt *
 prep(struct store *st, const char *sql)
 {
 	sqlite3_stmt *s = NULL;
 
-	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL) !=
+	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) !=
 	    SQLITE_OK) {
 		log_warnx("store: %s: %s", sql,
-		    sqlite3_errmsg(store_sqlite(st)));
+		    sqlite3_errmsg(store_db(st)));
 		return NULL;
 	}
 	return s;
@@ -56,7 +57,7 @@ run(struct store *st, sqlite3_stmt *s, int errs, const char *what)
 		rc = 0;
 	else
 		log_warnx("store: %s: %s", what,
-		    sqlite3_errmsg(store_sqlite(st)));
+		    sqlite3_errmsg(store_db(st)));
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -85,7 +86,7 @@ each_id(struct store *st, sqlite3_stmt *s, int errs, store_id_cb cb,
 			break;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_warnx("store: %s", sqlite3_errmsg(store_sqlite(st)));
+		log_warnx("store: %s", sqlite3_errmsg(store_db(st)));
 		n = -1;
 	}
 	sqlite3_finalize(s);
@@ -129,7 +130,7 @@ store_nrrc_mark_overdue(struct store *st, const char *id, uint64_t deadline,
 	errs |= hook != 0 ? bind_u64(s, 4, hook) : sqlite3_bind_null(s, 4);
 	if (run(st, s, errs, "mark overdue") == -1)
 		return -1;
-	return sqlite3_changes(store_sqlite(st)) > 0 ? 0 : 1;
+	return sqlite3_changes(store_db(st)) > 0 ? 0 : 1;
 }
 
 int

@@ -1,9 +1,9 @@
 /*
- * store_nrrc.h: the NRRC tables of the store (schema migration 2 in
+ * store_nrrc.h: the NRRC tables of the store (schema migration 3 in
  * store.c): `deadlines` (a message that went overdue, when, whether its
  * hook was started, and a late acknowledgment) and `acks_queue` (filled by
  * a trigger whenever a message is marked acknowledged, drained by
- * notify.c). Used by notify.c, checks.c and nrrc_api.c only. Write
+ * notify.c). Used by notify.c, checks.c and nrrc.c only. Write
  * functions must run inside store_begin()/store_commit().
  */
 #ifndef HOTLINE_STORE_NRRC_H

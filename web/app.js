@@ -101,6 +101,10 @@ function awaitsPeerAck(m) {
 }
 
 function deadline(m) {
+	// The daemon's own deadline (issue 5: receipt time plus the
+	// [deadlines] duration of the channel and precedence) when it says.
+	if (m.deadline !== undefined)
+		return m.deadline ? Date.parse(m.deadline) : null;
 	const d = state.me.deadlines[m.precedence];
 	const r = Date.parse(m.received);
 	return Number.isFinite(r) && d ? r + d : null;
@@ -420,8 +424,13 @@ async function showMessage(id, focus) {
 	    el("dt", { text: t("received") }), el("dd", { text: shortTime(m.received) }),
 	    el("dt", { text: t("state") }), el("dd", { class: "msg-state",
 		text: stateWord(m) }));
+	// A structured NRRC message (issue 5) is shown as the daemon renders
+	// it in the console's language; its fields come from the same values
+	// in either language, free text as written.
+	const body = m.template ? el("pre", { class: "body rendered",
+	    id: "rendered", text: "…" }) : bodyView(m);
 	const parts = [el("h2", { text: `${tPrec(m.precedence)} ${tChannel(m.channel)}` }),
-	    dl, bodyView(m),
+	    dl, body,
 	    el("h3", { text: t("history") }),
 	    el("ol", { class: "history" }, (m.history || []).map(historyItem)),
 	    el("h3", { text: t("proof") }),
@@ -443,6 +452,8 @@ async function showMessage(id, focus) {
 		    el("p", { id: "ack-status", role: "status", class: "error" })));
 	}
 	$("detail").replaceChildren(...parts);
+	if (m.template)
+		showRendered(m);
 	if (state.me.features.tlog)
 		showProof(m.id);
 	if (keepNote && $("ack-note"))
@@ -451,6 +462,24 @@ async function showMessage(id, focus) {
 		$("ack-reply").value = keepReply;
 	if (focus && $("ack-note"))
 		$("ack-note").focus();
+}
+
+// The rendering of a structured message (GET /v1/render/{id}?lang=); on
+// failure the body as it was sent.
+async function showRendered(m) {
+	let r;
+	try {
+		r = await get(`/v1/render/${m.id}?lang=${getLang()}`);
+	} catch (e) {
+		r = null;
+	}
+	const box = $("rendered");
+	if (!box || state.selected !== m.id)
+		return;
+	if (r && typeof r.text === "string")
+		box.textContent = r.text;
+	else
+		box.replaceWith(bodyView(m));
 }
 
 // How far the transparency log proves the message (GET /v1/console/proof).

@@ -178,6 +178,12 @@ try {
 		check(Date.now() < until, "proof status never became witnessed");
 		await ru.waitForTimeout(500);
 	}
+	// The loop may have read the status of the detail pane that the last
+	// click is about to replace: wait for the text rather than read it
+	// once (it failed about 1 run in 4 under load).
+	await ru.waitForFunction(() => document.getElementById("proof")
+	    ?.textContent.includes("cosigned by us"), null, { timeout: T })
+	    .catch(() => {});
 	check((await ru.textContent("#proof")).includes("cosigned by us"),
 	    "proof names the cosigner");
 	await shot(ru, "06-peer-sees-ack");
@@ -250,6 +256,40 @@ try {
 	check(ind.includes("198.51.100.7") && ind.includes("GREEN") &&
 	    ind.trim().endsWith("3"), `indicator row: ${ind}`);
 	await shot(carl, "08-cert-analyst-indicators");
+
+	step = "a structured NRRC message is rendered in the reader's language";
+	// ru sends from a template through its console session (issue 5).
+	const tplId = await ru.evaluate(async () => {
+		const { call } = await import("/console/api.js");
+		const r = await call("POST", "/v1/notify", { to: "us",
+		    template: "goodwill", precedence: "routine", exercise: true,
+		    fields: { message: { text: "С Новым годом, коллеги",
+			lang: "ru" } } });
+		return r.id;
+	});
+	check(/^[0-9a-f]{64}$/.test(tplId), `notify id: ${tplId}`);
+	await us.click('.tab[data-view="inbox"]');
+	const tplRow = `#inbox-body tr[data-id="${tplId}"]`;
+	await us.waitForSelector(tplRow, { timeout: T });
+	await us.click(tplRow);
+	await us.waitForFunction(() => /MESSAGE OF GOODWILL/.test(
+	    document.getElementById("rendered")?.textContent ?? ""), null,
+	    { timeout: T });
+	const rendered = await us.textContent("#rendered");
+	check(rendered.includes("С Новым годом, коллеги") &&
+	    rendered.includes("written in: Russian") &&
+	    rendered.includes("EXERCISE"), `rendering (en): ${rendered}`);
+	await us.click("#lang");
+	await us.waitForFunction(() => document.documentElement.lang === "ru",
+	    null, { timeout: T });
+	await us.click(tplRow);
+	await us.waitForFunction(() => /ПОСЛАНИЕ ДОБРОЙ ВОЛИ/.test(
+	    document.getElementById("rendered")?.textContent ?? ""), null,
+	    { timeout: T });
+	check((await us.textContent("#rendered")).includes(
+	    "С Новым годом, коллеги"), "free text as written in ru too");
+	await shot(us, "09-rendered-ru");
+	await us.click("#lang");	// back to English
 
 	step = "keyboard: Alt+1 back to the inbox, arrows move";
 	await us.keyboard.press("Alt+1");

@@ -161,6 +161,23 @@ def test(env):
     check("queued" in cp.stdout and "EXERCISE" in cp.stdout,
           "interactive notify: %r / %r" % (cp.stdout, cp.stderr))
     check("MESSAGE OF GOODWILL" in cp.stderr, "no preview: %r" % cp.stderr)
+    gw = [i for (i,) in us.sql("SELECT id FROM msgs WHERE dir=0 AND "
+                               "kind='text'")][0]
+    hlib.wait_until(lambda: ru.sql("SELECT COUNT(*) FROM msgs WHERE id=?",
+                                   (gw,))[0][0] == 1, hlib.scaled(15),
+                    "the goodwill message at ru")
+    # The prompt asks again after an invalid answer, naming the field.
+    cp = cli(ru, "notify", "acknowledgment", "--to", "us", "--ref", gw[:12],
+             "--exercise", "-i", "--yes", input="\nmaybe\nreceived\n\n")
+    check("field 'status'" in cp.stderr and "again" in cp.stderr and
+          "queued" in cp.stdout, "interactive re-ask: %r / %r" % (
+              cp.stdout, cp.stderr))
+    # End of input before the required fields: nothing sent.
+    n0 = count_out(us)
+    cp = cli(us, "notify", "request-for-assistance", "--to", "ru", "-i",
+             input="US-1\n", rc=1)
+    check("nothing sent" in cp.stderr and count_out(us) == n0,
+          "interactive EOF: %r" % cp.stderr)
 
     # Overdue: 2 s after receipt without an ack.
     def overdue(node):
