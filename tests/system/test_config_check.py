@@ -95,7 +95,11 @@ def test(env):
     peer = section(text, "peer ru")
     check(peer == [("fingerprint", FPR_UP.lower()),
                    ("address", "127.0.0.1:7702"),
-                   ("address", "127.0.0.1:7703")],
+                   ("address", "127.0.0.1:7703"),
+                   ("tlp_share", "clear green"),
+                   ("tlp_unmarked", "amber"),
+                   ("same_organisation", "no"),
+                   ("send_sightings", "no")],
           "normalised peer section: %r" % peer)
     node = dict(section(text, "node"))
     check(node.get("data_dir") == os.path.join(d, "data"), "data_dir not "
