@@ -470,6 +470,24 @@ seeds_http_head(void)
 	    "HTTP/1.1\r\nContent-Length:\t 0 \r\n\r\n");
 }
 
+static void
+seeds_auth(void)
+{
+	emit_str("fuzz_auth", "basic", "Basic d2FuZGE6Y29ycmVjdCBob3JzZQ==");
+	emit_str("fuzz_auth", "basic-lower", "basic   YTpiOmM=  ");
+	emit_str("fuzz_auth", "basic-no-colon", "Basic d2FuZGE=");
+	emit_str("fuzz_auth", "basic-bad-pad", "Basic d2FuZGE6=Q==");
+	emit_str("fuzz_auth", "basic-ctl", "Basic YQpiOmM=");
+	emit_str("fuzz_auth", "cookie", "theme=dark; hotline_session="
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA; lang=ru");
+	emit_str("fuzz_auth", "cookie-quoted", "hotline_session=\"abc\"; "
+	    "hotline_session=second");
+	emit_str("fuzz_auth", "cookie-bad", "a=b;; =c; d");
+	emit_str("fuzz_auth", "cookie-long", "hotline_session="
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	emit_str("fuzz_auth", "token", "0123456789abcdefghijABCDEFGHIJ-_0123456789x");
+}
+
 /* Write the test key to a fresh 0600 file and load it like the daemon. */
 static struct signer *
 load_test_key(void)
@@ -679,6 +697,7 @@ main(int argc, char *argv[])
 	seeds_tlog_frames();
 	seeds_stix();
 	seeds_taxii();
+	seeds_auth();
 	signer_free(key);
 	if (nbad > 0) {
 		fprintf(stderr, "%d seed%s %s\n", nbad, nbad == 1 ? "" : "s",

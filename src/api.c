@@ -34,14 +34,18 @@
 #include <event2/listener.h>
 #include <jansson.h>
 
+#include "account.h"
 #include "api.h"
 #include "audit.h"
 #include "cert.h"
 #include "taxii.h"
+#include "console.h"
 #include "deliver.h"
+#include "events.h"
 #include "hotlined.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "msg.h"
 #include "nrrc.h"
 #include "signer.h"
@@ -55,6 +59,7 @@
 #define API_NOTE_MAX		4096
 
 struct api {
+	struct hotlined		*d;
 	struct evhttp		*http;	/* owns the bound listener */
 	char			 path[PATH_MAX];
 	dev_t			 dev;	/* identity of the socket file we made */
@@ -106,6 +111,79 @@ status_reason(int status)
 	case 503: return "Service Unavailable";
 	default: return "Internal Server Error";
 	}
+}
+
+/*
+ * What each role may read and write, by channel (bit 1 << channel). The
+ * admin and the local socket reach everything; the auditor reads all and
+ * writes nothing (docs/API.md, "Roles").
+ */
+#define CHB(c)	(1u << (c))
+static unsigned
+role_channels(int role, int write)
+{
+	switch (role) {
+	case ROLE_ADMIN:
+		return ~0u;
+	case ROLE_WATCH:
+		return CHB(CH_NRRC) | CHB(CH_CHECK);
+	case ROLE_CERT:
+		return CHB(CH_CERT);
+	case ROLE_PRINCIPAL:
+		return CHB(CH_DIRECT);
+	case ROLE_AUDITOR:
+		return write ? 0 : ~0u;
+	default:
+		return 0;
+	}
+}
+
+bool
+api_may_read(const struct api_who *w, int channel)
+{
+	if (channel < 0 || channel > 31)
+		return false;
+	return (role_channels(w->role, 0) & CHB(channel)) != 0;
+}
+
+bool
+api_may_write(const struct api_who *w, int channel)
+{
+	if (channel < 0 || channel > 31)
+		return false;
+	return (role_channels(w->role, 1) & CHB(channel)) != 0;
+}
+
+/* 403 for a channel the caller's role may not reach. */
+static void
+api_reply_channel_denied(struct api_req *q, int channel, int write)
+{
+	api_reply_error(q, 403, "your role may not %s the %s channel",
+	    write ? "send on" : "read", channel_name(channel));
+}
+
+/* Whether the caller may read message id (full hex): 0 yes, or -1 after
+ * answering (403, 404, 503). */
+static int
+check_read(struct api_req *q, const char *id)
+{
+	struct msg_row row;
+	int rc, ch;
+
+	if (q->who.role == ROLE_ADMIN || q->who.role == ROLE_AUDITOR)
+		return 0;
+	if ((rc = store_msg_get(q->d->st, id, &row)) != 0) {
+		api_reply_error(q, rc == 1 ? 404 : 503, rc == 1 ?
+		    "no message %s" : "store unavailable", id);
+		return -1;
+	}
+	ch = row.m.channel;
+	msg_row_clear(&row);
+	if (!api_may_read(&q->who, ch)) {
+		api_reply_channel_denied(q, ch, 0);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -633,6 +711,10 @@ h_submit(struct api_req *q)
 		api_reply_error(q, status, "%s", err);
 		return;
 	}
+	if (!api_may_write(&q->who, m.channel)) {
+		api_reply_channel_denied(q, m.channel, 1);
+		goto done;
+	}
 	if (ref[0] != '\0') {
 		if (resolve_id(q, ref, "ref", refid) == -1)
 			goto done;
@@ -643,7 +725,8 @@ h_submit(struct api_req *q)
 		m.has_ref = true;
 	}
 
-	if (deliver_submit(d, &m, id, &status, &errmsg) == -1) {
+	if (deliver_submit_as(d, &m, q->who.account, id, &status,
+	    &errmsg) == -1) {
 		if (status < 400 || status > 599)
 			status = 500;
 		api_reply_error(q, status, "%s", errmsg != NULL ? errmsg :
@@ -710,6 +793,12 @@ h_submit_batch(struct api_req *q)
 			goto done;
 		}
 		free(text);
+		if (!api_may_write(&q->who, ms[i].channel)) {
+			api_reply_error(q, 403, "messages[%zu]: your role may not "
+			    "send on the %s channel", i,
+			    channel_name(ms[i].channel));
+			goto done;
+		}
 		if (ref[0] != '\0') {
 			if (resolve_id(q, ref, "ref", refid) == -1)
 				goto done;
@@ -720,8 +809,8 @@ h_submit_batch(struct api_req *q)
 			ms[i].has_ref = true;
 		}
 	}
-	if (deliver_submit_many(d, ms, (int)n, ids, &bad, &status,
-	    &errmsg) == -1) {
+	if (deliver_submit_many_as(d, ms, (int)n, q->who.account, ids, &bad,
+	    &status, &errmsg) == -1) {
 		if (status < 400 || status > 599)
 			status = 500;
 		if (bad >= 0)
@@ -841,11 +930,16 @@ parse_time(const char *s, uint64_t *out)
 
 struct list_ctx {
 	struct hotlined	*d;
+	const struct api_who *who;
 	json_t		*arr;
-	int		 n;
+	int		 n;		/* rows listed */
+	int		 limit;
+	int		 scanned;	/* rows the store handed over */
 	uint64_t	 last_rid;
 	int		 failed;
 };
+/* Store pages scanned at most for a role that reads only some channels. */
+#define API_LIST_SCAN_PAGES	20
 
 static int
 list_cb(void *arg, const struct msg_row *row)
@@ -853,14 +947,17 @@ list_cb(void *arg, const struct msg_row *row)
 	struct list_ctx *lc = arg;
 	json_t *o;
 
+	lc->scanned++;
+	lc->last_rid = row->rid;
+	if (!api_may_read(lc->who, row->m.channel))
+		return 0;
 	if ((o = msg_json(lc->d, row)) == NULL ||
 	    json_array_append_new(lc->arr, o) == -1) {
 		lc->failed = 1;
 		return -1;
 	}
 	lc->n++;
-	lc->last_rid = row->rid;
-	return 0;
+	return lc->n >= lc->limit ? -1 : 0;
 }
 
 /* GET /v1/messages */
@@ -876,7 +973,7 @@ h_list(struct api_req *q)
 	uint64_t v;
 	char cursor[32];
 	json_t *o;
-	int parsed = 0;
+	int parsed = 0, pages;
 
 	memset(&f, 0, sizeof(f));
 	f.dir = -1;
@@ -955,17 +1052,33 @@ h_list(struct api_req *q)
 		}
 	}
 
+	if (f.channel != 0 && !api_may_read(&q->who, f.channel)) {
+		api_reply_channel_denied(q, f.channel, 0);
+		goto done;
+	}
 	lc.d = q->d;
+	lc.who = &q->who;
+	lc.limit = f.limit;
 	if ((lc.arr = json_array()) == NULL) {
 		api_reply_error(q, 500, "out of memory");
 		goto done;
 	}
-	if (store_msg_list(q->d->st, &f, list_cb, &lc) == -1) {
-		if (lc.failed)
-			api_reply_error(q, 500, "cannot build the message list");
-		else
-			api_reply_error(q, 503, "store unavailable");
-		goto done;
+	/* A role that reads only some channels skips the others' rows,
+	 * reading further pages until the page is full (bounded). */
+	for (pages = 0; pages < API_LIST_SCAN_PAGES; pages++) {
+		lc.scanned = 0;
+		if (store_msg_list(q->d->st, &f, list_cb, &lc) == -1 ||
+		    lc.failed) {
+			if (lc.failed)
+				api_reply_error(q, 500, "cannot build the "
+				    "message list");
+			else
+				api_reply_error(q, 503, "store unavailable");
+			goto done;
+		}
+		if (lc.n >= lc.limit || lc.scanned < f.limit)
+			break;
+		f.before_rid = lc.last_rid;
 	}
 	/* A full page may have a next one; the cursor is the last row id. */
 	o = json_object();
@@ -973,7 +1086,8 @@ h_list(struct api_req *q)
 		int errs = 0;
 
 		errs |= json_object_set(o, "messages", lc.arr);
-		if (lc.n == f.limit && lc.last_rid > 1 &&
+		if ((lc.n >= lc.limit || lc.scanned == f.limit) &&
+		    lc.last_rid > 1 &&
 		    snprintf(cursor, sizeof(cursor), "%llu",
 		    (unsigned long long)lc.last_rid) < (int)sizeof(cursor))
 			errs |= json_object_set_new(o, "next",
@@ -1096,9 +1210,17 @@ history_json(struct hotlined *d, const struct msg_row *row, json_t *rcpts)
 		    json_pack("{s:O}", "receipt", rc) : NULL);
 		ackby = d->cf.party;
 	}
-	if (row->ack_id[0] != '\0')
+	if (row->ack_id[0] != '\0') {
+		char op[API_ACCOUNT_MAX + 1];
+
+		/* Our ack of an inbound message names our operator. */
+		if (row->dir != DIR_IN || store_msg_operator(d->st, row->ack_id,
+		    op, sizeof(op)) != 0)
+			op[0] = '\0';
 		errs |= add_event(hist, "acknowledged", row->acked,
-		    json_pack("{s:s, s:s}", "ack_id", row->ack_id, "by", ackby));
+		    json_pack("{s:s, s:s, s:o}", "ack_id", row->ack_id, "by",
+		    ackby, "operator", j_str_or_null(op)));
+	}
 	if (errs) {
 		json_decref(hist);
 		return NULL;
@@ -1112,12 +1234,12 @@ show_reply(struct api_req *q, const char *idarg)
 {
 	struct msg_row row;
 	struct rcpt_ctx rc;
-	char id[ID_HEX_LEN + 1];
+	char id[ID_HEX_LEN + 1], op[API_ACCOUNT_MAX + 1];
 	json_t *o = NULL, *hist;
 	int got = 0;
 
 	memset(&rc, 0, sizeof(rc));
-	if (resolve_id(q, idarg, "id", id) == -1)
+	if (resolve_id(q, idarg, "id", id) == -1 || check_read(q, id) == -1)
 		return;
 	memset(&row, 0, sizeof(row));
 	switch (store_msg_get(q->d->st, id, &row)) {
@@ -1141,7 +1263,11 @@ show_reply(struct api_req *q, const char *idarg)
 		    "cannot build the receipts" : "store unavailable");
 		goto done;
 	}
+	if (row.dir != DIR_OUT || store_msg_operator(q->d->st, id, op,
+	    sizeof(op)) != 0)
+		op[0] = '\0';
 	if ((o = msg_json(q->d, &row)) == NULL ||
+	    json_object_set_new(o, "operator", j_str_or_null(op)) == -1 ||
 	    (hist = history_json(q->d, &row, rc.arr)) == NULL ||
 	    json_object_set_new(o, "history", hist) == -1 ||
 	    json_object_set(o, "receipts", rc.arr) == -1) {
@@ -1154,6 +1280,30 @@ show_reply(struct api_req *q, const char *idarg)
 	json_decref(rc.arr);
 	if (got)
 		msg_row_clear(&row);
+}
+
+/* Whether the caller may answer on message id's channel: 0, or -1 after
+ * answering. */
+static int
+check_write(struct api_req *q, const char *id)
+{
+	struct msg_row row;
+	int rc, ch;
+
+	if (q->who.role == ROLE_ADMIN)
+		return 0;
+	if ((rc = store_msg_get(q->d->st, id, &row)) != 0) {
+		api_reply_error(q, rc == 1 ? 404 : 503, rc == 1 ?
+		    "no message %s" : "store unavailable", id);
+		return -1;
+	}
+	ch = row.m.channel;
+	msg_row_clear(&row);
+	if (!api_may_write(&q->who, ch)) {
+		api_reply_channel_denied(q, ch, 1);
+		return -1;
+	}
+	return 0;
 }
 
 /* POST /v1/messages/{id}/ack */
@@ -1209,6 +1359,7 @@ api_changed(struct hotlined *d)
 	struct waiter *w, *next;
 	int st;
 
+	events_changed(d);
 	if (a == NULL)
 		return;
 	for (w = TAILQ_FIRST(&a->waiters); w != NULL; w = next) {
@@ -1275,7 +1426,7 @@ h_show(struct api_req *q, const char *idarg)
 		show_reply(q, idarg);
 		goto done;
 	}
-	if (resolve_id(q, idarg, "id", id) == -1)
+	if (resolve_id(q, idarg, "id", id) == -1 || check_read(q, id) == -1)
 		goto done;
 	if ((st = current_state(q->d, id)) == -1 || st >= want ||
 	    timeout == 0) {
@@ -1322,9 +1473,10 @@ h_ack(struct api_req *q, const char *idarg)
 		api_reply_error(q, 413, "note longer than %d bytes", API_NOTE_MAX);
 		goto done;
 	}
-	if (resolve_id(q, idarg, "id", id) == -1)
+	if (resolve_id(q, idarg, "id", id) == -1 || check_write(q, id) == -1)
 		goto done;
-	if (deliver_ack(q->d, id, note, ackid, &status, &errmsg) == -1) {
+	if (deliver_ack_as(q->d, id, note, q->who.account, ackid, &status,
+	    &errmsg) == -1) {
 		if (status < 400 || status > 599)
 			status = 500;
 		api_reply_error(q, status, "%s", errmsg != NULL ? errmsg :
@@ -1341,8 +1493,8 @@ h_ack(struct api_req *q, const char *idarg)
 }
 
 /* The peers array of /v1/peers and /v1/status, or NULL. */
-static json_t *
-peers_json(struct hotlined *d)
+json_t *
+api_peers_json(struct hotlined *d)
 {
 	json_t *arr, *o, *addrs;
 	struct peer *p;
@@ -1400,7 +1552,7 @@ h_peers(struct api_req *q)
 {
 	json_t *peers;
 
-	if ((peers = peers_json(q->d)) == NULL) {
+	if ((peers = api_peers_json(q->d)) == NULL) {
 		api_reply_error(q, 500, "cannot build the peer list");
 		return;
 	}
@@ -1415,7 +1567,7 @@ h_status(struct api_req *q)
 	json_t *o, *peers;
 	int errs = 0;
 
-	if ((peers = peers_json(d)) == NULL || (o = json_object()) == NULL) {
+	if ((peers = api_peers_json(d)) == NULL || (o = json_object()) == NULL) {
 		json_decref(peers);
 		api_reply_error(q, 500, "cannot build the status");
 		return;
@@ -1451,6 +1603,7 @@ api_conn_closed(struct evhttp_connection *evcon, void *arg)
 	struct waiter *w, *next;
 	size_t i;
 
+	events_conn_closed(a->d, evcon);
 	/* A waiter whose client went away must not be answered. */
 	for (w = TAILQ_FIRST(&a->waiters); w != NULL; w = next) {
 		next = TAILQ_NEXT(w, entry);
@@ -1508,13 +1661,27 @@ static const struct api_route {
 	{ "/v1/shift", nrrc_api_shift },
 	{ "/v1/cert", cert_api },
 	{ "/taxii2", taxii_api },
+	{ "/v1/accounts", account_api },
+	{ "/v1/events", events_api },
+	{ "/v1/console", console_api },
+	{ "/metrics", metrics_api },
 	{ NULL, NULL }
 };
 
+/* The Unix socket's requests: the local administrator. */
 static void
 api_request(struct evhttp_request *r, void *arg)
 {
 	struct api_req q = { arg, r, { "", ROLE_ADMIN, 1 } };
+
+	api_serve(&q);
+}
+
+void
+api_serve(struct api_req *qp)
+{
+	struct api_req q = *qp;
+	struct evhttp_request *r = q.r;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(r);
 	const char *path, *rest, *slash;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(r);
@@ -1683,6 +1850,7 @@ api_start(struct hotlined *d)
 	int fd = -1, rv;
 
 	a = xcalloc(1, sizeof(*a));
+	a->d = d;
 	a->clients = xcalloc((size_t)d->cf.api_max_clients, sizeof(*a->clients));
 	TAILQ_INIT(&a->waiters);
 	memset(&sun, 0, sizeof(sun));

@@ -5,6 +5,7 @@
 #ifndef HOTLINE_API_H
 #define HOTLINE_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,15 @@ struct api_req {
 	struct evhttp_request	*r;
 	struct api_who		 who;
 };
+/* Route and answer a request whose caller (q->who) is set: the HTTPS
+ * listener (https.c) calls this after authenticating. */
+void	api_serve(struct api_req *q);
+/* What q->who's role may reach on a channel (enum channel): the admin and
+ * the local socket everything, the auditor reads all and writes nothing,
+ * watch officers nrrc and check, CERT analysts cert, principals direct. */
+bool	api_may_read(const struct api_who *w, int channel);
+bool	api_may_write(const struct api_who *w, int channel);
+
 /* A module's handler for a route prefix; rest is "" or "/..." (see the
  * api_routes table in api.c). It must answer the request exactly once. */
 typedef void (*api_handler)(struct api_req *q, const char *rest);
@@ -65,6 +75,8 @@ int	 api_check_fields(struct api_req *q, json_t *obj,
 	    const char *const *allowed);
 /* 405 with an Allow header. */
 void	 api_method_not_allowed(struct api_req *q, const char *allow);
+/* The peers array of GET /v1/peers (new reference), or NULL. */
+json_t	*api_peers_json(struct hotlined *d);
 /* UTC milliseconds as an RFC 3339 string with milliseconds, "Z". */
 json_t	*api_j_time(uint64_t ms);
 

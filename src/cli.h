@@ -32,6 +32,8 @@ int	cmd_show_render(struct cli *cli, const char *id, const char *lang);
 /* cmd_cert.c: CERT channel */
 int	cmd_indicators(struct cli *cli, int argc, char **argv);
 int	cmd_match(struct cli *cli, int argc, char **argv);
+/* cmd_account.c: through the local API, as the node's administrator */
+int	cmd_account(struct cli *cli, int argc, char **argv);
 /* cmd_demo.c */
 int	cmd_demo(struct cli *cli, int argc, char **argv);
 /* cmd_audit.c: key and verify offline, the rest through the daemon */

@@ -53,6 +53,7 @@ enum section {
 	SEC_NRRC,
 	SEC_DEADLINES,
 	SEC_PEER,
+	SEC_HTTPS,
 };
 
 _Static_assert(CONFIG_NCH == CH_MAX + 1 && CONFIG_NPREC == PREC_MAX + 1,
@@ -126,6 +127,11 @@ static const struct keydef {
 	DLC(CH_WG, "wg"),	/* cert: bulk, never acknowledged, no deadline */
 #undef DLC
 #undef DL
+	/* [https]: the console and the API over HTTPS (issue 8) */
+	{ SEC_HTTPS, "listen", T_LISTEN, STRF(https_listen), 0, 0 },
+	{ SEC_HTTPS, "tls_cert", T_PATH, STRF(https_cert), 0, 0 },
+	{ SEC_HTTPS, "tls_key", T_PATH, STRF(https_key), 0, 0 },
+	{ SEC_HTTPS, "web_dir", T_PATH, STRF(web_dir), 0, 0 },
 };
 #define NKEYS	(sizeof(keydefs) / sizeof(keydefs[0]))
 
@@ -150,7 +156,7 @@ struct parse {
 	char		 secname[SECNAME_MAX];
 	int		 cur_peer;
 	int		 node_line, link_line, limits_line, nrrc_line,
-			 deadlines_line;
+			 deadlines_line, https_line;
 	int		 keyline[NKEYS];	/* 0: not set */
 	int		 peer_line[CONFIG_MAX_PEERS];
 	int		 fpr_line[CONFIG_MAX_PEERS];
@@ -449,6 +455,9 @@ section_open(struct parse *p, const char *name, size_t n)
 	} else if (strcmp(p->secname, "deadlines") == 0) {
 		p->sec = SEC_DEADLINES;
 		seen = &p->deadlines_line;
+	} else if (strcmp(p->secname, "https") == 0) {
+		p->sec = SEC_HTTPS;
+		seen = &p->https_line;
 	}
 	if (seen != NULL) {
 		if (*seen != 0) {
@@ -859,6 +868,36 @@ toolong:
 	return -1;
 }
 
+/* The index in keydefs of a key. */
+static int
+key_index(enum section sec, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (keydefs[i].sec == sec && strcmp(keydefs[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* [https] paths: tls_cert and tls_key default to DATA_DIR/https-cert.pem and
+ * https-key.pem, web_dir to the console's installed files. 0 or -1. */
+static int
+https_finish(struct parse *p)
+{
+	const char *dir = p->cf->data_dir;
+	int line = p->https_line != 0 ? p->https_line : p->node_line;
+
+	if (path_resolve(p, key_index(SEC_HTTPS, "tls_cert"), dir,
+	    "https-cert.pem", line) == -1 ||
+	    path_resolve(p, key_index(SEC_HTTPS, "tls_key"), dir,
+	    "https-key.pem", line) == -1 ||
+	    path_resolve(p, key_index(SEC_HTTPS, "web_dir"), dir,
+	    HOTLINE_WEB_DIR, line) == -1)
+		return -1;
+	return 0;
+}
+
 /* Whole-file checks once every line is read: required keys, cross-key
  * rules, path resolution. 0 or -1 (error recorded). */
 static int
@@ -924,7 +963,7 @@ config_finish(struct parse *p)
 	if (path_resolve(p, i, p->base, HOTLINE_TEMPLATES_DIR,
 	    p->nrrc_line != 0 ? p->nrrc_line : p->node_line) == -1)
 		return -1;
-	return 0;
+	return https_finish(p);
 }
 
 /*
@@ -1115,7 +1154,8 @@ config_print(FILE *fp, const struct config *cf)
 			fprintf(fp, "%s[%s]\n", i == 0 ? "" : "\n",
 			    sec == SEC_NODE ? "node" : sec == SEC_LINK ?
 			    "link" : sec == SEC_LIMITS ? "limits" :
-			    sec == SEC_NRRC ? "nrrc" : "deadlines");
+			    sec == SEC_NRRC ? "nrrc" : sec == SEC_HTTPS ? "https" :
+			    "deadlines");
 		}
 		switch (k->type) {
 		case T_PARTY:

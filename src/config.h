@@ -66,6 +66,11 @@ struct config {
 	/* [deadlines] acknowledgment deadline per [channel][precedence]
 	 * (indexes as enum channel / enum precedence), 0 = none */
 	uint64_t	deadline_ms[CONFIG_NCH][CONFIG_NPREC];
+	/* [https] (issue 8): "" listen = no HTTPS listener */
+	char		https_listen[CONFIG_ADDR_MAX];
+	char		https_cert[PATH_MAX];	/* default DATA_DIR/https-cert.pem */
+	char		https_key[PATH_MAX];	/* default DATA_DIR/https-key.pem */
+	char		web_dir[PATH_MAX];	/* default HOTLINE_WEB_DIR */
 	struct peer_conf peers[CONFIG_MAX_PEERS];
 	int		npeers;
 };

@@ -233,8 +233,8 @@ int
 deliver_submit_many(struct hotlined *d, struct msg *ms, int n,
     char (*ids)[ID_HEX_LEN + 1], int *bad, int *status, const char **errmsg)
 {
-	return deliver_submit_many_hook(d, ms, n, ids, bad, status, errmsg,
-	    NULL, NULL);
+	return deliver_submit_many_ex(d, ms, n, NULL, ids, bad, status,
+	    errmsg, NULL, NULL);
 }
 
 int
@@ -242,6 +242,32 @@ deliver_submit_many_hook(struct hotlined *d, struct msg *ms, int n,
     char (*ids)[ID_HEX_LEN + 1], int *bad, int *status, const char **errmsg,
     deliver_tx_hook hook, void *hook_arg)
 {
+	return deliver_submit_many_ex(d, ms, n, NULL, ids, bad, status,
+	    errmsg, hook, hook_arg);
+}
+
+int
+deliver_submit_many_as(struct hotlined *d, struct msg *ms, int n,
+    const char *op, char (*ids)[ID_HEX_LEN + 1], int *bad, int *status,
+    const char **errmsg)
+{
+	return deliver_submit_many_ex(d, ms, n, op, ids, bad, status, errmsg,
+	    NULL, NULL);
+}
+
+/*
+ * Accept n messages in one transaction: route, sequence and sign each,
+ * store them (recording op, the operator, when not NULL), run hook in the
+ * same transaction, commit, then pump. 0, or -1 with *status, *errmsg and
+ * *bad (the index of the refused message, or -1).
+ */
+int
+deliver_submit_many_ex(struct hotlined *d, struct msg *ms, int n,
+    const char *op, char (*ids)[ID_HEX_LEN + 1], int *bad, int *status,
+    const char **errmsg, deliver_tx_hook hook, void *hook_arg)
+{
+	char idhex[ID_HEX_LEN + 1];
+
 	struct peer **ps = NULL;
 	uint64_t (*last)[CH_MAX + 1][PREC_MAX + 1] = NULL;
 	int i, j, rc = -1;
@@ -265,9 +291,15 @@ deliver_submit_many_hook(struct hotlined *d, struct msg *ms, int n,
 	}
 	if (store_begin(d->st) == -1)
 		goto fail;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (submit_store(d, ps[i], &ms[i]) == -1)
 			goto fail_rollback;
+		if (op != NULL) {
+			hex_encode(ms[i].id, MSG_ID_LEN, idhex);
+			if (store_msg_set_operator(d->st, idhex, op) == -1)
+				goto fail_rollback;
+		}
+	}
 	if (hook != NULL && hook(hook_arg, ms, n) == -1)
 		goto fail_rollback;
 	for (j = 0; j < d->npeers; j++)
@@ -307,10 +339,18 @@ int
 deliver_submit(struct hotlined *d, struct msg *m, char id_out[ID_HEX_LEN + 1],
     int *status, const char **errmsg)
 {
+	return deliver_submit_as(d, m, NULL, id_out, status, errmsg);
+}
+
+int
+deliver_submit_as(struct hotlined *d, struct msg *m, const char *op,
+    char id_out[ID_HEX_LEN + 1], int *status, const char **errmsg)
+{
 	char ids[1][ID_HEX_LEN + 1];
 	int bad;
 
-	if (deliver_submit_many(d, m, 1, ids, &bad, status, errmsg) == -1)
+	if (deliver_submit_many_as(d, m, 1, op, ids, &bad, status,
+	    errmsg) == -1)
 		return -1;
 	memcpy(id_out, ids[0], sizeof(ids[0]));
 	return 0;
@@ -319,6 +359,14 @@ deliver_submit(struct hotlined *d, struct msg *m, char id_out[ID_HEX_LEN + 1],
 int
 deliver_ack(struct hotlined *d, const char *id, const char *note,
     char ack_id_out[ID_HEX_LEN + 1], int *status, const char **errmsg)
+{
+	return deliver_ack_as(d, id, note, NULL, ack_id_out, status, errmsg);
+}
+
+int
+deliver_ack_as(struct hotlined *d, const char *id, const char *note,
+    const char *op, char ack_id_out[ID_HEX_LEN + 1], int *status,
+    const char **errmsg)
 {
 	struct msg_row row;
 	struct msg m;
@@ -361,7 +409,7 @@ deliver_ack(struct hotlined *d, const char *id, const char *note,
 	}
 	m.body = (const uint8_t *)text;
 	m.body_len = (uint32_t)strlen(text);
-	rc = deliver_submit(d, &m, ack_id_out, status, errmsg);
+	rc = deliver_submit_as(d, &m, op, ack_id_out, status, errmsg);
 done:
 	free(text);
 	json_decref(body);

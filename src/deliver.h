@@ -41,6 +41,22 @@ int	deliver_submit_many_hook(struct hotlined *d, struct msg *ms, int n,
 int	deliver_ack(struct hotlined *d, const char *id, const char *note,
 	    char ack_id_out[ID_HEX_LEN + 1], int *status, const char **errmsg);
 
+/* The same, recording op (the account of the operator who sent or
+ * acknowledged; NULL or "" for the local socket) with each message in the
+ * same transaction (issue 8). */
+int	deliver_submit_as(struct hotlined *d, struct msg *m, const char *op,
+	    char id_out[ID_HEX_LEN + 1], int *status, const char **errmsg);
+int	deliver_submit_many_as(struct hotlined *d, struct msg *ms, int n,
+	    const char *op, char (*ids)[ID_HEX_LEN + 1], int *bad, int *status,
+	    const char **errmsg);
+/* Both: op recorded and hook run, in the one transaction. */
+int	deliver_submit_many_ex(struct hotlined *d, struct msg *ms, int n,
+	    const char *op, char (*ids)[ID_HEX_LEN + 1], int *bad, int *status,
+	    const char **errmsg, deliver_tx_hook hook, void *hook_arg);
+int	deliver_ack_as(struct hotlined *d, const char *id, const char *note,
+	    const char *op, char ack_id_out[ID_HEX_LEN + 1], int *status,
+	    const char **errmsg);
+
 /* Store the "sent" times not yet written (they normally ride along with
  * the next commit). 0 or -1. */
 int	deliver_flush_sent(struct peer *p);

@@ -44,6 +44,8 @@ static const struct command commands[] = {
 	    "the watch handover summary: open, overdue, checks, links" },
 	{ "checks", cmd_checks,
 	    "communication checks: statistics, send one, answer one" },
+	{ "account", cmd_account,
+	    "operator accounts of the console: add, list, disable, passwd" },
 	{ "demo", cmd_demo,
 	    "run two nodes on loopback and exchange messages" },
 	{ "audit", cmd_audit,

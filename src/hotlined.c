@@ -21,7 +21,9 @@
 #include "config.h"
 #include "cert.h"
 #include "deliver.h"
+#include "events.h"
 #include "hotlined.h"
+#include "https.h"
 #include "link.h"
 #include "log.h"
 #include "nrrc.h"
@@ -35,10 +37,11 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: hotlined [-dnV] -c FILE\n"
+	fprintf(stderr, "usage: hotlined [-dnsV] -c FILE\n"
 	    "  -c FILE  configuration (hotline.conf(5))\n"
 	    "  -n       check the configuration, print it back and exit\n"
 	    "  -d       debug logging\n"
+	    "  -s       log to syslog (daemon facility) instead of stderr\n"
 	    "  -V       print the version\n");
 	exit(2);
 }
@@ -63,6 +66,8 @@ hotlined_free(struct hotlined *d)
 	int i;
 
 	link_stop(d);
+	events_stop(d);
+	https_stop(d);	/* before api_stop: its connections are API clients */
 	api_stop(d);
 	nrrc_stop(d);
 	cert_stop(d);
@@ -93,9 +98,9 @@ main(int argc, char **argv)
 	static struct hotlined d;	/* the daemon's one context */
 	const char *conf = NULL;
 	char err[512], dbpath[PATH_MAX];
-	int ch, checkonly = 0, verbose = 0, i;
+	int ch, checkonly = 0, verbose = 0, use_syslog = 0, i;
 
-	while ((ch = getopt(argc, argv, "c:dnV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dnsV")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf = optarg;
@@ -105,6 +110,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			checkonly = 1;
+			break;
+		case 's':
+			use_syslog = 1;
 			break;
 		case 'V':
 			printf("hotlined %s\n", HOTLINE_VERSION);
@@ -116,6 +124,8 @@ main(int argc, char **argv)
 	if (optind != argc || conf == NULL)
 		usage();
 	log_init("hotlined", verbose);
+	if (use_syslog && !checkonly)
+		log_to_syslog(1);
 
 	if (config_load(conf, &d.cf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "hotlined: %s\n", err);
@@ -168,6 +178,11 @@ main(int argc, char **argv)
 		fatalx("cannot start the NRRC module");
 	if (api_start(&d) == -1)
 		fatalx("cannot start the local API on %s", d.cf.api_socket);
+	if (events_start(&d) == -1)
+		fatalx("cannot start the event stream");
+	if (https_start(&d) == -1)
+		fatalx("cannot start the HTTPS listener on %s",
+		    d.cf.https_listen);
 	if (link_start(&d) == -1)
 		fatalx("cannot start peer links");
 	log_info("party %s ready: key %s, %d peer(s), API %s", d.cf.party,

@@ -18,6 +18,8 @@
 struct link;
 struct api;
 struct cert;
+struct https;
+struct events;
 struct store;
 struct signer;
 struct tlog;
@@ -79,6 +81,8 @@ struct hotlined {
 	struct witness		*wit;		/* checkpoints, witnessing (witness.c) */
 	struct nrrc		*nrrc;		/* nrrc.c: templates, deadlines, checks */
 	struct cert		*cert;		/* CERT channel (cert.c) */
+	struct https		*https;		/* NULL: no HTTPS listener */
+	struct events		*events;	/* Server-Sent Events clients */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	uint64_t		 started;	/* UTC ms */
 };

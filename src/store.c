@@ -186,6 +186,16 @@ static const char *const migrations[] = {
 	"  can_read INTEGER NOT NULL,"
 	"  can_write INTEGER NOT NULL,"
 	"  PRIMARY KEY (account, coll));",
+	/* 5: operator accounts; the operator who sent (or acknowledged:
+	 * the ack is a sent message) each message (issue 8) */
+	"CREATE TABLE accounts ("
+	"  name TEXT PRIMARY KEY,"
+	"  hash TEXT NOT NULL,"
+	"  role INTEGER NOT NULL,"
+	"  disabled INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL,"
+	"  changed INTEGER NOT NULL);"
+	"ALTER TABLE msgs ADD COLUMN operator TEXT;",
 };
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -1418,4 +1428,336 @@ sqlite3 *
 store_sqlite(struct store *st)
 {
 	return st->db;
+}
+
+/*
+ * Operator accounts, the operator of a message, and the figures /metrics
+ * reports (issue 8). These statements are rare (account changes, a login,
+ * a scrape), so they are prepared when used rather than kept.
+ */
+static sqlite3_stmt *
+prep(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		store_warn(st, sql);
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Step a prepared-on-use statement with no rows, finalize it. 0, -2, -1. */
+static int
+prep_exec(struct store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc;
+
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	log_warnx("store: %s: %s", what, sqlite3_errmsg(st->db));
+	return (rc & 0xff) == SQLITE_CONSTRAINT ? -2 : -1;
+}
+
+int
+store_account_add(struct store *st, const char *name, const char *hash,
+    int role, uint64_t now)
+{
+	sqlite3_stmt *s;
+	int errs = 0, rc;
+
+	if ((s = prep(st, "INSERT INTO accounts (name, hash, role, disabled, "
+	    "created, changed) VALUES (?, ?, ?, 0, ?, ?)")) == NULL)
+		return -1;
+	errs |= bind_text(s, 1, name);
+	errs |= bind_text(s, 2, hash);
+	errs |= bind_int(s, 3, role);
+	errs |= bind_u64(s, 4, now);
+	errs |= bind_u64(s, 5, now);
+	if (errs) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	rc = prep_exec(st, s, "account add");
+	return rc == -2 ? 1 : rc;
+}
+
+static void
+account_fill(sqlite3_stmt *s, struct account_row *a)
+{
+	memset(a, 0, sizeof(*a));
+	(void)col_text(s, 0, a->name, sizeof(a->name));
+	(void)col_text(s, 1, a->hash, sizeof(a->hash));
+	a->role = sqlite3_column_int(s, 2);
+	a->disabled = sqlite3_column_int(s, 3) != 0;
+	a->created = col_u64(s, 4);
+	a->changed = col_u64(s, 5);
+}
+
+int
+store_account_get(struct store *st, const char *name, struct account_row *a)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = prep(st, "SELECT name, hash, role, disabled, created, changed "
+	    "FROM accounts WHERE name = ?")) == NULL)
+		return -1;
+	if (bind_text(s, 1, name) == -1) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		account_fill(s, a);
+	else if (rc != SQLITE_DONE)
+		store_warn(st, "account get");
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_account_list(struct store *st, store_account_cb cb, void *arg)
+{
+	struct account_row a;
+	sqlite3_stmt *s;
+	int rc, n = 0;
+
+	if ((s = prep(st, "SELECT name, hash, role, disabled, created, changed "
+	    "FROM accounts ORDER BY name")) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		account_fill(s, &a);
+		n++;
+		if (cb(arg, &a) == -1)
+			break;
+	}
+	explicit_bzero(&a, sizeof(a));
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_warn(st, "account list");
+		n = -1;
+	}
+	sqlite3_finalize(s);
+	return n;
+}
+
+int
+store_account_update(struct store *st, const char *name, const char *hash,
+    int disabled, uint64_t now)
+{
+	sqlite3_stmt *s;
+	int errs = 0, rc;
+
+	if ((s = prep(st, "UPDATE accounts SET hash = coalesce(?, hash), "
+	    "disabled = CASE WHEN ? < 0 THEN disabled ELSE ? END, changed = ? "
+	    "WHERE name = ?")) == NULL)
+		return -1;
+	errs |= bind_text(s, 1, hash);
+	errs |= bind_int(s, 2, disabled);
+	errs |= bind_int(s, 3, disabled);
+	errs |= bind_u64(s, 4, now);
+	errs |= bind_text(s, 5, name);
+	if (errs) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	if ((rc = prep_exec(st, s, "account update")) != 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 0 : 1;
+}
+
+int
+store_msg_set_operator(struct store *st, const char *id, const char *op)
+{
+	sqlite3_stmt *s;
+
+	if (op == NULL || *op == '\0')
+		return 0;
+	if ((s = prep(st, "UPDATE msgs SET operator = ? WHERE id = ?")) == NULL)
+		return -1;
+	if (bind_text(s, 1, op) == -1 || bind_text(s, 2, id) == -1) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	return prep_exec(st, s, "set operator") == 0 ? 0 : -1;
+}
+
+int
+store_msg_operator(struct store *st, const char *id, char *out, size_t outsz)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if ((s = prep(st, "SELECT operator FROM msgs WHERE id = ?")) == NULL)
+		return -1;
+	if (bind_text(s, 1, id) == -1) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		(void)col_text(s, 0, out, outsz);
+	else if (rc != SQLITE_DONE)
+		store_warn(st, "operator");
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_msg_counts(struct store *st, store_count_cb cb, void *arg)
+{
+	sqlite3_stmt *s;
+	int rc, n = 0;
+
+	/* The state as msg_state(): acked > delivered > sent > queued. */
+	if ((s = prep(st, "SELECT channel, dir, CASE"
+	    "  WHEN ack_id IS NOT NULL THEN 3"
+	    "  WHEN dir = 1 OR received IS NOT NULL THEN 2"
+	    "  WHEN sent IS NOT NULL THEN 1 ELSE 0 END AS st, count(*) "
+	    "FROM msgs GROUP BY channel, dir, st")) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		n++;
+		cb(arg, sqlite3_column_int(s, 0), sqlite3_column_int(s, 1),
+		    sqlite3_column_int(s, 2), col_u64(s, 3));
+	}
+	if (rc != SQLITE_DONE) {
+		store_warn(st, "msg counts");
+		n = -1;
+	}
+	sqlite3_finalize(s);
+	return n;
+}
+
+int
+store_unacked_before(struct store *st, int prec, uint64_t before,
+    uint64_t *count)
+{
+	sqlite3_stmt *s;
+	int errs = 0, rc;
+
+	/* Received human traffic (nrrc, direct, check) still unanswered. */
+	if ((s = prep(st, "SELECT count(*) FROM msgs WHERE dir = 1 AND "
+	    "ack_id IS NULL AND kind != 'ack' AND channel IN (1, 2, 3) AND "
+	    "prec = ? AND received < ?")) == NULL)
+		return -1;
+	errs |= bind_int(s, 1, prec);
+	errs |= bind_bound(s, 2, before);
+	if (errs) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*count = col_u64(s, 0);
+	else
+		store_warn(st, "unacked count");
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_size(struct store *st, uint64_t *bytes)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = prep(st, "SELECT page_count * page_size FROM "
+	    "pragma_page_count(), pragma_page_size()")) == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*bytes = col_u64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_events_recent(struct store *st, const char *peer, int limit,
+    store_event_cb cb, void *arg)
+{
+	sqlite3_stmt *s;
+	char kind[32], detail[256];
+	int rc, n = 0;
+
+	if ((s = prep(st, "SELECT time, kind, coalesce(detail, '') FROM events "
+	    "WHERE peer = ? ORDER BY rid DESC LIMIT ?")) == NULL)
+		return -1;
+	if (bind_text(s, 1, peer) == -1 || bind_int(s, 2, limit) == -1) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		kind[0] = detail[0] = '\0';
+		(void)col_text(s, 1, kind, sizeof(kind));
+		(void)col_text(s, 2, detail, sizeof(detail));
+		n++;
+		if (cb(arg, col_u64(s, 0), kind, detail) == -1)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_warn(st, "events");
+		n = -1;
+	}
+	sqlite3_finalize(s);
+	return n;
+}
+
+int
+store_tlog_covering(struct store *st, uint64_t idx, uint64_t *size,
+    uint64_t *time, char *peers, size_t peersz)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	/* The smallest cosigned checkpoint whose tree holds leaf idx, else
+	 * the smallest such checkpoint at all. */
+	if ((s = prep(st, "SELECT c.size, c.time, (SELECT group_concat(peer, "
+	    "' ') FROM tlog_cosigs s WHERE s.size = c.size) FROM "
+	    "tlog_checkpoints c WHERE c.size > ? ORDER BY EXISTS (SELECT 1 "
+	    "FROM tlog_cosigs s WHERE s.size = c.size) DESC, c.size LIMIT 1"))
+	    == NULL)
+		return -1;
+	if (bind_u64(s, 1, idx) == -1) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	peers[0] = '\0';
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*size = col_u64(s, 0);
+		*time = col_u64(s, 1);
+		if (col_text(s, 2, peers, peersz) == -1)
+			peers[0] = '\0';
+	} else if (rc != SQLITE_DONE)
+		store_warn(st, "tlog covering");
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_tlog_latest(struct store *st, uint64_t *size, uint64_t *time,
+    uint64_t *cosigned_time)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = prep(st, "SELECT (SELECT size FROM tlog_checkpoints ORDER BY "
+	    "size DESC LIMIT 1), (SELECT max(time) FROM tlog_checkpoints), "
+	    "(SELECT max(c.time) FROM tlog_checkpoints c WHERE EXISTS "
+	    "(SELECT 1 FROM tlog_cosigs s WHERE s.size = c.size))")) == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*size = col_u64(s, 0);
+		*time = col_u64(s, 1);
+		*cosigned_time = col_u64(s, 2);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
 }

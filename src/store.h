@@ -12,6 +12,7 @@
 #define HOTLINE_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "msg.h"
@@ -149,5 +150,67 @@ void	store_set_tx_hook(struct store *st, store_tx_hook fn, void *arg);
 
 /* Counts of out messages to peer not yet delivered. 0 or -1. */
 int	store_out_pending(struct store *st, const char *peer, uint64_t *count);
+
+/*
+ * Operator accounts (account.c decides what they mean). name is
+ * [a-z0-9._-]{1,64}; hash is an argon2id encoded string.
+ */
+#define ACCOUNT_NAME_MAX	64
+#define ACCOUNT_HASH_MAX	255
+struct account_row {
+	char		 name[ACCOUNT_NAME_MAX + 1];
+	char		 hash[ACCOUNT_HASH_MAX + 1];
+	int		 role;		/* enum api_role */
+	bool		 disabled;
+	uint64_t	 created, changed;	/* UTC ms */
+};
+/* 0 added, 1 the name exists, -1 error. */
+int	store_account_add(struct store *st, const char *name, const char *hash,
+	    int role, uint64_t now);
+/* 0 found, 1 none, -1 error. */
+int	store_account_get(struct store *st, const char *name,
+	    struct account_row *a);
+typedef int (*store_account_cb)(void *arg, const struct account_row *a);
+/* Every account by name; the count handed to cb, or -1. */
+int	store_account_list(struct store *st, store_account_cb cb, void *arg);
+/* Set the hash (unless NULL) and disabled (unless -1): 0, 1 none, -1. */
+int	store_account_update(struct store *st, const char *name,
+	    const char *hash, int disabled, uint64_t now);
+/* The operator (account name) who sent message id, recorded in the
+ * transaction that inserted it; "" or NULL op records nothing. 0 or -1. */
+int	store_msg_set_operator(struct store *st, const char *id, const char *op);
+/* The operator of message id into out ("" if none): 0, 1 no message, -1. */
+int	store_msg_operator(struct store *st, const char *id, char *out,
+	    size_t outsz);
+/* Message counts by channel, direction and state (enum msg_state) for
+ * /metrics: cb gets each group. Groups, or -1. */
+typedef void (*store_count_cb)(void *arg, int channel, int dir, int state,
+    uint64_t count);
+int	store_msg_counts(struct store *st, store_count_cb cb, void *arg);
+/* Received, unacknowledged nrrc/direct/check messages of precedence prec
+ * received before `before` (UTC ms). 0 or -1. */
+int	store_unacked_before(struct store *st, int prec, uint64_t before,
+	    uint64_t *count);
+/* The database's size in bytes (pages in use). 0 or -1. */
+int	store_size(struct store *st, uint64_t *bytes);
+
+/* The newest limit link events (kind "link-up"/"link-down", detail) of
+ * peer, newest first. Count handed to cb, or -1. */
+typedef int (*store_event_cb)(void *arg, uint64_t time, const char *kind,
+    const char *detail);
+int	store_events_recent(struct store *st, const char *peer, int limit,
+	    store_event_cb cb, void *arg);
+
+/* The transparency log's checkpoints (tables of witness.c), for the
+ * console and /metrics. store_tlog_covering: the checkpoint that proves
+ * leaf idx (the smallest cosigned one holding it, else the smallest one):
+ * 0 with its size, UTC ms time and the cosigning peers (space-separated,
+ * "" if none), 1 if no checkpoint holds it yet, -1. store_tlog_latest: the
+ * latest checkpoint's size and time and the latest cosigned one's time
+ * (0 when there is none). 0 or -1. */
+int	store_tlog_covering(struct store *st, uint64_t idx, uint64_t *size,
+	    uint64_t *time, char *peers, size_t peersz);
+int	store_tlog_latest(struct store *st, uint64_t *size, uint64_t *time,
+	    uint64_t *cosigned_time);
 
 #endif

@@ -232,7 +232,7 @@ store_nrrc_event(struct store *st, uint64_t time, const char *peer,
 
 int
 store_nrrc_events(struct store *st, uint64_t since, uint64_t until,
-    int limit, store_event_cb cb, void *arg)
+    int limit, store_nrrc_event_cb cb, void *arg)
 {
 	sqlite3_stmt *s = prep(st, "SELECT time, peer, kind, detail FROM "
 	    "events WHERE time >= ? AND time < ? ORDER BY rid LIMIT ?");

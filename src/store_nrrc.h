@@ -46,9 +46,9 @@ int	store_nrrc_overdue_list(struct store *st, int limit, store_id_cb cb,
 int	store_nrrc_event(struct store *st, uint64_t time, const char *peer,
 	    const char *kind, const char *detail);
 /* Events with since <= time < until, oldest first, at most limit. */
-typedef int (*store_event_cb)(void *arg, uint64_t time, const char *peer,
+typedef int (*store_nrrc_event_cb)(void *arg, uint64_t time, const char *peer,
     const char *kind, const char *detail);
 int	store_nrrc_events(struct store *st, uint64_t since, uint64_t until,
-	    int limit, store_event_cb cb, void *arg);
+	    int limit, store_nrrc_event_cb cb, void *arg);
 
 #endif

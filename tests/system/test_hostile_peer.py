@@ -42,6 +42,7 @@ NOREAD_MSGS = int(os.environ.get("HOSTILE_NOREAD_MSGS", "20000"))
 RSS_GROWTH_MAX_KIB = 64 * 1024
 
 # scenario, extra args, what us must log as the reason (regex)
+# Log lines are key=value (log.c): quotes inside msg="..." are escaped.
 SCENARIOS = [
     ("bad-msg-sig", [], r"bad signature on nrrc/routine seq \d+"),
     ("bad-rcpt-sig", [], r"bad signature on receipt for nrrc/routine seq \d+"),
@@ -53,9 +54,9 @@ SCENARIOS = [
     ("truncated-eof", [], r"connection closed by peer"),
     ("unknown-type", [], r"unknown frame type 99"),
     ("garbage", [], r"bad frame header: frame too large"),
-    ("wrong-party", [], r'peer with ru\'s key claims to be "xx"'),
-    ("wrong-party", ["--claim", "fr"], r'peer with ru\'s key claims to be "fr"'),
-    ("wrong-peer", [], r'peer thinks it talks to "xx"'),
+    ("wrong-party", [], r'peer with ru\'s key claims to be \\?"xx\\?"'),
+    ("wrong-party", ["--claim", "fr"], r'peer with ru\'s key claims to be \\?"fr\\?"'),
+    ("wrong-peer", [], r'peer thinks it talks to \\?"xx\\?"'),
     ("msg-before-hello", [], r"msg before HELLO"),
     ("spoof-from", [], r"message from fr to us on ru's link"),
     ("idle", [], r"handshake not completed within 3000 ms"),
