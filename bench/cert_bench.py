@@ -224,8 +224,8 @@ def run_match(args):
     res = {}
     for name, argv in tools:
         times, cpus, rss, count = [], [], 0, None
-        for _ in range(args.runs if name.startswith("hotline") or
-                       name == "hyperscan" else args.slow_runs):
+        for _ in range(args.runs if name.startswith("hotline") else
+                       args.slow_runs):
             dt, out, r = timed(argv, env=cenv)
             times.append(dt)
             cpus.append(timed.cpu)

@@ -1189,7 +1189,7 @@ config_print(FILE *fp, const struct config *cf)
 		tlp_format_share(pc->tlp_share, d, sizeof(d));
 		fprintf(fp, "tlp_share = %s\ntlp_unmarked = %s\n"
 		    "same_organisation = %s\nsend_sightings = %s\n", d,
-		    tlp_name(pc->tlp_unmarked) + 4, pc->same_org ? "yes" : "no",
+		    tlp_word(pc->tlp_unmarked), pc->same_org ? "yes" : "no",
 		    pc->send_sightings ? "yes" : "no");
 	}
 }

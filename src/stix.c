@@ -149,13 +149,35 @@ stix_time_parse(const char *s, int64_t *us)
 	return 0;
 }
 
+/* Write the fields into out (40 bytes) through a buffer large enough for
+ * any int, so no truncation is possible. */
+static void
+tmp_format(char out[40], int y, int m, int d, int h, int mi, int sec,
+    int frac)
+{
+	char tmp[128];
+	size_t n;
+
+	if (frac % 1000 == 0)
+		(void)snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:"
+		    "%02d.%03dZ", y, m, d, h, mi, sec, frac / 1000);
+	else
+		(void)snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:"
+		    "%02d.%06dZ", y, m, d, h, mi, sec, frac);
+	n = strlen(tmp);
+	if (n > 39)
+		n = 39;
+	memcpy(out, tmp, n);
+	out[n] = '\0';
+}
+
 void
 stix_time_format(int64_t us, char out[40])
 {
 	int64_t secs = us / 1000000, z, era;
 	unsigned doe, yoe, doy, mp, d, m;
 	int64_t y, sod;
-	int frac = (int)(us % 1000000), n;
+	int frac = (int)(us % 1000000);
 
 	if (us < 0) {
 		snprintf(out, 40, "1970-01-01T00:00:00.000Z");
@@ -172,16 +194,12 @@ stix_time_format(int64_t us, char out[40])
 	d = doy - (153 * mp + 2) / 5 + 1;
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y += m <= 2;
-	if (frac % 1000 == 0)
-		n = snprintf(out, 40, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
-		    (long long)y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
-		    (int)(sod % 60), frac / 1000);
-	else
-		n = snprintf(out, 40, "%04lld-%02u-%02uT%02d:%02d:%02d.%06dZ",
-		    (long long)y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
-		    (int)(sod % 60), frac);
-	if (n < 0 || n >= 40)
-		out[0] = '\0';		/* cannot happen for a parsed time */
+	/* Years past 9999 are not STIX timestamps; keep the fields small so
+	 * the text always fits. */
+	if (y > 9999)
+		y = 9999;
+	tmp_format(out, (int)y, (int)m, (int)d, (int)(sod / 3600),
+	    (int)(sod / 60 % 60), (int)(sod % 60), frac);
 }
 
 int

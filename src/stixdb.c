@@ -216,8 +216,9 @@ stixdb_last_added(struct stixdb *db, int64_t *out)
 	sqlite3_stmt *s;
 	int rc = -1;
 
-	if ((s = prep(db, "SELECT COALESCE(MAX(added), 0) FROM "
-	    "stix_objects")) == NULL)
+	/* added grows with rid: the last row has the highest (O(1)). */
+	if ((s = prep(db, "SELECT COALESCE((SELECT added FROM stix_objects "
+	    "ORDER BY rid DESC LIMIT 1), 0)")) == NULL)
 		return -1;
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		*out = sqlite3_column_int64(s, 0);

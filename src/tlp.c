@@ -58,6 +58,14 @@ tlp_name(int level)
 	return tlp_names[level];
 }
 
+const char *
+tlp_word(int level)
+{
+	if (level < 0 || level > TLP_MAX)
+		return "?";
+	return tlp_words[level];
+}
+
 int
 tlp_from_word(const char *s)
 {

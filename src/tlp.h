@@ -25,6 +25,9 @@ enum tlp_level {
 
 /* "TLP:CLEAR"...; "unmarked" for TLP_NONE. */
 const char	*tlp_name(int level);
+/* "clear", "green", "amber", "amber+strict", "red", "none": the word
+ * hotline.conf(5) uses for a level. */
+const char	*tlp_word(int level);
 /* "clear", "green", "amber", "amber+strict", "red" (any case, "white" is
  * CLEAR): the level, or -1. */
 int		 tlp_from_word(const char *s);

@@ -2,7 +2,8 @@
 specification alone (sections 3-5), python3 stdlib only, sharing no code
 with the hotline server. It speaks HTTP over a Unix socket or TCP.
 
-  c = TaxiiClient(unix="/path/api.sock")  or  TaxiiClient(host, port)
+  c = TaxiiClient(unix="/path/api.sock")  or  TaxiiClient(host, port,
+      ssl_context=ctx, auth="Basic ...")  (HTTPS, HTTP Basic credentials)
   c.discover("/taxii2/") -> discovery resource
   c.collections(api_root) -> list of collection resources
   c.all_objects(api_root, coll_id, limit=...) -> every object, paging on next
@@ -38,8 +39,9 @@ class _UnixConn(http.client.HTTPConnection):
 
 class TaxiiClient:
     def __init__(self, host=None, port=None, unix=None, timeout=30,
-                 auth=None):
+                 auth=None, ssl_context=None):
         self.host, self.port, self.unix = host, port, unix
+        self.ssl_context = ssl_context  # HTTPS when set
         self.timeout = timeout
         self.auth = auth  # value of an Authorization header, or None
         self.last_headers = {}
@@ -47,6 +49,10 @@ class TaxiiClient:
     def _conn(self):
         if self.unix:
             return _UnixConn(self.unix, self.timeout)
+        if self.ssl_context is not None:
+            return http.client.HTTPSConnection(self.host, self.port,
+                                               timeout=self.timeout,
+                                               context=self.ssl_context)
         return http.client.HTTPConnection(self.host, self.port,
                                           timeout=self.timeout)
 

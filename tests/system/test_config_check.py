@@ -96,9 +96,8 @@ def test(env):
     check(peer == [("fingerprint", FPR_UP.lower()),
                    ("address", "127.0.0.1:7702"),
                    ("address", "127.0.0.1:7703"),
-                   # the CERT channel's sharing defaults (hotline.conf(5))
                    ("tlp_share", "clear green"),
-                   ("tlp_unmarked", "AMBER"),
+                   ("tlp_unmarked", "amber"),
                    ("same_organisation", "no"),
                    ("send_sightings", "no")],
           "normalised peer section: %r" % peer)
