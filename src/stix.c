@@ -155,7 +155,7 @@ stix_time_format(int64_t us, char out[40])
 	int64_t secs = us / 1000000, z, era;
 	unsigned doe, yoe, doy, mp, d, m;
 	int64_t y, sod;
-	int frac = (int)(us % 1000000);
+	int frac = (int)(us % 1000000), n;
 
 	if (us < 0) {
 		snprintf(out, 40, "1970-01-01T00:00:00.000Z");
@@ -172,14 +172,17 @@ stix_time_format(int64_t us, char out[40])
 	d = doy - (153 * mp + 2) / 5 + 1;
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y += m <= 2;
+	/* Checked: gcc's Debug build (-Wformat-truncation) cannot bound y. */
 	if (frac % 1000 == 0)
-		snprintf(out, 40, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
+		n = snprintf(out, 40, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
 		    (long long)y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
 		    (int)(sod % 60), frac / 1000);
 	else
-		snprintf(out, 40, "%04lld-%02u-%02uT%02d:%02d:%02d.%06dZ",
+		n = snprintf(out, 40, "%04lld-%02u-%02uT%02d:%02d:%02d.%06dZ",
 		    (long long)y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
 		    (int)(sod % 60), frac);
+	if (n < 0 || n >= 40)
+		out[0] = '\0';
 }
 
 int
