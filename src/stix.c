@@ -172,7 +172,6 @@ stix_time_format(int64_t us, char out[40])
 	d = doy - (153 * mp + 2) / 5 + 1;
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y += m <= 2;
-	/* Checked: gcc's Debug build (-Wformat-truncation) cannot bound y. */
 	if (frac % 1000 == 0)
 		n = snprintf(out, 40, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
 		    (long long)y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
@@ -182,7 +181,7 @@ stix_time_format(int64_t us, char out[40])
 		    (long long)y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
 		    (int)(sod % 60), frac);
 	if (n < 0 || n >= 40)
-		out[0] = '\0';
+		out[0] = '\0';		/* cannot happen for a parsed time */
 }
 
 int

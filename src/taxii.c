@@ -81,19 +81,17 @@ reply_error(struct api_req *q, int status, const char *title,
 {
 	char desc[512], st[8];
 	va_list ap;
-	json_t *o;
-	int utf8;
+	json_t *o, *utf8;
 
 	va_start(ap, fmt);
 	(void)vsnprintf(desc, sizeof(desc), fmt, ap);
 	va_end(ap);
 	snprintf(st, sizeof(st), "%d", status);
-	/* The description only if it is UTF-8 (jansson checks). */
-	o = json_string(desc);
-	utf8 = o != NULL;
-	json_decref(o);
+	/* Client text quoted in desc may not be UTF-8: then leave it out. */
+	utf8 = json_string(desc);
 	o = json_pack("{s:s, s:s?, s:s}", "title", title, "description",
-	    utf8 ? desc : NULL, "http_status", st);
+	    utf8 != NULL ? desc : NULL, "http_status", st);
+	json_decref(utf8);
 	reply(q, status, o);
 }
 

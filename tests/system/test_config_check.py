@@ -92,13 +92,15 @@ def test(env):
                 "address = 127.0.0.1:7702\n"
                 "address = 127.0.0.1:7703\n" % FPR_UP)
     text = normalise_twice(env, good, "hand")
-    # The peer's TLP sharing keys (issue 6) are printed with their
-    # defaults; this checks the link keys.
-    peer = [kv for kv in section(text, "peer ru")
-            if kv[0] in ("fingerprint", "address")]
+    peer = section(text, "peer ru")
     check(peer == [("fingerprint", FPR_UP.lower()),
                    ("address", "127.0.0.1:7702"),
-                   ("address", "127.0.0.1:7703")],
+                   ("address", "127.0.0.1:7703"),
+                   # the CERT channel's sharing defaults (hotline.conf(5))
+                   ("tlp_share", "clear green"),
+                   ("tlp_unmarked", "AMBER"),
+                   ("same_organisation", "no"),
+                   ("send_sightings", "no")],
           "normalised peer section: %r" % peer)
     node = dict(section(text, "node"))
     check(node.get("data_dir") == os.path.join(d, "data"), "data_dir not "
