@@ -28,8 +28,8 @@ function check(cond, what) {
 	if (!cond)
 		throw new Error(`check failed: ${what}`);
 }
-async function shot(page, name) {
-	await page.screenshot({ path: `${shots}/${name}.png` });
+async function shot(page, name, fullPage = false) {
+	await page.screenshot({ path: `${shots}/${name}.png`, fullPage });
 	log(`screenshot ${name}.png`);
 }
 
@@ -112,7 +112,7 @@ try {
 	await ru.waitForSelector("#c-preview-text", { state: "visible", timeout: T });
 	check((await ru.textContent("#c-preview-text")).includes(
 	    "INCIDENT NOTIFICATION"), "preview rendered");
-	await shot(ru, "02-compose-template");
+	await shot(ru, "02-compose-template", true);
 	const usRowsBefore = await us.locator("#inbox-body tr").count();
 	await ru.click('#compose-form button[type="submit"]');
 	await ru.waitForFunction(() => document.getElementById("compose-ok")
