@@ -176,6 +176,15 @@ h_proof(struct api_req *q, const char *arg)
 		api_reply_error(q, 503, "the message store failed");
 		return;
 	}
+	/* A proof carries the message: only for who may read its channel
+	 * (auditors and administrators read all). */
+	if (q->who.role != ROLE_AUDITOR && !api_may_read(&q->who,
+	    row.m.channel)) {
+		api_reply_error(q, 403, "your role may not read the %s channel",
+		    channel_name(row.m.channel));
+		msg_row_clear(&row);
+		return;
+	}
 	snprintf(ackid, sizeof(ackid), "%s", row.ack_id);
 	msg_row_clear(&row);
 	if ((rc = add_msg_entry(d, id, "message", &e[ne], &rcpt)) != 0) {
@@ -430,6 +439,19 @@ audit_api(struct api_req *q, const char *rest)
 
 	if (q->d->tlog == NULL || q->d->wit == NULL) {
 		api_reply_error(q, 503, "the transparency log is not running");
+		return;
+	}
+	/*
+	 * Roles: everyone signed in sees the summary and proofs of what they
+	 * may read (h_proof checks the channel); the whole-log check, the
+	 * consistency proofs and the evidence are for auditors and
+	 * administrators; signing a checkpoint now for administrators.
+	 */
+	if (strcmp(rest, "") != 0 && strcmp(rest, "/") != 0 &&
+	    strncmp(rest, "/proof/", 7) != 0 && q->who.role != ROLE_ADMIN &&
+	    (q->who.role != ROLE_AUDITOR || strcmp(rest, "/checkpoint") == 0)) {
+		api_reply_error(q, 403, "this audit resource is for auditors "
+		    "and administrators");
 		return;
 	}
 	if (strcmp(rest, "") == 0 || strcmp(rest, "/") == 0) {

@@ -53,70 +53,13 @@ struct auth {
 	uint8_t			 key[32];
 };
 
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Decode standard base64 (with '=' padding, length a multiple of 4) from
- * in[0..n) into out (at most outsz bytes). Returns the decoded length or
- * -1.
- */
-static ssize_t
-b64_decode(const char *in, size_t n, uint8_t *out, size_t outsz)
-{
-	size_t i, o = 0, pad = 0;
-	uint32_t acc;
-	int j, v;
-
-	if (n == 0 || n % 4 != 0)
-		return -1;
-	if (in[n - 1] == '=')
-		pad++;
-	if (in[n - 2] == '=')
-		pad++;
-	for (i = 0; i < n; i += 4) {
-		acc = 0;
-		for (j = 0; j < 4; j++) {
-			if (i + (size_t)j >= n - pad) {
-				v = 0;
-				if (in[i + j] != '=')
-					return -1;
-			} else if ((v = b64val((unsigned char)in[i + j])) == -1)
-				return -1;
-			acc = acc << 6 | (uint32_t)v;
-		}
-		for (j = 0; j < 3; j++) {
-			if (i + 4 == n && j >= 3 - (int)pad)
-				break;
-			if (o >= outsz)
-				return -1;
-			out[o++] = (uint8_t)(acc >> (16 - 8 * j));
-		}
-	}
-	return (ssize_t)o;
-}
-
 int
 auth_parse_basic(const char *hdr, char *user, size_t usz, char *pass,
     size_t psz, size_t *passlen)
 {
 	uint8_t raw[512];
 	const char *p;
-	ssize_t n;
-	size_t i, len, colon;
+	size_t n, i, len, colon;
 	int rc = -1;
 
 	if (hdr == NULL || strncasecmp(hdr, "Basic ", 6) != 0)
@@ -127,12 +70,11 @@ auth_parse_basic(const char *hdr, char *user, size_t usz, char *pass,
 	while (len > 0 && p[len - 1] == ' ')
 		len--;
 	if (len > 4 * (sizeof(raw) / 3) ||
-	    (n = b64_decode(p, len, raw, sizeof(raw))) <= 0)
+	    b64_decode(p, len, raw, sizeof(raw), &n) == -1 || n == 0)
 		goto done;
-	for (colon = 0; colon < (size_t)n && raw[colon] != ':'; colon++)
+	for (colon = 0; colon < n && raw[colon] != ':'; colon++)
 		;
-	if (colon == (size_t)n || colon == 0 || colon >= usz ||
-	    (size_t)n - colon - 1 >= psz)
+	if (colon == n || colon == 0 || colon >= usz || n - colon - 1 >= psz)
 		goto done;
 	for (i = 0; i < (size_t)n; i++)
 		if (raw[i] < 0x20 || raw[i] == 0x7f)

@@ -106,10 +106,4 @@ size_t	checkpoint_format(const struct checkpoint *c, char *out, size_t outsz);
 int	checkpoint_parse(const char *text, size_t len, struct checkpoint *c,
 	    const char **why);
 
-/* Standard base64 with padding; strict decode (canonical only).
- * b64_encode returns the length written (NUL-terminated) or 0. */
-size_t	b64_encode(const uint8_t *in, size_t n, char *out, size_t outsz);
-int	b64_decode(const char *in, size_t len, uint8_t *out, size_t outsz,
-	    size_t *outlen);
-
 #endif

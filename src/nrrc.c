@@ -158,9 +158,10 @@ nrrc_log_received(struct peer *p, const struct msg *m)
 static int
 may_read(struct api_req *q)
 {
-	if (q->who.role == ROLE_CERT) {
+	if (q->who.role != ROLE_ADMIN && q->who.role != ROLE_WATCH &&
+	    q->who.role != ROLE_AUDITOR) {
 		api_reply_error(q, 403, "the NRRC routes are for watch "
-		    "officers, principals' staff and auditors");
+		    "officers and auditors");
 		return 0;
 	}
 	return 1;
@@ -427,8 +428,6 @@ nrrc_api_render(struct api_req *q, const char *rest)
 	const char *lang, *prec;
 	int rc;
 
-	if (!may_read(q))
-		return;
 	if (n == NULL || n->cat == NULL) {
 		api_reply_error(q, 503, "no template catalogue loaded: %s",
 		    n != NULL ? n->cat_err : "not started");
@@ -436,7 +435,7 @@ nrrc_api_render(struct api_req *q, const char *rest)
 	}
 	if (evhttp_request_get_command(q->r) == EVHTTP_REQ_POST &&
 	    rest[0] == '\0') {
-		if ((req = api_read_body(q, 0)) == NULL)
+		if (!may_read(q) || (req = api_read_body(q, 0)) == NULL)
 			return;
 		if (api_check_fields(q, req, bkeys) == -1)
 			goto done;
@@ -494,6 +493,14 @@ nrrc_api_render(struct api_req *q, const char *rest)
 	if ((rc = store_msg_get(q->d->st, id, &row)) != 0) {
 		api_reply_error(q, rc == 1 ? 404 : 503, rc == 1 ?
 		    "no such message" : "the message store failed");
+		goto qdone;
+	}
+	/* Rendering shows the message: only to who may read its channel
+	 * (a principal's staff render the direct line). */
+	if (!api_may_read(&q->who, row.m.channel)) {
+		api_reply_error(q, 403, "your role may not read the %s channel",
+		    channel_name(row.m.channel));
+		msg_row_clear(&row);
 		goto qdone;
 	}
 	row_meta(q->d, &row, ref, &meta);

@@ -1,6 +1,6 @@
 /*
- * util.c: allocation wrappers, checked number parsing, clocks, hex, party
- * ids and atomic file writes, shared by the daemon and the CLI.
+ * util.c: allocation wrappers, checked number parsing, clocks, hex, base64,
+ * party ids and atomic file writes, shared by the daemon and the CLI.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "log.h"
 #include "util.h"
@@ -251,4 +252,58 @@ fail:
 	unlink(tmp);
 	errno = saved;
 	return -1;
+}
+
+/*
+ * Standard base64 (RFC 4648 section 4, '=' padding) through OpenSSL's
+ * EVP_EncodeBlock. Writes the NUL-terminated text to out; returns its
+ * length, or 0 if it does not fit in outsz.
+ */
+size_t
+b64_encode(const uint8_t *in, size_t n, char *out, size_t outsz)
+{
+	if (n > INT_MAX / 4 * 3 - 3 || (n + 2) / 3 * 4 + 1 > outsz)
+		return 0;
+	return (size_t)EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+}
+
+/*
+ * Strict base64 decode of in[0..len): only the canonical encoding is
+ * accepted (length a multiple of 4, the alphabet, at most two '=' at the
+ * end, unused bits zero; EVP_DecodeBlock alone would skip whitespace and
+ * keep padding bytes), checked by encoding the result again. Writes at
+ * most outsz bytes. 0 and *outlen, or -1.
+ */
+int
+b64_decode(const char *in, size_t len, uint8_t *out, size_t outsz,
+    size_t *outlen)
+{
+	unsigned char *tmp = NULL;
+	char *again = NULL;
+	size_t pad = 0, n;
+	int rc = -1;
+
+	if (len == 0 || len % 4 != 0 || len > (size_t)INT_MAX)
+		return -1;
+	if (in[len - 1] == '=')
+		pad = in[len - 2] == '=' ? 2 : 1;
+	n = len / 4 * 3;
+	if (n - pad > outsz)
+		return -1;
+	tmp = xmalloc(n + 1);
+	again = xmalloc(len + 1);
+	if (EVP_DecodeBlock(tmp, (const unsigned char *)in, (int)len) !=
+	    (int)n)
+		goto done;
+	if (EVP_EncodeBlock((unsigned char *)again, tmp, (int)(n - pad)) !=
+	    (int)len || memcmp(again, in, len) != 0)
+		goto done;
+	memcpy(out, tmp, n - pad);
+	*outlen = n - pad;
+	rc = 0;
+done:
+	OPENSSL_cleanse(tmp, n + 1);	/* may be a password (auth.c) */
+	free(tmp);
+	free(again);
+	return rc;
 }

@@ -32,6 +32,12 @@ bool party_id_valid(const char *s);
 void hex_encode(const uint8_t *in, size_t n, char *out);
 /* Decode exactly n bytes from 2*n hex chars (case-insensitive). 0 or -1. */
 int hex_decode(const char *in, uint8_t *out, size_t n);
+/* Standard base64 with padding; strict decode (canonical only).
+ * b64_encode returns the length written (NUL-terminated) or 0;
+ * b64_decode 0 with *outlen, or -1. */
+size_t	b64_encode(const uint8_t *in, size_t n, char *out, size_t outsz);
+int	b64_decode(const char *in, size_t len, uint8_t *out, size_t outsz,
+	    size_t *outlen);
 
 /* Constant-time compare of n bytes. */
 bool ct_equal(const void *a, const void *b, size_t n);

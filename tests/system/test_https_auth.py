@@ -191,6 +191,29 @@ def test(env):
     st, _, obj = audrey.request("POST", "/v1/messages", {
         "to": "ru", "channel": "nrrc", "kind": "text", "body": {}})
     check(st == 403, "auditor sent: %d" % st)
+    # The other modules' routes follow the same roles: rendering and
+    # transparency proofs show a message, so they need its channel; the
+    # NRRC routes are for watch officers and auditors; the whole-log check
+    # and the evidence for auditors and administrators.
+    st, _, obj = carl.request("GET", "/v1/render/" + flash_id)
+    check(st == 403, "CERT analyst rendered an NRRC message: %d" % st)
+    st, _, obj = pat.request("GET", "/v1/render/" + direct_id)
+    check(st == 200, "principal rendering the direct line: %d %r" %
+          (st, obj))
+    st, _, obj = carl.request("GET", "/v1/overdue")
+    check(st == 403, "CERT analyst read the NRRC overdue list: %d" % st)
+    st, _, obj = pat.request("GET", "/v1/shift")
+    check(st == 403, "principal read the NRRC shift summary: %d" % st)
+    st, _, obj = audrey.request("GET", "/v1/shift")
+    check(st == 200, "auditor shift summary: %d %r" % (st, obj))
+    st, _, obj = carl.request("GET", "/v1/audit/proof/" + direct_id)
+    check(st == 403, "CERT analyst got a direct message's proof: %d" % st)
+    st, _, obj = carl.request("GET", "/v1/audit/evidence")
+    check(st == 403, "CERT analyst read the witness evidence: %d" % st)
+    st, _, obj = audrey.request("GET", "/v1/audit/evidence")
+    check(st == 200, "auditor evidence: %d %r" % (st, obj))
+    st, _, obj = audrey.request("POST", "/v1/audit/checkpoint", {})
+    check(st == 403, "auditor signed a checkpoint: %d" % st)
     adam = hweb.Https(us)
     adam.basic = "adam:" + pw
     st, _, obj = adam.request("GET", "/v1/accounts")
