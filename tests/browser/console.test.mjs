@@ -194,17 +194,26 @@ try {
 	// The transparency log proves it: a checkpoint of ru's log that us
 	// has cosigned holds it (checkpoints every second in this test).
 	const until = Date.now() + T;
+	let proof;
 	for (;;) {
+		// Re-open the message; read the status and text of the new
+		// proof line together (the pane re-renders on every event).
+		await ru.evaluate(() => document.getElementById("proof")
+		    ?.removeAttribute("data-status"));
 		await ru.click(`#inbox-body tr[data-id="${flashId}"]`);
 		await ru.waitForFunction(() => document.getElementById("proof")
 		    ?.dataset.status !== undefined, null, { timeout: T });
-		if (await ru.getAttribute("#proof", "data-status") === "witnessed")
+		proof = await ru.evaluate(() => {
+			const p = document.getElementById("proof");
+			return [p.dataset.status, p.textContent];
+		});
+		if (proof[0] === "witnessed")
 			break;
 		check(Date.now() < until, "proof status never became witnessed");
 		await ru.waitForTimeout(500);
 	}
-	check((await ru.textContent("#proof")).includes("cosigned by us"),
-	    "proof names the cosigner");
+	check(proof[1].includes("cosigned by us"),
+	    `proof names the cosigner: ${proof[1]}`);
 	await shot(ru, "06-peer-sees-ack");
 
 	step = "link health";
