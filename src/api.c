@@ -1677,8 +1677,20 @@ api_request(struct evhttp_request *r, void *arg)
 	api_serve(&q);
 }
 
+static void	api_route(struct api_req *);
+
 void
-api_serve(struct api_req *qp)
+api_serve(struct api_req *q)
+{
+	/* Whatever a handler submits is the caller's (deliver.c). */
+	q->d->operator = q->who.local || q->who.account[0] == '\0' ? NULL :
+	    q->who.account;
+	api_route(q);
+	q->d->operator = NULL;
+}
+
+static void
+api_route(struct api_req *qp)
 {
 	struct api_req q = *qp;
 	struct evhttp_request *r = q.r;

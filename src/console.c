@@ -27,33 +27,18 @@
 #include "events.h"
 #include "hotlined.h"
 #include "msg.h"
-#include "nrrc.h"
+#include "notify.h"
 #include "store.h"
 #include "tlog.h"
 #include "util.h"
 
 #define CONSOLE_LINK_EVENTS	20
 
-uint64_t
-console_ack_deadline_ms(int prec)
-{
-	switch (prec) {
-	case PREC_FLASH:
-		return 10ULL * 60 * 1000;
-	case PREC_IMMEDIATE:
-		return 60ULL * 60 * 1000;
-	case PREC_PRIORITY:
-		return 6ULL * 60 * 60 * 1000;
-	default:
-		return 24ULL * 60 * 60 * 1000;
-	}
-}
-
 static void
 console_info(struct api_req *q)
 {
 	struct hotlined *d = q->d;
-	json_t *o, *rd, *wr, *peers, *dl;
+	json_t *o, *rd, *wr, *peers, *dl, *dc;
 	int ch, i, errs = 0;
 
 	o = json_object();
@@ -75,9 +60,18 @@ console_info(struct api_req *q)
 	for (i = 0; i < d->npeers && !errs; i++)
 		errs |= json_array_append_new(peers,
 		    json_string(d->peers[i].conf->party));
-	for (i = PREC_MIN; i <= PREC_MAX && !errs; i++)
-		errs |= json_object_set_new(dl, prec_name(i),
-		    json_integer((json_int_t)d->cf.deadline_ms[CH_NRRC][i]));
+	/* [deadlines] of hotline.conf(5) (notify.c), by channel: 0 = none. */
+	for (ch = CH_MIN; ch <= CH_MAX && !errs; ch++) {
+		if ((dc = json_object()) == NULL ||
+		    json_object_set_new(dl, channel_name(ch), dc) == -1) {
+			errs = 1;
+			break;
+		}
+		for (i = PREC_MIN; i <= PREC_MAX && !errs; i++)
+			errs |= json_object_set_new(dc, prec_name(i),
+			    json_integer((json_int_t)notify_duration(&d->cf, ch,
+			    i)));
+	}
 	if (errs) {
 		json_decref(o);
 		json_decref(rd);
@@ -103,9 +97,8 @@ console_info(struct api_req *q)
 	    json_string("config"));
 	/* Parts that other modules add; the page shows them when true. */
 	errs |= json_object_set_new(o, "features", json_pack(
-	    "{s:b, s:b, s:b}", "templates", d->nrrc != NULL &&
-	    d->nrrc->cat != NULL, "taxii", 0, "tlog",
-	    d->tlog != NULL));
+	    "{s:b, s:b, s:b}", "templates", d->nrrc != NULL, "cert",
+	    d->cert != NULL, "tlog", d->tlog != NULL));
 	if (errs) {
 		json_decref(o);
 		api_reply_error(q, 500, "cannot describe the console");

@@ -11,14 +11,6 @@
 
 #include "api.h"
 
-/*
- * The acknowledgment deadline of a received nrrc, direct or check message
- * of precedence prec, in milliseconds after its receipt. Until the NRRC
- * templates (issue 5) make them configurable these are the design's
- * defaults: flash 10 min, immediate 1 h, priority 6 h, routine 24 h.
- */
-uint64_t console_ack_deadline_ms(int prec);
-
 void	console_api(struct api_req *q, const char *rest);
 
 #endif

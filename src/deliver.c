@@ -291,6 +291,11 @@ deliver_submit_many_ex(struct hotlined *d, struct msg *ms, int n,
 	}
 	if (store_begin(d->st) == -1)
 		goto fail;
+	/* Without an explicit operator, the account of the API request
+	 * being served (api_serve), if any: so what module routes submit
+	 * (/v1/notify, /v1/checks) names its operator too. */
+	if (op == NULL)
+		op = d->operator;
 	for (i = 0; i < n; i++) {
 		if (submit_store(d, ps[i], &ms[i]) == -1)
 			goto fail_rollback;

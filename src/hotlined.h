@@ -81,6 +81,9 @@ struct hotlined {
 	struct witness		*wit;		/* checkpoints, witnessing (witness.c) */
 	struct nrrc		*nrrc;		/* nrrc.c: templates, deadlines, checks */
 	struct cert		*cert;		/* CERT channel (cert.c) */
+	/* The account of the API request being served (set by api_serve for
+	 * the duration of the handler; NULL otherwise or for the socket). */
+	const char		*operator;
 	struct https		*https;		/* NULL: no HTTPS listener */
 	struct events		*events;	/* Server-Sent Events clients */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;

@@ -20,7 +20,7 @@
 #include <event2/http.h>
 
 #include "api.h"
-#include "console.h"
+#include "notify.h"
 #include "events.h"
 #include "hotlined.h"
 #include "https.h"
@@ -155,19 +155,21 @@ metrics_write(struct hotlined *d, struct evbuffer *b)
 						    (unsigned long long)
 						    c.n[ch][dir][st]);
 	}
-	family(b, "hotline_overdue_messages", "gauge", "Received nrrc, direct "
-	    "and check messages not acknowledged within their deadline.");
-	for (i = PREC_MIN; i <= PREC_MAX; i++) {
-		v = 0;
-		/* The NRRC channel's configured deadline (issue 5). */
-		if (d->cf.deadline_ms[CH_NRRC][i] != 0 &&
-		    now > d->cf.deadline_ms[CH_NRRC][i] &&
-		    store_unacked_before(d->st, i, now -
-		    d->cf.deadline_ms[CH_NRRC][i], &v) == -1)
-			continue;
-		evbuffer_add_printf(b, "hotline_overdue_messages{precedence="
-		    "\"%s\"} %llu\n", prec_name(i), (unsigned long long)v);
-	}
+	family(b, "hotline_overdue_messages", "gauge", "Received messages not "
+	    "acknowledged within their [deadlines] (channels with one).");
+	for (ch = CH_MIN; ch <= CH_MAX; ch++)
+		for (i = PREC_MIN; i <= PREC_MAX; i++) {
+			uint64_t dl = notify_duration(&d->cf, ch, i);
+
+			v = 0;
+			if (dl == 0 || (now > dl && store_unacked_before(d->st,
+			    ch, i, now - dl, &v) == -1))
+				continue;
+			evbuffer_add_printf(b, "hotline_overdue_messages{channel="
+			    "\"%s\",precedence=\"%s\"} %llu\n",
+			    channel_name(ch), prec_name(i),
+			    (unsigned long long)v);
+		}
 	family(b, "hotline_store_bytes", "gauge", "Size of the database "
 	    "(pages in use) and of its write-ahead log.");
 	if (store_size(d->st, &v) == 0)

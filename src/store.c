@@ -1627,19 +1627,20 @@ store_msg_counts(struct store *st, store_count_cb cb, void *arg)
 }
 
 int
-store_unacked_before(struct store *st, int prec, uint64_t before,
+store_unacked_before(struct store *st, int ch, int prec, uint64_t before,
     uint64_t *count)
 {
 	sqlite3_stmt *s;
 	int errs = 0, rc;
 
-	/* Received human traffic (nrrc, direct, check) still unanswered. */
-	if ((s = prep(st, "SELECT count(*) FROM msgs WHERE dir = 1 AND "
-	    "ack_id IS NULL AND kind != 'ack' AND channel IN (1, 2, 3) AND "
-	    "prec = ? AND received < ?")) == NULL)
+	/* Received messages still unanswered (the msgs_open index). */
+	if ((s = prep(st, "SELECT count(*) FROM msgs WHERE ack_id IS NULL AND "
+	    "channel = ? AND prec = ? AND received < ? AND dir = 1 AND "
+	    "kind != 'ack'")) == NULL)
 		return -1;
-	errs |= bind_int(s, 1, prec);
-	errs |= bind_bound(s, 2, before);
+	errs |= bind_int(s, 1, ch);
+	errs |= bind_int(s, 2, prec);
+	errs |= bind_bound(s, 3, before);
 	if (errs) {
 		sqlite3_finalize(s);
 		return -1;

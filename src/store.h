@@ -187,10 +187,10 @@ int	store_msg_operator(struct store *st, const char *id, char *out,
 typedef void (*store_count_cb)(void *arg, int channel, int dir, int state,
     uint64_t count);
 int	store_msg_counts(struct store *st, store_count_cb cb, void *arg);
-/* Received, unacknowledged nrrc/direct/check messages of precedence prec
+/* Received, unacknowledged messages of channel ch and precedence prec
  * received before `before` (UTC ms). 0 or -1. */
-int	store_unacked_before(struct store *st, int prec, uint64_t before,
-	    uint64_t *count);
+int	store_unacked_before(struct store *st, int ch, int prec,
+	    uint64_t before, uint64_t *count);
 /* The database's size in bytes (pages in use). 0 or -1. */
 int	store_size(struct store *st, uint64_t *bytes);
 

@@ -100,12 +100,13 @@ function awaitsPeerAck(m) {
 	    m.kind !== "ack" && m.state !== "acknowledged" && m.received;
 }
 
+// The acknowledgment deadline: the daemon's (issue 5's "deadline"), else
+// the configured duration after receipt.
 function deadline(m) {
-	// The daemon's own deadline (issue 5: receipt time plus the
-	// [deadlines] duration of the channel and precedence) when it says.
-	if (m.deadline !== undefined)
-		return m.deadline ? Date.parse(m.deadline) : null;
-	const d = state.me.deadlines[m.precedence];
+	const x = m.deadline ? Date.parse(m.deadline) : NaN;
+	if (Number.isFinite(x))
+		return x;
+	const d = state.me.deadlines?.[m.channel]?.[m.precedence];
 	const r = Date.parse(m.received);
 	return Number.isFinite(r) && d ? r + d : null;
 }
@@ -173,6 +174,14 @@ async function start(session) {
 	$("sound").hidden = !alarm.needsUnlock();
 	document.querySelector('[data-view="indicators"]').hidden =
 	    !state.me.read.includes("cert");
+	state.catalogue = null;
+	if (state.me.features.templates) {
+		try {
+			state.catalogue = (await get("/v1/templates")).definition;
+		} catch (e) {
+			state.catalogue = null;	/* not for this role, or none */
+		}
+	}
 	fillCompose();
 	showView("inbox");
 	connectEvents();
@@ -427,8 +436,9 @@ async function showMessage(id, focus) {
 	// A structured NRRC message (issue 5) is shown as the daemon renders
 	// it in the console's language; its fields come from the same values
 	// in either language, free text as written.
-	const body = m.template ? el("pre", { class: "body rendered",
-	    id: "rendered", text: "…" }) : bodyView(m);
+	const body = m.template && state.me.features.templates ?
+	    el("pre", { class: "body rendered", id: "rendered", text: "…" }) :
+	    bodyView(m);
 	const parts = [el("h2", { text: `${tPrec(m.precedence)} ${tChannel(m.channel)}` }),
 	    dl, body,
 	    el("h3", { text: t("history") }),
@@ -452,10 +462,10 @@ async function showMessage(id, focus) {
 		    el("p", { id: "ack-status", role: "status", class: "error" })));
 	}
 	$("detail").replaceChildren(...parts);
-	if (m.template)
-		showRendered(m);
 	if (state.me.features.tlog)
 		showProof(m.id);
+	if (m.template && state.me.features.templates)
+		showRendered(m);
 	if (keepNote && $("ack-note"))
 		$("ack-note").value = keepNote;
 	if (keepReply && $("ack-reply"))
@@ -464,22 +474,26 @@ async function showMessage(id, focus) {
 		$("ack-note").focus();
 }
 
-// The rendering of a structured message (GET /v1/render/{id}?lang=); on
-// failure the body as it was sent.
+// A structured message as the daemon renders it in the chosen language
+// (issue 5: the same facts from the same values in English and Russian).
+// If it cannot be rendered here, the body as it was sent.
 async function showRendered(m) {
-	let r;
+	let r = null;
 	try {
 		r = await get(`/v1/render/${m.id}?lang=${getLang()}`);
 	} catch (e) {
 		r = null;
 	}
-	const box = $("rendered");
+	const box = document.querySelector("#detail .body");
 	if (!box || state.selected !== m.id)
 		return;
-	if (r && typeof r.text === "string")
-		box.textContent = r.text;
-	else
+	if (!r || typeof r.text !== "string") {
 		box.replaceWith(bodyView(m));
+		return;
+	}
+	box.replaceChildren(el("pre", { class: "rendered", lang: r.lang,
+	    text: r.text }));
+	box.dataset.lang = r.lang;
 }
 
 // How far the transparency log proves the message (GET /v1/console/proof).
@@ -530,7 +544,133 @@ async function acknowledge(m, reply) {
 
 // ----------------------------------------------------------------- compose
 
+// The templates this role may send (their channel is writable).
+function usableTemplates() {
+	return (state.catalogue?.templates || []).filter((tp) =>
+	    state.me.write.includes(tp.channel));
+}
+
+function tl(obj) {
+	return obj ? obj[getLang()] ?? obj.en ?? "" : "";
+}
+
+const TIME_RE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$/;
+
+// The form of the chosen template: one control per field, labelled in
+// the current language; enumerations as selects; free text with its
+// language; times in UTC, prefilled with now.
+function renderTemplateFields() {
+	const name = $("c-template").value;
+	const tp = usableTemplates().find((x) => x.name === name);
+	$("c-free").hidden = !!tp;
+	$("c-fields").hidden = !tp;
+	$("c-preview").hidden = !tp;
+	$("c-preview-text").hidden = true;
+	if (!tp)
+		return;
+	const kids = [];
+	const req = (f) => f.required ? " *" : "";
+	for (const f of tp.fields) {
+		const id = "f-" + f.name;
+		kids.push(el("label", { for: id, text: tl(f.label) + req(f) }));
+		if (f.type === "enum") {
+			const vals = state.catalogue.enums[f.enum] || {};
+			kids.push(el("select", { id, "data-field": f.name,
+			    "data-type": "enum", required: f.required },
+			    el("option", { value: "", text: "—" }),
+			    Object.entries(vals).map(([v, lab]) => el("option",
+				{ value: v, text: tl(lab) }))));
+		} else if (f.type === "text") {
+			kids.push(el("div", { class: "row" },
+			    el("textarea", { id, "data-field": f.name, "data-type": "text",
+				rows: "2", maxlength: String(f.max || 4000),
+				required: f.required }),
+			    el("select", { id: id + "-lang", "aria-label":
+				t("text_lang") + ": " + tl(f.label) },
+				el("option", { value: getLang(), text: getLang() }),
+				el("option", { value: getLang() === "en" ? "ru" : "en",
+				    text: getLang() === "en" ? "ru" : "en" }))));
+		} else if (f.type === "time") {
+			kids.push(el("input", { id, "data-field": f.name, "data-type": "time",
+			    value: new Date().toISOString().slice(0, 19) + "Z",
+			    placeholder: "YYYY-MM-DDTHH:MM:SSZ", required: f.required }));
+		} else {
+			kids.push(el("input", { id, "data-field": f.name, "data-type": "string",
+			    maxlength: String(f.max || 200), required: f.required }));
+		}
+	}
+	if (tp.ref && tp.ref !== "none") {
+		kids.push(el("label", { for: "f-ref", text: t("ref") +
+		    (tp.ref === "required" ? " *" : "") }));
+		kids.push(el("input", { id: "f-ref", maxlength: "64",
+		    required: tp.ref === "required" }));
+	}
+	$("c-fields").replaceChildren(...kids);
+}
+
+// The template's fields from the form, checked as the daemon will:
+// [fields, ref, first error].
+function templateValues(tp) {
+	const fields = {};
+	let err = null;
+	for (const f of tp.fields) {
+		const e = $("f-" + f.name);
+		const v = e.value.trim();
+		let bad = f.required && v === "";
+		if (!bad && v !== "" && f.type === "time" && !TIME_RE.test(v))
+			bad = true;
+		if (!bad && v.length > (f.max || (f.type === "text" ? 4000 : 200)))
+			bad = true;
+		e.setAttribute("aria-invalid", bad ? "true" : "false");
+		if (bad && !err)
+			err = `${tl(f.label)}: ` + (v === "" ? t("err_required") :
+			    f.type === "time" ? "YYYY-MM-DDTHH:MM:SSZ" : t("err_long"));
+		if (v === "")
+			continue;
+		fields[f.name] = f.type === "text" ? { text: v,
+		    lang: $("f-" + f.name + "-lang").value } : v;
+	}
+	const refEl = $("f-ref");
+	const ref = refEl ? refEl.value.trim() : "";
+	if (refEl) {
+		const bad = (tp.ref === "required" && ref === "") ||
+		    (ref !== "" && !/^[0-9a-fA-F]{4,64}$/.test(ref));
+		refEl.setAttribute("aria-invalid", bad ? "true" : "false");
+		if (bad && !err)
+			err = t("ref") + ": " + t("err_required");
+	}
+	return [fields, ref, err];
+}
+
+async function onPreview() {
+	const tp = usableTemplates().find((x) => x.name === $("c-template").value);
+	if (!tp)
+		return;
+	const [fields, , err] = templateValues(tp);
+	if (err) {
+		$("compose-error").textContent = err;
+		return;
+	}
+	try {
+		const r = await post("/v1/render", { template: tp.name, fields,
+		    lang: getLang(), precedence: $("c-prec").value,
+		    exercise: $("c-exercise").checked, to: $("c-to").value });
+		$("compose-error").textContent = "";
+		$("c-preview-text").textContent = r.text;
+		$("c-preview-text").hidden = false;
+	} catch (e) {
+		$("compose-error").textContent = e.message;
+	}
+}
+
 function fillCompose() {
+	const sel = $("c-template"), keep = sel.value;
+	sel.replaceChildren(el("option", { value: "", text: t("free_text") }),
+	    ...usableTemplates().map((tp) => el("option", { value: tp.name,
+		text: tl(tp.title) })));
+	if ([...sel.options].some((o) => o.value === keep))
+		sel.value = keep;
+	renderTemplateFields();
 	const to = $("c-to"), ch = $("c-channel");
 	to.replaceChildren(...state.me.peers.map((p) => el("option",
 	    { value: p, text: p })));
@@ -544,6 +684,28 @@ function fillCompose() {
 
 async function onCompose(ev) {
 	ev.preventDefault();
+	const tp = usableTemplates().find((x) => x.name === $("c-template").value);
+	if (tp) {
+		const [fields, ref, err] = templateValues(tp);
+		if (err) {
+			$("compose-error").textContent = err;
+			return;
+		}
+		$("compose-error").textContent = "";
+		try {
+			const body = { to: $("c-to").value, template: tp.name,
+			    precedence: $("c-prec").value,
+			    exercise: $("c-exercise").checked, fields };
+			if (ref)
+				body.ref = ref;
+			const r = await post("/v1/notify", body);
+			$("compose-ok").textContent = t("sent_ok") + r.id.slice(0, 12);
+			renderTemplateFields();
+		} catch (e) {
+			$("compose-error").textContent = e.message;
+		}
+		return;
+	}
 	const f = { to: $("c-to"), channel: $("c-channel"), subject: $("c-subject"),
 	    text: $("c-text") };
 	let bad = false;
@@ -797,6 +959,8 @@ async function main() {
 	$("login-form").addEventListener("submit", onLogin);
 	$("logout").addEventListener("click", onLogout);
 	$("compose-form").addEventListener("submit", onCompose);
+	$("c-template").addEventListener("change", renderTemplateFields);
+	$("c-preview").addEventListener("click", onPreview);
 	$("silence").addEventListener("click", () => {
 		alarm.silence(state.alarmKeys || []);
 		tick();

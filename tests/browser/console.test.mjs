@@ -28,8 +28,8 @@ function check(cond, what) {
 	if (!cond)
 		throw new Error(`check failed: ${what}`);
 }
-async function shot(page, name) {
-	await page.screenshot({ path: `${shots}/${name}.png` });
+async function shot(page, name, fullPage = false) {
+	await page.screenshot({ path: `${shots}/${name}.png`, fullPage });
 	log(`screenshot ${name}.png`);
 }
 
@@ -81,22 +81,38 @@ try {
 	check(sessionCookie && sessionCookie.httpOnly && sessionCookie.secure &&
 	    sessionCookie.sameSite === "Strict", "session cookie attributes");
 
-	step = "ru composes a FLASH to us";
+	step = "ru composes a FLASH from a template";
 	await ru.click('.tab[data-view="compose"]');
+	await ru.selectOption("#c-template", "incident-notification");
 	await ru.selectOption("#c-to", "us");
-	await ru.selectOption("#c-channel", "nrrc");
-	await ru.selectOption("#c-kind", "notification");
 	await ru.selectOption("#c-prec", "flash");
-	// Validation first: an empty form is refused in the page.
+	await ru.check("#c-exercise");
+	// Validation first: required fields left empty are refused in the page.
 	await ru.click('#compose-form button[type="submit"]');
 	check((await ru.textContent("#compose-error")).length > 0,
-	    "empty compose refused");
-	check(await ru.getAttribute("#c-subject", "aria-invalid") === "true",
-	    "empty subject marked invalid");
-	await ru.fill("#c-subject", "Incident notification");
-	await ru.fill("#c-text", "Scanning of the grid operator from AS 64500.");
-	await ru.check("#c-exercise");
-	await shot(ru, "02-compose");
+	    "empty template form refused");
+	check(await ru.getAttribute("#f-reference", "aria-invalid") === "true",
+	    "empty required field marked invalid");
+	for (const f of await ru.$$("#c-fields [data-field]")) {
+		const type = await f.getAttribute("data-type");
+		if (type === "enum")
+			await f.selectOption({ index: 1 });
+		else if (type === "text")
+			await f.fill("Scanning of the grid operator from AS 64500.");
+		else if (type === "string")
+			await f.fill("RU-NRRC-2026-0007");
+	}
+	// A time that is not UTC is caught before sending.
+	await ru.fill("#f-detected", "2026-11-23 10:00");
+	await ru.click('#compose-form button[type="submit"]');
+	check(await ru.getAttribute("#f-detected", "aria-invalid") === "true",
+	    "bad time marked invalid");
+	await ru.fill("#f-detected", new Date().toISOString().slice(0, 19) + "Z");
+	await ru.click("#c-preview");
+	await ru.waitForSelector("#c-preview-text", { state: "visible", timeout: T });
+	check((await ru.textContent("#c-preview-text")).includes(
+	    "INCIDENT NOTIFICATION"), "preview rendered");
+	await shot(ru, "02-compose-template", true);
 	const usRowsBefore = await us.locator("#inbox-body tr").count();
 	await ru.click('#compose-form button[type="submit"]');
 	await ru.waitForFunction(() => document.getElementById("compose-ok")
@@ -122,10 +138,24 @@ try {
 	check(first === flashId, "the FLASH is first in the inbox");
 	await shot(us, "03-inbox-flash");
 
-	step = "switch language";
+	step = "open it (keyboard): rendered from its template in English";
+	await us.focus("#inbox-body tr.flash");
+	await us.keyboard.press("Enter");
+	await us.waitForSelector("#ack-note", { timeout: T });
+	await us.waitForSelector("#detail .body pre.rendered", { timeout: T });
+	let text = await us.textContent("#detail .body");
+	check(text.includes("INCIDENT NOTIFICATION") && text.includes("AS 64500"),
+	    `English rendering: ${text.slice(0, 200)}`);
+
+	step = "switch language: the same message in Russian";
 	await us.click("#lang");
 	await us.waitForFunction(() => document.documentElement.lang === "ru",
 	    null, { timeout: T });
+	await us.waitForFunction(() => document.querySelector(
+	    "#detail .body pre.rendered")?.textContent.includes(
+	    "УВЕДОМЛЕНИЕ ОБ ИНЦИДЕНТЕ"), null, { timeout: T });
+	text = await us.textContent("#detail .body");
+	check(text.includes("AS 64500"), "free text shown as written");
 	check((await us.textContent('.tab[data-view="inbox"]')) === "Входящие",
 	    "tab in Russian");
 	check((await us.textContent("#inbox-body tr.flash .prec")) === "МОЛНИЯ",
@@ -134,20 +164,15 @@ try {
 	    "exercise mark in Russian");
 
 	step = "acknowledge and reply in one step (keyboard)";
-	await us.focus("#inbox-body tr.flash");
-	await us.keyboard.press("Enter");
-	await us.waitForSelector("#ack-note", { timeout: T });
-	check((await us.textContent("#detail .body")).includes("AS 64500"),
-	    "body shown");
-	check((await us.textContent("#detail .body")).includes("en"),
-	    "language of the text marked");
-	await us.keyboard.type("Received, investigating");	// focus is on the note
-	await us.fill("#ack-reply", "We are looking into AS 64500.");
+	await us.focus("#ack-note");
+	await us.keyboard.type("Received, investigating");
+	await us.focus("#ack-reply");
+	await us.keyboard.type("We are looking into AS 64500.");
 	await shot(us, "04-message-ru");
-	await us.click("#ack-reply-button");
-	await us.waitForFunction(() => document.getElementById("ack-status") ===
-	    null || document.querySelector("#detail .msg-state").textContent ===
-	    "подтверждено", null, { timeout: T });
+	await us.focus("#ack-reply-button");
+	await us.keyboard.press("Enter");
+	await us.waitForFunction(() => document.querySelector("#detail .msg-state")
+	    ?.textContent === "подтверждено", null, { timeout: T });
 	await us.waitForFunction(() => [...document.querySelectorAll(
 	    "#detail .history li")].some((li) => li.textContent.includes(
 	    "wanda")), null, { timeout: T });
@@ -169,23 +194,26 @@ try {
 	// The transparency log proves it: a checkpoint of ru's log that us
 	// has cosigned holds it (checkpoints every second in this test).
 	const until = Date.now() + T;
+	let proof;
 	for (;;) {
+		// Re-open the message; read the status and text of the new
+		// proof line together (the pane re-renders on every event).
+		await ru.evaluate(() => document.getElementById("proof")
+		    ?.removeAttribute("data-status"));
 		await ru.click(`#inbox-body tr[data-id="${flashId}"]`);
 		await ru.waitForFunction(() => document.getElementById("proof")
 		    ?.dataset.status !== undefined, null, { timeout: T });
-		if (await ru.getAttribute("#proof", "data-status") === "witnessed")
+		proof = await ru.evaluate(() => {
+			const p = document.getElementById("proof");
+			return [p.dataset.status, p.textContent];
+		});
+		if (proof[0] === "witnessed")
 			break;
 		check(Date.now() < until, "proof status never became witnessed");
 		await ru.waitForTimeout(500);
 	}
-	// The loop may have read the status of the detail pane that the last
-	// click is about to replace: wait for the text rather than read it
-	// once (it failed about 1 run in 4 under load).
-	await ru.waitForFunction(() => document.getElementById("proof")
-	    ?.textContent.includes("cosigned by us"), null, { timeout: T })
-	    .catch(() => {});
-	check((await ru.textContent("#proof")).includes("cosigned by us"),
-	    "proof names the cosigner");
+	check(proof[1].includes("cosigned by us"),
+	    `proof names the cosigner: ${proof[1]}`);
 	await shot(ru, "06-peer-sees-ack");
 
 	step = "link health";

@@ -204,7 +204,7 @@ def test(env):
     r1 = scrape(ru)
     check(metric(r1, "hotline_messages_total", channel="nrrc", dir="in") ==
           5, "nrrc in at ru")
-    check(metric(r1, "hotline_overdue_messages", precedence="flash") == 0,
+    check(metric(r1, "hotline_overdue_messages", channel="nrrc", precedence="flash") == 0,
           "overdue before any deadline")
 
     # Link down: a peers event, peer_up 0, and the queue grows.
@@ -234,9 +234,9 @@ def test(env):
     db.close()
     ru.start()
     r2 = scrape(ru)
-    check(metric(r2, "hotline_overdue_messages", precedence="flash") == 1,
+    check(metric(r2, "hotline_overdue_messages", channel="nrrc", precedence="flash") == 1,
           "overdue flash: %r" % metric(r2, "hotline_overdue_messages",
-                                       precedence="flash"))
+                                       channel="nrrc", precedence="flash"))
     us.wait_link_up("ru")
 
     # Over HTTPS: credentials needed; Basic works; counters move.
