@@ -14,7 +14,9 @@
  *                                  sizes, with both tree hashes
  *   POST /v1/audit/checkpoint      sign and exchange a checkpoint now
  *
- * Every role may read the audit routes: auditors are who they are for.
+ * Roles (docs/API.md): every account sees the summary and the proofs of
+ * the channels it reads; evidence and the whole-log check are for
+ * auditors and administrators, checkpoint-now for administrators.
  */
 #include <stdio.h>
 #include <stdlib.h>
