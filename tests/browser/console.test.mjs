@@ -300,10 +300,12 @@ try {
 	const tplRow = `#inbox-body tr[data-id="${tplId}"]`;
 	await us.waitForSelector(tplRow, { timeout: T });
 	await us.click(tplRow);
-	await us.waitForFunction(() => /MESSAGE OF GOODWILL/.test(
-	    document.getElementById("rendered")?.textContent ?? ""), null,
-	    { timeout: T });
-	const rendered = await us.textContent("#rendered");
+	// The pane re-renders on events (it shows "…" until the daemon's
+	// rendering arrives): read the text in the same step that finds it.
+	const rendered = await (await us.waitForFunction(() => {
+		const t = document.getElementById("rendered")?.textContent ?? "";
+		return /MESSAGE OF GOODWILL/.test(t) ? t : null;
+	}, null, { timeout: T })).jsonValue();
 	check(rendered.includes("С Новым годом, коллеги") &&
 	    rendered.includes("written in: Russian") &&
 	    rendered.includes("EXERCISE"), `rendering (en): ${rendered}`);
@@ -311,11 +313,12 @@ try {
 	await us.waitForFunction(() => document.documentElement.lang === "ru",
 	    null, { timeout: T });
 	await us.click(tplRow);
-	await us.waitForFunction(() => /ПОСЛАНИЕ ДОБРОЙ ВОЛИ/.test(
-	    document.getElementById("rendered")?.textContent ?? ""), null,
-	    { timeout: T });
-	check((await us.textContent("#rendered")).includes(
-	    "С Новым годом, коллеги"), "free text as written in ru too");
+	const renderedRu = await (await us.waitForFunction(() => {
+		const t = document.getElementById("rendered")?.textContent ?? "";
+		return /ПОСЛАНИЕ ДОБРОЙ ВОЛИ/.test(t) ? t : null;
+	}, null, { timeout: T })).jsonValue();
+	check(renderedRu.includes("С Новым годом, коллеги"),
+	    `free text as written in ru too: ${renderedRu}`);
 	await shot(us, "09-rendered-ru");
 	await us.click("#lang");	// back to English
 
