@@ -185,8 +185,19 @@ match_set_add(struct match_set *ms, int kind, const char *value, size_t len,
 	memcpy(addr, value, alen);
 	addr[alen] = '\0';
 	bits = v6 ? 128 : 32;
-	if (slash != NULL)
-		bits = atoi(slash + 1);	/* checked by stix_pattern_terms */
+	if (slash != NULL) {
+		char pfx[4];
+		size_t plen = len - alen - 1;
+		uint64_t b;
+
+		if (plen == 0 || plen >= sizeof(pfx))
+			return -1;
+		memcpy(pfx, slash + 1, plen);
+		pfx[plen] = '\0';
+		if (parse_u64(pfx, 0, v6 ? 128 : 32, &b) == -1)
+			return -1;
+		bits = (int)b;
+	}
 	ms->cidrs = xreallocarray(ms->cidrs, ms->ncidr + 1, sizeof(*ms->cidrs));
 	c = &ms->cidrs[ms->ncidr];
 	memset(c, 0, sizeof(*c));

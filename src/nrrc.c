@@ -178,6 +178,19 @@ may_write(struct api_req *q)
 	return 1;
 }
 
+/* Is the template catalogue loaded? If not, answers 503 with the reason. */
+static int
+catalogue_ready(struct api_req *q)
+{
+	struct nrrc *n = q->d->nrrc;
+
+	if (n != NULL && n->cat != NULL)
+		return 1;
+	api_reply_error(q, 503, "no template catalogue loaded: %s",
+	    n != NULL ? n->cat_err : "not started");
+	return 0;
+}
+
 /* Parsed query parameters, only the allowed keys. */
 struct query {
 	const char	*key[QUERY_MAX];
@@ -320,11 +333,8 @@ nrrc_api_templates(struct api_req *q, const char *rest)
 	}
 	if (!may_read(q))
 		return;
-	if (n == NULL || n->cat == NULL) {
-		api_reply_error(q, 503, "no template catalogue loaded: %s",
-		    n != NULL ? n->cat_err : "not started");
+	if (!catalogue_ready(q))
 		return;
-	}
 	if (rest[0] == '/') {
 		json_array_foreach(json_object_get(tpl_cat_json(n->cat),
 		    "templates"), i, tj)
@@ -428,11 +438,8 @@ nrrc_api_render(struct api_req *q, const char *rest)
 	const char *lang, *prec;
 	int rc;
 
-	if (n == NULL || n->cat == NULL) {
-		api_reply_error(q, 503, "no template catalogue loaded: %s",
-		    n != NULL ? n->cat_err : "not started");
+	if (!catalogue_ready(q))
 		return;
-	}
 	if (evhttp_request_get_command(q->r) == EVHTTP_REQ_POST &&
 	    rest[0] == '\0') {
 		if (!may_read(q) || (req = api_read_body(q, 0)) == NULL)
@@ -538,11 +545,8 @@ nrrc_api_notify(struct api_req *q, const char *rest)
 	}
 	if (!may_write(q))
 		return;
-	if (n == NULL || n->cat == NULL) {
-		api_reply_error(q, 503, "no template catalogue loaded: %s",
-		    n != NULL ? n->cat_err : "not started");
+	if (!catalogue_ready(q))
 		return;
-	}
 	if ((req = api_read_body(q, 0)) == NULL)
 		return;
 	if (api_check_fields(q, req, keys) == -1)

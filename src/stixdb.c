@@ -349,15 +349,41 @@ filter_bind(sqlite3_stmt *s, const struct stixdb_filter *f, int *idx)
 	return 0;
 }
 
+/*
+ * Step the prepared, bound statement s over its rows, handing each to cb
+ * until cb returns -1; finalizes s. The number of rows handed, or -1
+ * (logged with what).
+ */
+static int
+rows_each(struct stixdb *db, sqlite3_stmt *s, stixdb_row_cb cb, void *arg,
+    const char *what)
+{
+	struct stixdb_row r;
+	int n = 0, step;
+
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		row_read(s, &r);
+		n++;
+		if (cb(arg, &r) == -1)
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		log_warnx("stixdb: %s: %s", what,
+		    sqlite3_errmsg(store_db(db->st)));
+		n = -1;
+	}
+	sqlite3_finalize(s);
+	return n;
+}
+
 int
 stixdb_query(struct stixdb *db, const struct stixdb_filter *f,
     stixdb_row_cb cb, void *arg)
 {
 	char sql[SQL_MAX];
-	struct stixdb_row r;
 	sqlite3_stmt *s = NULL;
 	size_t len = 0;
-	int idx = 1, n = 0, step;
+	int idx = 1;
 
 	if (add(sql, &len, "SELECT " ROW_COLS " FROM stix_objects WHERE 1") ==
 	    -1 || filter_sql(f, sql, &len) == -1 ||
@@ -365,22 +391,11 @@ stixdb_query(struct stixdb *db, const struct stixdb_filter *f,
 		return -1;
 	if ((s = prep(db, sql)) == NULL)
 		return -1;
-	if (filter_bind(s, f, &idx) == -1 || bind_i(s, idx, f->limit) == -1)
-		goto fail;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		row_read(s, &r);
-		n++;
-		if (cb(arg, &r) == -1)
-			break;
+	if (filter_bind(s, f, &idx) == -1 || bind_i(s, idx, f->limit) == -1) {
+		sqlite3_finalize(s);
+		return -1;
 	}
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(s);
-	return n;
-fail:
-	log_warnx("stixdb: query: %s", sqlite3_errmsg(store_db(db->st)));
-	sqlite3_finalize(s);
-	return -1;
+	return rows_each(db, s, cb, arg, "query");
 }
 
 int
@@ -434,31 +449,18 @@ int
 stixdb_indicators(struct stixdb *db, int64_t now_us, stixdb_row_cb cb,
     void *arg)
 {
-	struct stixdb_row r;
 	sqlite3_stmt *s;
-	int n = 0, step;
 
 	s = prep(db, "SELECT " ROW_COLS " FROM stix_objects WHERE "
 	    "type = 'indicator' AND current = 1 AND revoked = 0 AND "
 	    "(valid_until IS NULL OR valid_until > ?) ORDER BY rid");
 	if (s == NULL)
 		return -1;
-	if (bind_i(s, 1, now_us) == -1)
-		goto fail;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		row_read(s, &r);
-		n++;
-		if (cb(arg, &r) == -1)
-			break;
+	if (bind_i(s, 1, now_us) == -1) {
+		sqlite3_finalize(s);
+		return -1;
 	}
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(s);
-	return n;
-fail:
-	log_warnx("stixdb: indicators: %s", sqlite3_errmsg(store_db(db->st)));
-	sqlite3_finalize(s);
-	return -1;
+	return rows_each(db, s, cb, arg, "indicators");
 }
 
 int
