@@ -817,3 +817,13 @@ fail_committed:
 	snprintf(why, whylen, "store failed; batch not committed");
 	return -1;
 }
+
+bool
+deliver_frame_urgent(const struct frame_ref *f)
+{
+	uint8_t ch, prec;
+
+	return (f->type == FR_MSG || f->type == FR_RECEIPT) &&
+	    msg_peek_stream(f->p, f->len, f->type == FR_RECEIPT, &ch,
+	    &prec) == 0 && prec >= PREC_MIN && prec <= PREC_IMMEDIATE;
+}

@@ -386,6 +386,39 @@ get_str8(struct cursor *c, char *out, size_t outsz, const char *toolong,
 	return 0;
 }
 
+/* Skip a str8 field (a length byte, then that many bytes). 0 or -1. */
+static int
+skip_str8(struct cursor *c)
+{
+	const uint8_t *p;
+	uint8_t n;
+
+	return cur_get_u8(c, &n) == -1 || cur_get_ptr(c, &p, n) == -1 ?
+	    -1 : 0;
+}
+
+/*
+ * The leading fields as msg_decode() and receipt_decode() read them:
+ * version, from, to, then channel, kind and prec (MSG) or channel and prec
+ * (RECEIPT). Used only to order a read batch (deliver.c); the frame is
+ * decoded and checked in full when it is applied.
+ */
+int
+msg_peek_stream(const uint8_t *p, size_t n, bool receipt, uint8_t *channel,
+    uint8_t *prec)
+{
+	struct cursor c;
+	uint8_t version;
+
+	cur_init(&c, p, n);
+	if (cur_get_u8(&c, &version) == -1 || skip_str8(&c) == -1 ||
+	    skip_str8(&c) == -1 || cur_get_u8(&c, channel) == -1)
+		return -1;
+	if (!receipt && skip_str8(&c) == -1)
+		return -1;
+	return cur_get_u8(&c, prec);
+}
+
 /*
  * Decode and validate a MSG payload. The id is computed from the header
  * bytes exactly as received (the encoding is canonical: decode rejects

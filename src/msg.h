@@ -98,5 +98,12 @@ int	receipt_sign(struct receipt *r, struct signer *s);
 bool	receipt_verify(struct receipt *r, EVP_PKEY *pub);
 int	receipt_encode(const struct receipt *r, struct buf *b);
 int	receipt_decode(struct cursor *c, struct receipt *r, const char **why);
+/*
+ * The stream (channel, precedence) a MSG (receipt false) or RECEIPT
+ * (receipt true) payload names, read from its leading fields only: no
+ * other validation. 0, or -1 if the payload is too short for them.
+ */
+int	msg_peek_stream(const uint8_t *p, size_t n, bool receipt,
+	    uint8_t *channel, uint8_t *prec);
 
 #endif
