@@ -1351,6 +1351,12 @@ current_state(struct hotlined *d, const char *id)
 	return st;
 }
 
+bool
+api_waiting(struct hotlined *d)
+{
+	return d->api != NULL && d->api->nwaiters > 0;
+}
+
 /* deliver.c calls this after a commit that may have changed states. */
 void
 api_changed(struct hotlined *d)

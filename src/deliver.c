@@ -568,7 +568,8 @@ pump_row(void *arg, const struct msg_row *row)
 		}
 		s->sent_hi[pc->ch][pc->prec] = row->m.seq;
 	}
-	return link_wants_more(pc->l) ? 0 : -1;
+	return link_wants_more(pc->l) || (pc->prec <= PREC_IMMEDIATE &&
+	    link_wants_urgent(pc->l)) ? 0 : -1;
 }
 
 /*
@@ -577,6 +578,10 @@ pump_row(void *arg, const struct msg_row *row)
  * in order direct, nrrc, check, wg, cert; precedences flash first within a
  * channel; seq order within a stream. The output is small, so a FLASH
  * message accepted now waits behind at most one output's worth of bulk.
+ * FLASH and IMMEDIATE messages do not wait for the output to drain below
+ * its mark: they are queued at once (up to LINK_OUT_URGENT), so they
+ * need not wait for the loop to come back to the link's write callback,
+ * which a large API batch can delay.
  */
 void
 deliver_pump(struct peer *p, struct link *l)
@@ -585,7 +590,7 @@ deliver_pump(struct peer *p, struct link *l)
 	int ch, prec, n;
 	uint64_t next;
 
-	while (link_wants_more(l)) {
+	while (link_wants_urgent(l)) {
 		for (ch = CH_MIN; ch <= CH_MAX; ch++)
 			for (prec = PREC_MIN; prec <= PREC_MAX; prec++)
 				if (*link_cursor(l, ch, prec) <=
@@ -593,6 +598,8 @@ deliver_pump(struct peer *p, struct link *l)
 					goto found;
 		return;
 found:
+		if (prec > PREC_IMMEDIATE && !link_wants_more(l))
+			return;
 		next = *link_cursor(l, ch, prec);
 		memset(&pc, 0, sizeof(pc));
 		pc.p = p;

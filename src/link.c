@@ -55,11 +55,13 @@
 #define LINK_OUT_TARGET		(32 * 1024)	/* fill the output up to this */
 #endif
 #define LINK_OUT_LOWAT		(LINK_OUT_TARGET / 2)	/* pump again below */
+/* FLASH/IMMEDIATE messages are queued without waiting up to this much. */
+#define LINK_OUT_URGENT		(4 * LINK_OUT_TARGET)
 #ifndef LINK_NOTSENT_LOWAT
 #define LINK_NOTSENT_LOWAT	(16 * 1024)	/* TCP_NOTSENT_LOWAT */
 #endif
 #ifndef LINK_RCVBUF
-#define LINK_RCVBUF		(128 * 1024)	/* SO_RCVBUF */
+#define LINK_RCVBUF		(32 * 1024)	/* SO_RCVBUF */
 #endif
 #ifndef LINK_BATCH_FRAMES
 #define LINK_BATCH_FRAMES	64	/* frames handled per read batch */
@@ -72,6 +74,11 @@
 #define LINK_READ_AHEAD		(1024 * 1024)
 #endif
 #define LINK_SCAN_FRAMES	4096	/* frames looked at for urgent ones */
+/* Receipts nobody waits for are handled this long after the first arrives,
+ * so that one commit covers several (link_defer_receipts). */
+#ifndef LINK_RCPT_DEFER_US
+#define LINK_RCPT_DEFER_US	2000
+#endif
 #define LINK_BYE_GRACE_MS	1000
 #define LINK_STABLE_MS		10000	/* up this long: redial quickly */
 
@@ -101,6 +108,7 @@ struct link {
 	uint32_t		 done[LINK_BATCH_FRAMES];
 	int			 ndone;
 	struct event		*resume;	/* handle the rest of the input */
+	uint64_t		 defer_until;	/* monotonic us; 0: not deferring */
 };
 
 static void	link_readcb(struct bufferevent *, void *);
@@ -325,6 +333,13 @@ link_wants_more(struct link *l)
 {
 	return l->state == C_LIVE && l->hello_rcvd &&
 	    link_out_pending(l) < LINK_OUT_TARGET;
+}
+
+int
+link_wants_urgent(struct link *l)
+{
+	return l->state == C_LIVE && l->hello_rcvd &&
+	    link_out_pending(l) < LINK_OUT_URGENT;
 }
 
 int
@@ -595,7 +610,7 @@ link_urgent_first(struct link *l, struct evbuffer *in, size_t avail)
 	while (n < LINK_SCAN_FRAMES && nu < LINK_BATCH_FRAMES &&
 	    l->ndone + nu < LINK_BATCH_FRAMES && avail - off >= WIRE_HDR_LEN) {
 		if (wire_peek(base + off, WIRE_HDR_LEN, &type, &len, &why) !=
-		    0 || avail - off - WIRE_HDR_LEN < len ||
+		    1 || avail - off - WIRE_HDR_LEN < len ||
 		    (type != FR_MSG && type != FR_RECEIPT))
 			break;	/* bad, incomplete or control: stop here */
 		u[nu].type = type;
@@ -625,6 +640,62 @@ link_urgent_first(struct link *l, struct evbuffer *in, size_t avail)
 	}
 	evtimer_add(l->resume, &zero);
 	return 1;
+}
+
+/*
+ * Group commit of receipts: a sender that streams single messages gets one
+ * receipt per message, and committing each on its own costs a second
+ * fdatasync per message on the loop that also serves the API. When the
+ * input holds only complete RECEIPT frames, none of them urgent, and no API
+ * client waits for a state change (GET ?wait=), leave them for up to
+ * LINK_RCPT_DEFER_US so that one transaction covers all that arrive
+ * meanwhile. Nothing is acknowledged to anyone before that commit, so
+ * durability is unchanged; "delivered" shows up to that much later.
+ * Returns true if the input was left for l->resume.
+ */
+static bool
+link_defer_receipts(struct link *l, struct evbuffer *in, size_t avail)
+{
+	struct frame_ref f;
+	const uint8_t *base;
+	const char *why = NULL;
+	uint8_t type;
+	uint32_t len;
+	size_t off = 0;
+	uint64_t now;
+	struct timeval tv;
+	int n = 0;
+
+	if (!l->hello_rcvd || l->peer == NULL || api_waiting(l->d) ||
+	    avail < WIRE_HDR_LEN ||
+	    (base = evbuffer_pullup(in, (ev_ssize_t)avail)) == NULL)
+		goto no;
+	while (avail - off >= WIRE_HDR_LEN && n < LINK_SCAN_FRAMES) {
+		if (wire_peek(base + off, WIRE_HDR_LEN, &type, &len, &why) !=
+		    1 || type != FR_RECEIPT || avail - off - WIRE_HDR_LEN < len)
+			goto no;
+		f.type = type;
+		f.p = base + off + WIRE_HDR_LEN;
+		f.len = len;
+		if (deliver_frame_urgent(&f))
+			goto no;
+		off += WIRE_HDR_LEN + len;
+		n++;
+	}
+	if (off != avail)
+		goto no;	/* a partial frame: read on */
+	now = now_mono_us();
+	if (l->defer_until == 0)
+		l->defer_until = now + LINK_RCPT_DEFER_US;
+	if (now < l->defer_until) {
+		tv.tv_sec = 0;
+		tv.tv_usec = (suseconds_t)(l->defer_until - now);
+		evtimer_add(l->resume, &tv);
+		return true;
+	}
+no:
+	l->defer_until = 0;
+	return false;
 }
 
 static void
@@ -669,6 +740,8 @@ link_readcb(struct bufferevent *bev, void *arg)
 	if (l->ndone < LINK_BATCH_FRAMES &&
 	    (r = link_urgent_first(l, in, avail)) != 0)
 		return;	/* closed, or the rest comes from l->resume */
+	if (link_defer_receipts(l, in, avail))
+		return;
 	/* Find the complete frames at the head of the buffer. */
 	while (nframes < LINK_BATCH_FRAMES && total < LINK_BATCH_BYTES) {
 		if (avail - total < WIRE_HDR_LEN)
