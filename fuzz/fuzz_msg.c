@@ -8,7 +8,9 @@
  *  - the id computed from the bytes as received equals the id computed from
  *    the decoded fields (msg_compute_id) and the one msg_verify() computes;
  *  - msg_verify() against the test key runs on anything that decodes, and
- *    accepts the seeds signed with it.
+ *    accepts the seeds signed with it;
+ *  - msg_peek_stream() runs on anything, and on what decodes it names the
+ *    decoded channel and precedence.
  */
 #include <string.h>
 
@@ -25,12 +27,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cursor c;
 	struct buf b;
 	struct msg m;
+	uint8_t ch, prec;
+	int peeked;
 
+	peeked = msg_peek_stream(data, size, false, &ch, &prec);
 	cur_init(&c, data, size);
 	if (msg_decode(&c, &m, &why) == -1) {
 		FUZZ_CHECK(why != NULL);
 		return 0;
 	}
+	FUZZ_CHECK(peeked == 0 && ch == m.channel && prec == m.prec);
 	FUZZ_CHECK(m.body_len <= MSG_BODY_MAX);
 	FUZZ_CHECK(m.body >= data && m.body + m.body_len <= data + size);
 	memcpy(id, m.id, sizeof(id));
