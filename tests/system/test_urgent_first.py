@@ -17,7 +17,7 @@ message is the current read batch (at most 64 frames) and the bulk still
 in the kernel's buffers (SO_RCVBUF 32 KiB, the sender's unsent data and
 output), at the receiver's processing rate (bound by signature
 verification and the insert): a few tens of milliseconds on this 2-core
-machine (docs/BENCHMARKS.md has the figures).""""""
+machine (docs/BENCHMARKS.md has the figures)."""
 
 import os
 import sys
