@@ -241,23 +241,45 @@ tlog_prove_consistency(tlog_read_fn rd, void *arg, uint64_t m, uint64_t n,
 	return subproof(rd, arg, m, 0, n, true, proof, plen);
 }
 
-bool
-tlog_verify_inclusion(uint64_t m, uint64_t n, const uint8_t leaf[TLOG_HASH_LEN],
-    const uint8_t (*proof)[TLOG_HASH_LEN], int plen,
-    const uint8_t root[TLOG_HASH_LEN])
+int
+tlog_inclusion_len(uint64_t m, uint64_t n)
+{
+	uint64_t k;
+	int len = 0;
+
+	if (m >= n)
+		return -1;
+	/* RFC 6962 PATH(m, D[n]): one hash per split until one leaf is left. */
+	while (n > 1) {
+		for (k = 1; k < n - k; k <<= 1)
+			;
+		if (m >= k) {
+			m -= k;
+			n -= k;
+		} else
+			n = k;
+		len++;
+	}
+	return len;
+}
+
+int
+tlog_root_from_inclusion(uint64_t m, uint64_t n,
+    const uint8_t leaf[TLOG_HASH_LEN], const uint8_t (*proof)[TLOG_HASH_LEN],
+    int plen, uint8_t root[TLOG_HASH_LEN])
 {
 	uint8_t r[TLOG_HASH_LEN];
 	uint64_t fn, sn;
 	int i;
 
 	if (m >= n || plen < 0 || plen > TLOG_PROOF_MAX)
-		return false;
+		return -1;
 	fn = m;
 	sn = n - 1;
 	memcpy(r, leaf, TLOG_HASH_LEN);
 	for (i = 0; i < plen; i++) {
 		if (sn == 0)
-			return false;
+			return -1;
 		if ((fn & 1) || fn == sn) {
 			tlog_node_hash(proof[i], r, r);
 			if (!(fn & 1))
@@ -270,7 +292,21 @@ tlog_verify_inclusion(uint64_t m, uint64_t n, const uint8_t leaf[TLOG_HASH_LEN],
 		fn >>= 1;
 		sn >>= 1;
 	}
-	return sn == 0 && memcmp(r, root, TLOG_HASH_LEN) == 0;
+	if (sn != 0)
+		return -1;
+	memcpy(root, r, TLOG_HASH_LEN);
+	return 0;
+}
+
+bool
+tlog_verify_inclusion(uint64_t m, uint64_t n, const uint8_t leaf[TLOG_HASH_LEN],
+    const uint8_t (*proof)[TLOG_HASH_LEN], int plen,
+    const uint8_t root[TLOG_HASH_LEN])
+{
+	uint8_t r[TLOG_HASH_LEN];
+
+	return tlog_root_from_inclusion(m, n, leaf, proof, plen, r) == 0 &&
+	    memcmp(r, root, TLOG_HASH_LEN) == 0;
 }
 
 bool
