@@ -244,6 +244,36 @@ seeds_msg(uint8_t example_id[MSG_ID_LEN])
 	msg_put(&b, &m, 1, 0);
 	emit_buf("fuzz_msg", "stix-bundle", &b);
 
+	/* Batch signatures: a batch of 3 (paths of 2, 2 and 1 hashes). */
+	{
+		struct msg bm[3], *bp[3];
+		int k;
+
+		for (k = 0; k < 3; k++) {
+			msg_fill(&bm[k], CH_CERT, PREC_ROUTINE, 10 + (uint64_t)k,
+			    "stix-bundle", "{\"type\":\"bundle\"}");
+			bp[k] = &bm[k];
+		}
+		if (msg_sign_batch(bp, 3, key) == -1) {
+			fprintf(stderr, "cannot sign a seed batch\n");
+			exit(1);
+		}
+		buf_reset(&b);
+		msg_put(&b, &bm[0], 0, 0);
+		emit_buf("fuzz_msg", "batch-0", &b);
+		buf_reset(&b);
+		msg_put(&b, &bm[2], 0, 0);
+		emit_buf("fuzz_msg", "batch-2", &b);
+		bm[2].batch_idx = 1;	/* wrong index, path length fits */
+		bm[2].batch_plen = 2;
+		memcpy(bm[2].batch_path, bm[1].batch_path,
+		    sizeof(bm[2].batch_path));
+		memset(bm[2].batch_path[0], 0x5a, MSG_ID_LEN);
+		buf_reset(&b);
+		msg_put(&b, &bm[2], 0, 0);
+		emit_buf("fuzz_msg", "batch-bad-path", &b);
+	}
+
 	/* Bodies that are not one JSON object: encode without signing. */
 	buf_reset(&b);
 	msg_fill(&m, CH_WG, PREC_ROUTINE, 1, "text", "[1,2]");
