@@ -269,9 +269,7 @@ msg_signed_from_header(const uint8_t *hdr, size_t hdrlen,
 	struct sbuf s = { out, 0, MSG_SIGNED_MAX, 0 };
 	uint8_t h[SHA256_DIGEST_LENGTH];
 
-	if (SHA256(body_len > 0 ? body : (const uint8_t *)"", body_len,
-	    h) == NULL)
-		return 0;
+	sha256(body_len > 0 ? body : (const uint8_t *)"", body_len, h);
 	sb_add(&s, MSG_DOMAIN, MSG_DOMAIN_LEN);
 	sb_add(&s, hdr, hdrlen);
 	sb_u32(&s, body_len);
@@ -302,8 +300,10 @@ msg_compute_id(struct msg *m)
 	uint8_t sb[MSG_SIGNED_MAX];
 	size_t n;
 
-	if ((n = msg_signed_bytes(m, sb)) == 0 || SHA256(sb, n, m->id) == NULL)
+	if ((n = msg_signed_bytes(m, sb)) == 0)
 		memset(m->id, 0, sizeof(m->id));
+	else
+		sha256(sb, n, m->id);
 }
 
 /*
@@ -391,9 +391,10 @@ msg_sign_batch(struct msg *const *ms, int n, struct signer *s)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (msg_check(ms[i], &why) == -1 ||
-		    (len = msg_signed_bytes(ms[i], sb)) == 0 ||
-		    SHA256(sb, len, ms[i]->id) == NULL)
+		    (len = msg_signed_bytes(ms[i], sb)) == 0)
 			return -1;
+		else
+			sha256(sb, len, ms[i]->id);
 	if (n == 1) {
 		/* One message: the plain form (the latency path). */
 		ms[0]->batch_n = ms[0]->batch_idx = 0;
@@ -480,9 +481,9 @@ msg_verify_cached(struct msg *m, EVP_PKEY *pub, struct msg_vcache *vc)
 	size_t n, rawlen = sizeof(raw);
 	bool ok;
 
-	if (pub == NULL || (n = msg_signed_bytes(m, sb)) == 0 ||
-	    SHA256(sb, n, m->id) == NULL)
+	if (pub == NULL || (n = msg_signed_bytes(m, sb)) == 0)
 		return false;
+	sha256(sb, n, m->id);
 	if (m->batch_n == 0) {
 		if (vc != NULL)
 			vc->verifies++;
@@ -687,10 +688,11 @@ msg_decode(struct cursor *c, struct msg *m, const char **why)
 	if (msg_check(m, why) == -1)
 		return -1;
 	if ((n = msg_signed_from_header(hdr, hdrlen, m->body, m->body_len,
-	    sb)) == 0 || SHA256(sb, n, m->id) == NULL) {
+	    sb)) == 0) {
 		*why = "internal error";
 		return -1;
 	}
+	sha256(sb, n, m->id);
 	return 0;
 }
 
@@ -752,11 +754,10 @@ receipt_sign(struct receipt *r, struct signer *s)
 	size_t n;
 
 	if (receipt_check(r, &why) == -1 ||
-	    (n = receipt_signed_bytes(r, sb)) == 0 ||
-	    SHA256(sb, n, r->id) == NULL ||
-	    signer_sign(s, sb, n, r->sig) == -1)
+	    (n = receipt_signed_bytes(r, sb)) == 0)
 		return -1;
-	return 0;
+	sha256(sb, n, r->id);
+	return signer_sign(s, sb, n, r->sig);
 }
 
 /* Recompute r->id and check r->sig with pub (r->to's key). */
@@ -766,9 +767,9 @@ receipt_verify(struct receipt *r, EVP_PKEY *pub)
 	uint8_t sb[RCPT_SIGNED_MAX];
 	size_t n;
 
-	if (pub == NULL || (n = receipt_signed_bytes(r, sb)) == 0 ||
-	    SHA256(sb, n, r->id) == NULL)
+	if (pub == NULL || (n = receipt_signed_bytes(r, sb)) == 0)
 		return false;
+	sha256(sb, n, r->id);
 	return identity_verify(pub, sb, n, r->sig);
 }
 
@@ -838,9 +839,6 @@ receipt_decode(struct cursor *c, struct receipt *r, const char **why)
 	}
 	memcpy(sb, RCPT_DOMAIN, RCPT_DOMAIN_LEN);
 	memcpy(sb + RCPT_DOMAIN_LEN, start, n);
-	if (SHA256(sb, RCPT_DOMAIN_LEN + n, r->id) == NULL) {
-		*why = "internal error";
-		return -1;
-	}
+	sha256(sb, RCPT_DOMAIN_LEN + n, r->id);
 	return 0;
 }

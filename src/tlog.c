@@ -24,23 +24,9 @@
 void
 tlog_leaf_hash(const void *data, size_t len, uint8_t out[TLOG_HASH_LEN])
 {
-	uint8_t tmp[1 + 512];
-	EVP_MD_CTX *ctx;
-	unsigned int n;
+	static const uint8_t leaf_prefix = 0x00;
 
-	if (len <= sizeof(tmp) - 1) {
-		tmp[0] = 0x00;
-		memcpy(tmp + 1, data, len);
-		(void)SHA256(tmp, len + 1, out);
-		return;
-	}
-	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, "\0", 1) != 1 ||
-	    EVP_DigestUpdate(ctx, data, len) != 1 ||
-	    EVP_DigestFinal_ex(ctx, out, &n) != 1)
-		fatalx("tlog: sha256 failed");
-	EVP_MD_CTX_free(ctx);
+	sha256_2(&leaf_prefix, 1, data, len, out);
 }
 
 void
@@ -52,7 +38,7 @@ tlog_node_hash(const uint8_t l[TLOG_HASH_LEN], const uint8_t r[TLOG_HASH_LEN],
 	tmp[0] = 0x01;
 	memcpy(tmp + 1, l, TLOG_HASH_LEN);
 	memcpy(tmp + 1 + TLOG_HASH_LEN, r, TLOG_HASH_LEN);
-	(void)SHA256(tmp, sizeof(tmp), out);
+	sha256(tmp, sizeof(tmp), out);
 }
 
 size_t
