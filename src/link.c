@@ -309,6 +309,16 @@ link_wants_more(struct link *l)
 	    link_out_pending(l) < LINK_OUT_TARGET;
 }
 
+size_t
+link_out_room(struct link *l)
+{
+	size_t n = link_out_pending(l);
+
+	if (l->state != C_LIVE || !l->hello_rcvd || n >= LINK_OUT_TARGET)
+		return 0;
+	return LINK_OUT_TARGET - n;
+}
+
 int
 link_send_frame(struct link *l, const void *frame, size_t len)
 {
