@@ -560,11 +560,14 @@ deliver_link_up(struct peer *p, struct link *l, const struct hello *h)
 }
 
 /*
- * Frames are gathered into one buffer and written PUMP_WRITE_BYTES at a
- * time, so that TLS records are full (16 KiB) rather than one small record
- * per evbuffer chunk: the receiver's bufferevent reads a record or two per
- * loop iteration, so record size decides how many messages it commits
- * together (measured: ~3 per commit with per-frame writes).
+ * Frames are gathered into one buffer and written PUMP_WRITE_BYTES or a
+ * little more at a time, so that TLS records are full rather than one
+ * small record per evbuffer chunk: the receiver's bufferevent reads at most
+ * two records per loop iteration, so record size decides how many messages
+ * it commits together. Measured (20,000 x 1 KiB, fdatasyncs per daemon):
+ * ~6,900 with per-frame writes (~3 messages per commit), ~1,900 with this.
+ * Cutting the writes at whole frames of at most one record, or raising the
+ * bufferevent's max single read to 64 KiB, both gave ~2,800.
  */
 #define PUMP_WRITE_BYTES	(16 * 1024)
 
@@ -609,7 +612,8 @@ pump_row(void *arg, const struct msg_row *row)
 		pc->failed = 1;
 		return -1;
 	}
-	if (b->len >= PUMP_WRITE_BYTES && pump_flush(pc->l, b) == -1) {
+	if (b->len >= PUMP_WRITE_BYTES && pump_flush(pc->l, b) ==
+	    -1) {
 		pc->failed = 1;
 		return -1;
 	}
