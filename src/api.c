@@ -367,6 +367,12 @@ msg_json(struct hotlined *d, const struct msg_row *row)
 	    j_str_or_null(row->receipt_id));
 	errs |= json_object_set_new(o, "key",
 	    j_str_or_null(party_key(d, m->from)));
+	/* The form of the sender's signature (docs/PROTOCOL.md 3.3). */
+	errs |= json_object_set_new(o, "signature", m->batch_n == 0 ?
+	    json_pack("{s:s}", "form", "ed25519") :
+	    json_pack("{s:s,s:I,s:I}", "form", "ed25519-batch",
+	    "batch_index", (json_int_t)m->batch_idx, "batch_size",
+	    (json_int_t)m->batch_n));
 	errs |= nrrc_msg_annotate(d, row, o);
 	if (errs) {
 		json_decref(o);
