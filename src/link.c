@@ -662,9 +662,9 @@ link_readcb(struct bufferevent *bev, void *arg)
 			if (!frame_is_bulk(in, fr[i].type, fr[i].off, fr[i].len))
 				break;
 		if (i == nframes) {
-			l->coalesce_ok = nframes;
 			struct timeval tv = { 0, LINK_COALESCE_US };
 
+			l->coalesce_ok = nframes;
 			if (l->coalesced++ == 0)
 				evtimer_add(l->coalesce, &tv);
 			return;
