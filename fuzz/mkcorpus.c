@@ -250,8 +250,9 @@ seeds_msg(uint8_t example_id[MSG_ID_LEN])
 		int k;
 
 		for (k = 0; k < 3; k++) {
-			msg_fill(&bm[k], CH_CERT, PREC_ROUTINE, 10 + (uint64_t)k,
-			    "stix-bundle", "{\"type\":\"bundle\"}");
+			msg_fill(&bm[k], CH_CERT, PREC_ROUTINE,
+			    10 + (uint64_t)k, "stix-bundle",
+			    "{\"type\":\"bundle\"}");
 			bp[k] = &bm[k];
 		}
 		if (msg_sign_batch(bp, 3, key) == -1) {

@@ -134,7 +134,7 @@ submit_prepare(struct hotlined *d, struct peer *p, struct msg *m,
 		*errmsg = "message body exceeds max_body";
 		return -1;
 	}
-	m->body_valid = true;	/* checked just now: msg_sign_batch need not */
+	m->body_valid = true;	/* checked: msg_sign_batch need not parse */
 	(*last)++;
 	return 0;
 }

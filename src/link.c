@@ -659,7 +659,8 @@ link_readcb(struct bufferevent *bev, void *arg)
 	    total < LINK_COALESCE_BYTES && l->coalesced < LINK_COALESCE_MAX &&
 	    l->coalesce != NULL) {
 		for (i = l->coalesce_ok; i < nframes; i++)
-			if (!frame_is_bulk(in, fr[i].type, fr[i].off, fr[i].len))
+			if (!frame_is_bulk(in, fr[i].type, fr[i].off,
+			    fr[i].len))
 				break;
 		if (i == nframes) {
 			struct timeval tv = { 0, LINK_COALESCE_US };
