@@ -36,9 +36,11 @@ struct match_hit {
 int	match_scan(struct match_set *ms, const char *buf, size_t len,
 	    int nthreads, struct match_hit **hits, size_t *nhits);
 
-/* match_scan() on the byte-at-a-time path when scalar is set (the SIMD
- * path is checked against it in tests). */
+/* match_scan() on a chosen path: the fastest the CPU has, the
+ * byte-at-a-time reference, or the SSE2 block path (the block paths are
+ * checked against the reference in tests). */
+enum { MATCH_AUTO = 0, MATCH_SCALAR = 1, MATCH_SSE2 = 2 };
 int	match_scan_opt(struct match_set *ms, const char *buf, size_t len,
-	    int nthreads, int scalar, struct match_hit **hits, size_t *nhits);
+	    int nthreads, int mode, struct match_hit **hits, size_t *nhits);
 
 #endif

@@ -142,8 +142,8 @@ test_paths_agree(void **state)
 		r = r * 1103515245 + 12345;
 		text[len++] = seps[(r >> 16) % (sizeof(seps) - 1)];
 	}
-	assert_int_equal(match_scan_opt(ms, text, len, 1, 1, &h1, &n1), 0);
-	assert_int_equal(match_scan_opt(ms, text, len, 3, 0, &h2, &n2), 0);
+	assert_int_equal(match_scan_opt(ms, text, len, 1, MATCH_SCALAR, &h1, &n1), 0);
+	assert_int_equal(match_scan_opt(ms, text, len, 3, MATCH_AUTO, &h2, &n2), 0);
 	assert_true(n1 > 1000);
 	for (i = 0; i < n1 && i < n2; i++)
 		if (h1[i].off != h2[i].off || h1[i].ind != h2[i].ind) {
