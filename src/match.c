@@ -376,16 +376,17 @@ set_build(struct match_set *ms)
 /* ---- scanning ---- */
 
 enum { C_OTHER = 0, C_WORD = 1, C_NL = 2 };
-enum { Q_V4, Q_STR };
 #define QLEN	16
+#ifndef PF_AHEAD
+#define PF_AHEAD	1024
+#endif
 
 /* A queued lookup: its slot is being prefetched. */
 struct pend {
 	const char	*s;
 	uint64_t	 h;		/* the hash */
 	uint32_t	 n;		/* bytes of the value (= of the hit) */
-	uint32_t	 addr;		/* Q_V4 */
-	int		 type;
+	uint32_t	 addr;		/* IPv4 */
 };
 
 struct scan {
@@ -399,8 +400,9 @@ struct scan {
 	uint64_t		 lline;		/* the line at lpos */
 	int			 mode;		/* MATCH_AUTO, ... */
 	int			 last;		/* the last chunk */
-	int			 nq;
-	struct pend		 q[QLEN];
+	int			 nq, n4;
+	struct pend		 q[QLEN];	/* strings */
+	struct pend		 q4[QLEN];	/* IPv4 addresses */
 	uint8_t			 cls[256];
 };
 
@@ -530,15 +532,21 @@ q_drain(struct scan *sc)
 {
 	int i;
 
-	for (i = 0; i < sc->nq; i++) {
-		const struct pend *p = &sc->q[i];
-
-		if (p->type == Q_V4)
-			find_v4(sc, p->addr, p->h, p->s, p->n);
-		else
-			find_str(sc, p->s, p->n, p->h, 0, p->s, p->n);
-	}
+	for (i = 0; i < sc->nq; i++)
+		find_str(sc, sc->q[i].s, sc->q[i].n, sc->q[i].h, 0, sc->q[i].s,
+		    sc->q[i].n);
 	sc->nq = 0;
+}
+
+static void
+q_drain4(struct scan *sc)
+{
+	int i;
+
+	for (i = 0; i < sc->n4; i++)
+		find_v4(sc, sc->q4[i].addr, sc->q4[i].h, sc->q4[i].s,
+		    sc->q4[i].n);
+	sc->n4 = 0;
 }
 
 static ALWAYS_INLINE void
@@ -551,14 +559,13 @@ q_v4(struct scan *sc, const char *s, size_t n, uint32_t a)
 		return;
 	h = v4_hash(a, 32);
 	__builtin_prefetch(filter_word(sc->ms, h));
-	p = &sc->q[sc->nq++];
-	p->type = Q_V4;
+	p = &sc->q4[sc->n4++];
 	p->s = s;
 	p->n = (uint32_t)n;
 	p->addr = a;
 	p->h = h;
-	if (sc->nq == QLEN)
-		q_drain(sc);
+	if (sc->n4 == QLEN)
+		q_drain4(sc);
 }
 
 static ALWAYS_INLINE void
@@ -572,7 +579,6 @@ q_str(struct scan *sc, const char *s, size_t n)
 	h = hash_fold(s, n);
 	__builtin_prefetch(filter_word(sc->ms, h));
 	p = &sc->q[sc->nq++];
-	p->type = Q_STR;
 	p->s = s;
 	p->n = (uint32_t)n;
 	p->h = h;
@@ -914,12 +920,13 @@ scan_blocks(struct scan *sc, int avx2)
 	const char *start = sc->base + sc->from, *end = sc->base + sc->to;
 	const char *p, *fskip = start, *q, *a, *b;
 	int wide = sc->ms->has_url || sc->ms->has_v6;
-	uint64_t W, D, C, G, m, x;
+	uint64_t W, D, C, G, m, x, pD = 0, pG = 0;
 	size_t run = 0, len;
 	unsigned rdots = 0, e0, t, d, s, e, dots;
 	char tmp[64];
 
 	for (p = start; p < end; p += 64) {
+		__builtin_prefetch(p + PF_AHEAD);
 		if (end - p >= 64) {
 			if (avx2)
 				masks_avx2(p, &W, &D, &C, &G);
@@ -952,14 +959,25 @@ scan_blocks(struct scan *sc, int avx2)
 		if (W == ~0ULL) {
 			run += 64;
 			rdots += (unsigned)__builtin_popcountll(D);
+			pD = D;
+			pG = G;
 			continue;
 		}
-		/* the word running in ends at e0 */
+		/* the word running in ends at e0: with this block's masks
+		 * and the last one's when it fits in 64 bytes */
 		e0 = (unsigned)__builtin_ctzll(~W);
 		len = run + e0;
 		if (len > 0) {
 			dots = rdots + dots_in(D, 0, e0);
-			if (dots > 0 || len == 32 || len == 40 || len == 64)
+			if (dots == 0 && len != 32 && len != 40 && len != 64)
+				;
+			else if (run == 0 && p + e0 + 2 < end)
+				word_block(sc, p, 0, e0, D, G);
+			else if (run < 64 && len <= 64 && p + e0 + 2 < end)
+				word_block(sc, p - run, 0, (unsigned)len,
+				    pD >> (64 - run) | D << run,
+				    pG >> (64 - run) | G << run);
+			else
 				word(sc, p - run, len, dots);
 		}
 		/* the word bytes at the top run on */
@@ -992,6 +1010,8 @@ scan_blocks(struct scan *sc, int avx2)
 		run = t;
 		rdots = t > 0 ? (unsigned)__builtin_popcountll(D >> (64 - t)) :
 		    0;
+		pD = D;
+		pG = G;
 	}
 	/* a word up to the end (the last block was full) */
 	if (run > 0 && (rdots > 0 || run == 32 || run == 40 || run == 64))
@@ -1038,6 +1058,7 @@ scan_chunk(void *arg)
 #endif
 		scan_bytes(sc);
 	q_drain(sc);
+	q_drain4(sc);
 	/* Queued lookups and fields (found after the words inside them)
 	 * come slightly out of order. */
 	if (sc->nhits > 1)
