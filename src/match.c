@@ -317,14 +317,16 @@ table_alloc(size_t n)
 	return p;
 }
 
+#define BUILD_BATCH	32
+
 /* (Re)build the lookup tables and the filter for the values added so
  * far. */
 static void
 set_build(struct match_set *ms)
 {
-	size_t i, j, words;
+	uint64_t h, hb[BUILD_BATCH];
+	size_t i, j, k, n, words;
 	unsigned lg;
-	uint64_t h;
 
 	if (ms->v4t != NULL && ms->built_v4 == ms->v4n && ms->built_s ==
 	    ms->nents)
@@ -338,36 +340,56 @@ set_build(struct match_set *ms)
 	free(ms->v4t);
 	ms->v4cap = table_cap(ms->v4n);
 	ms->v4t = table_alloc(ms->v4cap * sizeof(*ms->v4t));
-	for (i = 0; i < ms->v4n; i++) {
-		const struct v4ent *e = &ms->v4list[i];
+	/* in batches: hash, prefetch, then insert (the inserts' cache
+	 * misses overlap) */
+	for (i = 0; i < ms->v4n; i += BUILD_BATCH) {
+		n = ms->v4n - i < BUILD_BATCH ? ms->v4n - i : BUILD_BATCH;
+		for (k = 0; k < n; k++) {
+			const struct v4ent *e = &ms->v4list[i + k];
 
-		h = v4_hash(e->addr, e->bits - 1);
-		ms->filter[h >> ms->fshift] |= filter_bits(h);
-		for (j = h & (ms->v4cap - 1); ms->v4t[j].bits != 0;
-		    j = (j + 1) & (ms->v4cap - 1))
-			;
-		ms->v4t[j] = *e;
+			hb[k] = v4_hash(e->addr, e->bits - 1);
+			__builtin_prefetch(&ms->filter[hb[k] >> ms->fshift], 1);
+			__builtin_prefetch(&ms->v4t[hb[k] & (ms->v4cap - 1)], 1);
+		}
+		for (k = 0; k < n; k++) {
+			h = hb[k];
+			ms->filter[h >> ms->fshift] |= filter_bits(h);
+			for (j = h & (ms->v4cap - 1); ms->v4t[j].bits != 0;
+			    j = (j + 1) & (ms->v4cap - 1))
+				;
+			ms->v4t[j] = ms->v4list[i + k];
+		}
 	}
 	free(ms->st);
 	ms->scap = table_cap(ms->nents);
 	ms->st = table_alloc(ms->scap * sizeof(*ms->st));
 	ms->has_numeric = 0;
-	for (i = 0; i < ms->nents; i++) {
-		const struct ent *e = &ms->ents[i];
-		const char *v = ms->arena + e->off;
+	for (i = 0; i < ms->nents; i += BUILD_BATCH) {
+		n = ms->nents - i < BUILD_BATCH ? ms->nents - i : BUILD_BATCH;
+		for (k = 0; k < n; k++) {
+			const struct ent *e = &ms->ents[i + k];
 
-		h = hash_fold(v, e->len);
-		ms->filter[h >> ms->fshift] |= filter_bits(h);
-		for (j = h & (ms->scap - 1); ms->st[j].tag != 0;
-		    j = (j + 1) & (ms->scap - 1))
-			;
-		ms->st[j].tag = hash_tag(h);
-		ms->st[j].e = (uint32_t)i;
-		for (j = 0; j < e->len && e->kind != TERM_IPV6 &&
-		    (isdigit((unsigned char)v[j]) || v[j] == '.'); j++)
-			;
-		if (j == e->len)
-			ms->has_numeric = 1;
+			hb[k] = hash_fold(ms->arena + e->off, e->len);
+			__builtin_prefetch(&ms->filter[hb[k] >> ms->fshift], 1);
+			__builtin_prefetch(&ms->st[hb[k] & (ms->scap - 1)], 1);
+		}
+		for (k = 0; k < n; k++) {
+			const struct ent *e = &ms->ents[i + k];
+			const char *v = ms->arena + e->off;
+
+			h = hb[k];
+			ms->filter[h >> ms->fshift] |= filter_bits(h);
+			for (j = h & (ms->scap - 1); ms->st[j].tag != 0;
+			    j = (j + 1) & (ms->scap - 1))
+				;
+			ms->st[j].tag = hash_tag(h);
+			ms->st[j].e = (uint32_t)(i + k);
+			for (j = 0; j < e->len && e->kind != TERM_IPV6 &&
+			    (isdigit((unsigned char)v[j]) || v[j] == '.'); j++)
+				;
+			if (j == e->len)
+				ms->has_numeric = 1;
+		}
 	}
 	ms->built_v4 = ms->v4n;
 	ms->built_s = ms->nents;
