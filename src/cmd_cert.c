@@ -442,8 +442,17 @@ load_tsv(struct loaded *L, const char *text, size_t len)
 	const char *line = text, *end = text + len, *eol, *f[4], *t;
 	size_t flen[4], n;
 	char *un;
+	size_t lines = 1;
 	int i, pat;
 
+	/* one indicator, and mostly one value, a line: room for all */
+	for (t = text; (t = memchr(t, '\n', (size_t)(end - t))) != NULL; t++)
+		lines++;
+	if (L->n + lines > L->cap) {
+		L->cap = L->n + lines;
+		L->ind = xreallocarray(L->ind, L->cap, sizeof(*L->ind));
+	}
+	match_set_reserve(L->set, lines, len);
 	for (; line < end; line = eol + 1) {
 		if ((eol = memchr(line, '\n', (size_t)(end - line))) == NULL)
 			eol = end;

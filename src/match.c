@@ -43,6 +43,7 @@
 
 #include "match.h"
 #include "stix.h"
+#include "log.h"
 #include "util.h"
 
 /* Inlined into each block scanner, compiled for its instruction set. */
@@ -85,7 +86,8 @@ struct match_set {
 	struct sslot	*st;
 	size_t		 scap;		/* a power of two */
 	uint64_t	*filter;
-	unsigned	 fshift;	/* 64 - log2(words) */
+	size_t		 fwords;
+	unsigned	 fshift;	/* 64 - log2(fwords) */
 	size_t		 built_v4, built_s;
 };
 
@@ -162,6 +164,8 @@ v4_mask(unsigned bits)
 	return bits == 0 ? 0 : 0xffffffffu << (32 - bits);
 }
 
+static void	table_free(void *, size_t);
+
 struct match_set *
 match_set_new(void)
 {
@@ -176,9 +180,9 @@ match_set_free(struct match_set *ms)
 	free(ms->v4list);
 	free(ms->ents);
 	free(ms->arena);
-	free(ms->v4t);
-	free(ms->st);
-	free(ms->filter);
+	table_free(ms->v4t, ms->v4cap * sizeof(*ms->v4t));
+	table_free(ms->st, ms->scap * sizeof(*ms->st));
+	table_free(ms->filter, ms->fwords * sizeof(*ms->filter));
 	free(ms);
 }
 
@@ -186,6 +190,25 @@ size_t
 match_set_size(const struct match_set *ms)
 {
 	return ms->v4n + ms->nents;
+}
+
+void
+match_set_reserve(struct match_set *ms, size_t nvalues, size_t nbytes)
+{
+	if (nvalues > ms->entcap) {
+		ms->entcap = nvalues;
+		ms->ents = xreallocarray(ms->ents, ms->entcap,
+		    sizeof(*ms->ents));
+	}
+	if (nvalues > ms->v4listcap) {
+		ms->v4listcap = nvalues;
+		ms->v4list = xreallocarray(ms->v4list, ms->v4listcap,
+		    sizeof(*ms->v4list));
+	}
+	if (nbytes > ms->acap) {
+		ms->acap = nbytes;
+		ms->arena = xreallocarray(ms->arena, ms->acap, 1);
+	}
 }
 
 static int
@@ -299,22 +322,35 @@ table_cap(size_t n)
 	return cap;
 }
 
-/* A zeroed table of n bytes; big ones on huge pages where the kernel
- * gives them on request (random probes then miss the TLB far less). */
+/* A zeroed table of n bytes; big ones mapped apart, on huge pages where
+ * the kernel gives them on request (random probes then miss the TLB far
+ * less). Freed with table_free() and the same n. */
+#define TABLE_HUGE	((size_t)2 << 20)
+
 static void *
 table_alloc(size_t n)
 {
-	const size_t huge = (size_t)2 << 20;
 	void *p;
 
-	if (n < huge)
+	if (n < TABLE_HUGE)
 		return xcalloc(1, n);
-	n = (n + huge - 1) / huge * huge;
-	if (posix_memalign(&p, huge, n) != 0)
-		return xcalloc(1, n);
+	p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	if (p == MAP_FAILED)
+		fatal("match: cannot map %zu bytes", n);
 	(void)madvise(p, n, MADV_HUGEPAGE);
-	memset(p, 0, n);
 	return p;
+}
+
+static void
+table_free(void *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	if (n < TABLE_HUGE)
+		free(p);
+	else
+		munmap(p, n);
 }
 
 #define BUILD_BATCH	32
@@ -334,10 +370,11 @@ set_build(struct match_set *ms)
 	for (words = 64, lg = 6; words * 2 < ms->v4n + ms->nents && lg < 28;
 	    words *= 2)
 		lg++;
-	free(ms->filter);
+	table_free(ms->filter, ms->fwords * sizeof(*ms->filter));
 	ms->filter = table_alloc(words * sizeof(uint64_t));
+	ms->fwords = words;
 	ms->fshift = 64 - lg;
-	free(ms->v4t);
+	table_free(ms->v4t, ms->v4cap * sizeof(*ms->v4t));
 	ms->v4cap = table_cap(ms->v4n);
 	ms->v4t = table_alloc(ms->v4cap * sizeof(*ms->v4t));
 	/* in batches: hash, prefetch, then insert (the inserts' cache
@@ -360,7 +397,7 @@ set_build(struct match_set *ms)
 			ms->v4t[j] = ms->v4list[i + k];
 		}
 	}
-	free(ms->st);
+	table_free(ms->st, ms->scap * sizeof(*ms->st));
 	ms->scap = table_cap(ms->nents);
 	ms->st = table_alloc(ms->scap * sizeof(*ms->st));
 	ms->has_numeric = 0;

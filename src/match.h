@@ -19,6 +19,10 @@ void	match_set_free(struct match_set *ms);	/* NULL is a no-op */
 int	match_set_add(struct match_set *ms, int kind, const char *value,
 	    size_t len, uint32_t ind);
 size_t	match_set_size(const struct match_set *ms);
+/* Room for about nvalues values of nbytes in all, so that adding them does
+ * not grow (and copy) the arrays; only a hint. */
+void	match_set_reserve(struct match_set *ms, size_t nvalues,
+	    size_t nbytes);
 
 struct match_hit {
 	uint64_t	 line;		/* 1-based */
