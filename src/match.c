@@ -821,7 +821,7 @@ masks_sse2(const char *p, uint64_t *W, uint64_t *D, uint64_t *C,
 {
 	/* signed compares after a bias: x - lo - 128 < n - 128 is the
 	 * unsigned lo <= x < lo + n */
-	const __m128i k20 = _mm_set1_epi8(0x20), k7f = _mm_set1_epi8(0x7f);
+	const __m128i k20 = _mm_set1_epi8(0x20), und = _mm_set1_epi8('_');
 	const __m128i ba = _mm_set1_epi8((char)('a' + 128));
 	const __m128i b0 = _mm_set1_epi8((char)('0' + 128));
 	const __m128i bd = _mm_set1_epi8((char)('-' + 128));
@@ -838,7 +838,7 @@ masks_sse2(const char *p, uint64_t *W, uint64_t *D, uint64_t *C,
 		__m128i m = _mm_or_si128(_mm_or_si128(
 		    _mm_cmplt_epi8(_mm_sub_epi8(t, ba), n26), dg),
 		    _mm_or_si128(_mm_cmplt_epi8(_mm_sub_epi8(v, bd), n2),
-		    _mm_cmpeq_epi8(t, k7f)));
+		    _mm_cmpeq_epi8(v, und)));
 
 		w |= (uint64_t)(unsigned)_mm_movemask_epi8(m) << (16 * i);
 		g |= (uint64_t)(unsigned)_mm_movemask_epi8(dg) << (16 * i);

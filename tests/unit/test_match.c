@@ -192,7 +192,7 @@ test_paths_agree(void **state)
 	    "a-very-long-host-name-that-crosses-a-block.evil.example",
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.evil.example",
-	    "1.2.3.4444", "12.34", "9" };
+	    "1.2.3.4444", "12.34", "9", "\x7f" "198.51.100.7\x7f", "_evil.example" };
 	static const char seps[] = " \t\n,;=:/[]()<>\"'";
 	struct match_set *ms = set_make(), *ms2 = set_make2();
 	size_t len = 0, cap = 1 << 20, cut;
