@@ -906,17 +906,20 @@ dots_in(uint64_t D, unsigned s, unsigned e)
 	return (unsigned)__builtin_popcountll(D & lowmask(e) & ~lowmask(s));
 }
 
-/* One octet of a dotted quad: the digits [a, a + len), len 1..3; -1 if
- * not one. Reads up to 2 bytes past the octet, without branches on them. */
-static ALWAYS_INLINE int
-octet(const char *s, unsigned a, unsigned len)
+/* One octet of a dotted quad: the digits [a, a + len), len 1..3 (else
+ * *bad is set, as for a leading zero or a value over 255). Reads up to 2
+ * bytes past the octet; no branches, the four octets are checked once. */
+static ALWAYS_INLINE unsigned
+octet(const char *s, unsigned a, unsigned len, unsigned *bad)
 {
-	int c0 = s[a] - '0', c1 = s[a + 1] - '0', c2 = s[a + 2] - '0';
-	int v2 = c0 * 10 + c1, v3 = v2 * 10 + c2;
-	int v = len == 1 ? c0 : len == 2 ? v2 : v3;
-	int bad = (len - 1 > 2u) | (len > 1 && c0 == 0) | (v > 255);
+	unsigned c0 = (unsigned)(unsigned char)s[a] - '0';
+	unsigned c1 = (unsigned)(unsigned char)s[a + 1] - '0';
+	unsigned c2 = (unsigned)(unsigned char)s[a + 2] - '0';
+	unsigned v2 = c0 * 10 + c1, v3 = v2 * 10 + c2;
+	unsigned v = len == 1 ? c0 : len == 2 ? v2 : v3;
 
-	return bad ? -1 : v;
+	*bad |= (len - 1 > 2u) | ((len > 1) & (c0 == 0)) | (v > 255);
+	return v;
 }
 
 /*
@@ -930,8 +933,7 @@ word_block(struct scan *sc, const char *p, unsigned s, unsigned e,
     uint64_t D, uint64_t G)
 {
 	uint64_t r = lowmask(e) & ~lowmask(s), dm = D & r, x;
-	unsigned n = e - s, d1, d2, d3;
-	int o0, o1, o2, o3;
+	unsigned n = e - s, d1, d2, d3, bad = 0, o0, o1, o2, o3;
 
 	if (dm & (1ULL << (e - 1))) {	/* trailing dot: the general way */
 		word(sc, p + s, n, (unsigned)__builtin_popcountll(dm));
@@ -949,14 +951,12 @@ word_block(struct scan *sc, const char *p, unsigned s, unsigned e,
 		d2 = (unsigned)__builtin_ctzll(x);
 		x &= x - 1;
 		d3 = (unsigned)__builtin_ctzll(x);
-		o0 = octet(p, s, d1 - s);
-		o1 = octet(p, d1 + 1, d2 - d1 - 1);
-		o2 = octet(p, d2 + 1, d3 - d2 - 1);
-		o3 = octet(p, d3 + 1, e - d3 - 1);
-		if ((o0 | o1 | o2 | o3) >= 0) {
-			q_v4(sc, p + s, n, (uint32_t)o0 << 24 |
-			    (uint32_t)o1 << 16 | (uint32_t)o2 << 8 |
-			    (uint32_t)o3);
+		o0 = octet(p, s, d1 - s, &bad);
+		o1 = octet(p, d1 + 1, d2 - d1 - 1, &bad);
+		o2 = octet(p, d2 + 1, d3 - d2 - 1, &bad);
+		o3 = octet(p, d3 + 1, e - d3 - 1, &bad);
+		if (!bad) {
+			q_v4(sc, p + s, n, o0 << 24 | o1 << 16 | o2 << 8 | o3);
 			return;
 		}
 	}
