@@ -192,6 +192,40 @@ match_set_size(const struct match_set *ms)
 	return ms->v4n + ms->nents;
 }
 
+/* A dotted-quad word: parse strictly (no leading zeros beyond "0"). */
+static ALWAYS_INLINE int
+parse_v4(const char *s, size_t n, uint32_t *out)
+{
+	uint32_t a = 0;
+	size_t i;
+	int part = 0, v = -1, digits = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+
+		if (d <= 9) {
+			if (digits == 3 || (digits == 1 && v == 0))
+				return -1;
+			v = (v < 0 ? 0 : v) * 10 + (int)d;
+			digits++;
+			if (v > 255)
+				return -1;
+		} else if (s[i] == '.') {
+			if (v < 0 || part == 3)
+				return -1;
+			a = a << 8 | (uint32_t)v;
+			part++;
+			v = -1;
+			digits = 0;
+		} else
+			return -1;
+	}
+	if (v < 0 || part != 3)
+		return -1;
+	*out = a << 8 | (uint32_t)v;
+	return 0;
+}
+
 void
 match_set_reserve(struct match_set *ms, size_t nvalues, size_t nbytes)
 {
@@ -265,6 +299,7 @@ match_set_add(struct match_set *ms, int kind, const char *value, size_t len,
 	const char *slash;
 	size_t alen, i;
 	uint64_t b;
+	uint32_t v4;
 	int bits, v6;
 
 	if (kind == TERM_URL)
@@ -290,6 +325,12 @@ match_set_add(struct match_set *ms, int kind, const char *value, size_t len,
 		if (parse_u64(pfx, 0, v6 ? 128 : 32, &b) == -1)
 			return -1;
 		bits = (int)b;
+	}
+	/* the strict dotted quad the scanner parses is what inet_pton
+	 * takes for IPv4, only faster */
+	if (!v6 && parse_v4(addr, alen, &v4) == 0) {
+		add_v4(ms, v4, (unsigned)bits, ind);
+		return 0;
 	}
 	memset(a, 0, sizeof(a));
 	if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, a) != 1)
@@ -643,40 +684,6 @@ q_str(struct scan *sc, const char *s, size_t n)
 	p->h = h;
 	if (sc->nq == QLEN)
 		q_drain(sc);
-}
-
-/* A dotted-quad word: parse strictly (no leading zeros beyond "0"). */
-static ALWAYS_INLINE int
-parse_v4(const char *s, size_t n, uint32_t *out)
-{
-	uint32_t a = 0;
-	size_t i;
-	int part = 0, v = -1, digits = 0;
-
-	for (i = 0; i < n; i++) {
-		unsigned d = (unsigned char)s[i] - '0';
-
-		if (d <= 9) {
-			if (digits == 3 || (digits == 1 && v == 0))
-				return -1;
-			v = (v < 0 ? 0 : v) * 10 + (int)d;
-			digits++;
-			if (v > 255)
-				return -1;
-		} else if (s[i] == '.') {
-			if (v < 0 || part == 3)
-				return -1;
-			a = a << 8 | (uint32_t)v;
-			part++;
-			v = -1;
-			digits = 0;
-		} else
-			return -1;
-	}
-	if (v < 0 || part != 3)
-		return -1;
-	*out = a << 8 | (uint32_t)v;
-	return 0;
 }
 
 /* The word [s, s + n) holding dots dots: look it up if shaped like a
