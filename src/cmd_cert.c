@@ -439,12 +439,15 @@ raw_write(char *ptr, size_t size, size_t nmemb, void *arg)
 static void
 load_tsv(struct loaded *L, const char *text, size_t len)
 {
-	const char *line = text, *end = text + len, *eol, *f[4], *t;
+	const char *line = text, *end, *eol, *f[4], *t;
 	size_t flen[4], n;
-	char *un;
 	size_t lines = 1;
+	char *un;
 	int i, pat;
 
+	if (len == 0)
+		return;
+	end = text + len;
 	/* one indicator, and mostly one value, a line: room for all */
 	for (t = text; (t = memchr(t, '\n', (size_t)(end - t))) != NULL; t++)
 		lines++;
@@ -453,7 +456,7 @@ load_tsv(struct loaded *L, const char *text, size_t len)
 		L->ind = xreallocarray(L->ind, L->cap, sizeof(*L->ind));
 	}
 	match_set_reserve(L->set, lines, len);
-	for (; line < end; line = eol + 1) {
+	for (; line < end; line = eol < end ? eol + 1 : end) {
 		if ((eol = memchr(line, '\n', (size_t)(end - line))) == NULL)
 			eol = end;
 		t = line;
