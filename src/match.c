@@ -991,8 +991,9 @@ scan_blocks(struct scan *sc, int avx2)
 	unsigned rdots = 0, e0, t, d, s, e, dots;
 	char tmp[64];
 
-	for (p = start; p < end; p += 64) {
-		__builtin_prefetch(p + PF_AHEAD);
+	for (p = start; p < end; p += end - p >= 64 ? 64 : end - p) {
+		if (end - p > PF_AHEAD)
+			__builtin_prefetch(p + PF_AHEAD);
 		if (end - p >= 64) {
 			if (avx2)
 				masks_avx2(p, &W, &D, &C, &G);
@@ -1037,9 +1038,9 @@ scan_blocks(struct scan *sc, int avx2)
 			dots = rdots + dots_in(D, 0, e0);
 			if (dots == 0 && len != 32 && len != 40 && len != 64)
 				;
-			else if (run == 0 && p + e0 + 2 < end)
+			else if (run == 0 && end - p > e0 + 2)
 				word_block(sc, p, 0, e0, D, G);
-			else if (run < 64 && len <= 64 && p + e0 + 2 < end)
+			else if (run < 64 && len <= 64 && end - p > e0 + 2)
 				word_block(sc, p - run, 0, (unsigned)len,
 				    pD >> (64 - run) | D << run,
 				    pG >> (64 - run) | G << run);
@@ -1054,7 +1055,7 @@ scan_blocks(struct scan *sc, int avx2)
 			d = (unsigned)__builtin_ctzll(x);
 			s = 64 - (unsigned)__builtin_clzll(~W & lowmask(d));
 			e = d + (unsigned)__builtin_ctzll(~W >> d);
-			if (p + e + 2 < end)
+			if (end - p > e + 2)
 				word_block(sc, p, s, e, D, G);
 			else
 				word(sc, p + s, e - s, dots_in(D, s, e));
