@@ -598,8 +598,8 @@ input_open(const char *path, struct input *in)
 			    fd, 0);
 			if (in->data == MAP_FAILED)
 				goto fail;
-			(void)madvise(in->data, in->len, MADV_SEQUENTIAL |
-			    MADV_WILLNEED);
+			/* one pass; (advice values are not flags to OR) */
+			(void)madvise(in->data, in->len, MADV_SEQUENTIAL);
 			in->mapped = 1;
 		}
 		close(fd);
