@@ -44,6 +44,7 @@
 #include "events.h"
 #include "hotlined.h"
 #include "http.h"
+#include "link.h"
 #include "log.h"
 #include "metrics.h"
 #include "msg.h"
@@ -1478,6 +1479,8 @@ h_show(struct api_req *q, const char *idarg)
 	evtimer_add(w->timer, &tv);
 	TAILQ_INSERT_TAIL(&a->waiters, w, entry);
 	a->nwaiters++;
+	/* Receipts held back for a group commit are wanted now. */
+	link_receipts_now(q->d);
  done:
 	if (parsed)
 		evhttp_clear_headers(&params);

@@ -674,8 +674,9 @@ link_urgent_first(struct link *l, struct evbuffer *in, size_t avail)
  * input holds only complete RECEIPT frames, none of them urgent, and no API
  * client waits for a state change (GET ?wait=), leave them for up to
  * LINK_RCPT_DEFER_US so that one transaction covers all that arrive
- * meanwhile. Nothing is acknowledged to anyone before that commit, so
- * durability is unchanged; "delivered" shows up to that much later.
+ * meanwhile (a GET ?wait= arriving ends the wait: link_receipts_now).
+ * Nothing is acknowledged to anyone before that commit, so durability is
+ * unchanged; "delivered" shows up to that much later.
  * Returns true if the input was left for l->resume.
  */
 static bool
@@ -721,6 +722,19 @@ link_defer_receipts(struct link *l, struct evbuffer *in, size_t avail)
 no:
 	l->defer_until = 0;
 	return false;
+}
+
+void
+link_receipts_now(struct hotlined *d)
+{
+	struct timeval zero = { 0, 0 };
+	struct link *l;
+
+	TAILQ_FOREACH(l, &d->links, entry)
+		if (l->defer_until != 0 && l->resume != NULL) {
+			l->defer_until = 1;	/* long past */
+			evtimer_add(l->resume, &zero);
+		}
 }
 
 static void
