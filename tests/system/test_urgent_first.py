@@ -13,7 +13,7 @@ FLASH/IMMEDIATE message is queued without waiting for it to drain) and
 ~16 KiB unsent in the kernel (TCP_NOTSENT_LOWAT); the receiver reads up to
 1 MiB ahead and applies FLASH/IMMEDIATE frames found anywhere in what it
 has read before the bulk ahead of them. What remains ahead of the flash
-message is the current read batch (at most 64 frames) and the bulk still
+message is the current read batch (at most 256 frames) and the bulk still
 in the kernel's buffers (SO_RCVBUF 32 KiB, the sender's unsent data and
 output), at the receiver's processing rate (bound by signature
 verification and the insert): a few tens of milliseconds on this 2-core
