@@ -121,6 +121,7 @@ struct item {
 	int		 bundle;	/* index of its message, -1: none */
 	int		 has;		/* from stixdb_check_ex */
 	int		 dupid;		/* another version of its id is in this request */
+	int		 prev_id;	/* the item before with its id, or -1 */
 	int64_t		 newest;
 };
 
@@ -132,25 +133,90 @@ struct ingest {
 	int		 nitems;
 };
 
-static int
-detail(json_t *arr, const struct stix_meta *m, const char *id,
+/*
+ * Where status details go: jansson arrays (cert_ingest) or JSON text
+ * (cert_ingest_text, the TAXII POST: 2,000 details per envelope are
+ * cheaper written than built as trees and serialised).
+ */
+struct sink {
+	json_t		*succ, *fail;
+	struct cert_details *txt;
+	int		 err;
+};
+
+/* Append s as a JSON string. Plain ASCII (every id and version, and most
+ * messages) is copied; anything else goes through jansson's escaping. */
+static void
+put_str(struct sink *k, struct evbuffer *b, const char *s)
+{
+	const unsigned char *c;
+	json_t *j;
+	char *t;
+
+	for (c = (const unsigned char *)s; *c != '\0'; c++)
+		if (*c < 0x20 || *c >= 0x7f || *c == '"' || *c == '\\')
+			break;
+	if (*c == '\0') {
+		k->err |= evbuffer_add_printf(b, "\"%s\"", s) < 0;
+		return;
+	}
+	/* Invalid UTF-8 (a reason cut by snprintf): json_string refuses it;
+	 * keep what can be said. */
+	if ((j = json_string(s)) == NULL)
+		j = json_string("(not valid UTF-8)");
+	t = j != NULL ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	json_decref(j);
+	if (t == NULL) {
+		k->err = 1;
+		return;
+	}
+	k->err |= evbuffer_add(b, t, strlen(t)) == -1;
+	free(t);
+}
+
+/* One TAXII status detail {id, version, message} into the successes (ok)
+ * or the failures. */
+static void
+detail(struct sink *k, int ok, const struct stix_meta *m, const char *id,
     const char *message)
 {
 	char ver[40];
-	json_t *o = json_object();
+	struct evbuffer *b;
+	json_t *o;
 	int errs = 0;
 
-	if (o == NULL)
-		return -1;
+	if (m != NULL && m->modified != 0)
+		stix_time_format(m->modified, ver);
+	if (k->txt != NULL) {
+		b = ok ? k->txt->ok : k->txt->bad;
+		if ((ok ? k->txt->nok++ : k->txt->nbad++) > 0)
+			k->err |= evbuffer_add(b, ",", 1) == -1;
+		k->err |= evbuffer_add(b, "{\"id\":", 6) == -1;
+		put_str(k, b, id != NULL ? id : m->id);
+		if (m != NULL && m->modified != 0)
+			k->err |= evbuffer_add_printf(b, ",\"version\":\"%s\"",
+			    ver) < 0;
+		if (message != NULL) {
+			k->err |= evbuffer_add(b, ",\"message\":", 11) == -1;
+			put_str(k, b, message);
+		}
+		k->err |= evbuffer_add(b, "}", 1) == -1;
+		return;
+	}
+	if ((o = json_object()) == NULL) {
+		k->err = 1;
+		return;
+	}
 	errs |= json_object_set_new(o, "id", json_string(id != NULL ? id :
 	    m->id));
-	if (m != NULL && m->modified != 0) {
-		stix_time_format(m->modified, ver);
+	if (m != NULL && m->modified != 0)
 		errs |= json_object_set_new(o, "version", json_string(ver));
-	}
 	if (message != NULL)
 		errs |= json_object_set_new(o, "message", json_string(message));
-	return errs ? (json_decref(o), -1) : json_array_append_new(arr, o);
+	if (errs)
+		json_decref(o);
+	else
+		json_array_append_new(ok ? k->succ : k->fail, o);
 }
 
 /* Store the new items inside the transaction; for bundled items the
@@ -222,6 +288,10 @@ ingest_pack(struct ingest *g, struct peer *p, size_t maxb, struct msg **msgs,
 			    CERT_KIND_BUNDLE);
 			ms[n].prec = PREC_ROUTINE;
 			ms[n].body = (const uint8_t *)bs[n];
+			/* Objects jansson parsed (their bytes as received, or
+			 * json_dumps of them) in a fixed frame: one JSON
+			 * object with no duplicate key, not parsed again. */
+			ms[n].body_valid = true;
 			n++;
 		} else
 			bs[n - 1][len++] = ',';
@@ -358,38 +428,59 @@ fail:
 	return NULL;
 }
 
-int
-cert_ingest(struct hotlined *d, const char *coll, json_t *objects,
-    const char *source, json_t **successes, json_t **failures, int *status,
-    const char **errmsg)
+/*
+ * The ids taken so far in one request: an open-addressed table of item
+ * indices by id, each item chaining to the previous one with its id, so a
+ * repeated (id, version) and another version of an id are found without
+ * a tree per object.
+ */
+struct seen {
+	int		*slot;		/* item index + 1; 0: empty */
+	size_t		 mask;
+};
+
+static uint64_t
+id_hash(const char *s)
 {
-	return cert_ingest_raw(d, coll, objects, NULL, source, successes,
-	    failures, status, errmsg);
+	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
 }
 
-int
-cert_ingest_raw(struct hotlined *d, const char *coll, json_t *objects,
-    const struct cert_span *raw, const char *source, json_t **successes,
-    json_t **failures, int *status, const char **errmsg)
+/* The slot of id: the one holding an item with this id, or an empty one. */
+static int *
+seen_slot(struct seen *sn, const struct item *items, const char *id)
+{
+	size_t i = (size_t)id_hash(id) & sn->mask;
+
+	while (sn->slot[i] != 0 && strcmp(items[sn->slot[i] - 1].m.id, id) !=
+	    0)
+		i = (i + 1) & sn->mask;
+	return &sn->slot[i];
+}
+
+/*
+ * Take the objects into coll; details go to k. The body of cert_ingest()
+ * and cert_ingest_text(). 0, or -1 with an HTTP status and message.
+ */
+static int
+ingest(struct hotlined *d, const char *coll, json_t *objects,
+    const struct cert_span *raw, const char *source, struct sink *k,
+    int *status, const char **errmsg)
 {
 	struct ingest g = { d, coll, source, NULL, 0 };
 	struct item *items = NULL, *it;
+	struct seen sn = { NULL, 0 };
 	struct peer *p;
 	struct msg *ms = NULL;
 	char **bodies = NULL, why[512];
 	char (*ids)[ID_HEX_LEN + 1] = NULL;
-	json_t *seen = NULL, *o;
-	size_t i, n, maxb;
-	int out, rc, nb = 0, bad, ret = -1, j;
+	json_t *o;
+	size_t i, n, maxb, cap;
+	int out, rc, nb = 0, bad, ret = -1, j, *slot, prev, dup;
 
-	*successes = json_array();
-	*failures = json_array();
-	seen = json_object();
-	if (*successes == NULL || *failures == NULL || seen == NULL) {
-		*status = 500;
-		*errmsg = "out of memory";
-		goto done;
-	}
 	n = json_array_size(objects);
 	if (n > CERT_INGEST_MAX) {
 		*status = 413;
@@ -399,15 +490,17 @@ cert_ingest_raw(struct hotlined *d, const char *coll, json_t *objects,
 	p = cert_coll_peer(d, coll, &out);
 	maxb = d->cf.max_body;
 	items = xcalloc(n + 1, sizeof(*items));
+	for (cap = 16; cap < 2 * n; cap *= 2)
+		;
+	sn.slot = xcalloc(cap, sizeof(*sn.slot));
+	sn.mask = cap - 1;
 	for (i = 0; i < n; i++) {
-		char key[STIX_ID_MAX + 32];
-
 		it = &items[g.nitems];
 		it->obj = o = json_array_get(objects, i);
 		if (stix_validate(o, &it->m, why, sizeof(why)) == -1) {
 			json_t *idv = json_object_get(o, "id");
 
-			detail(*failures, NULL, json_is_string(idv) ?
+			detail(k, 0, NULL, json_is_string(idv) ?
 			    json_string_value(idv) : "", why);
 			continue;
 		}
@@ -416,13 +509,15 @@ cert_ingest_raw(struct hotlined *d, const char *coll, json_t *objects,
 		    !tlp_may_share(p->conf, it->tlp, why, sizeof(why))) {
 			log_info("cert: %s not shared with %s: %s", it->m.id,
 			    p->conf->party, why);
-			detail(*failures, &it->m, NULL, why);
+			detail(k, 0, &it->m, NULL, why);
 			continue;
 		}
-		snprintf(key, sizeof(key), "%s|%lld", it->m.id,
-		    (long long)it->m.modified);
-		if (json_object_get(seen, key) != NULL) {
-			detail(*successes, &it->m, NULL, "already held");
+		slot = seen_slot(&sn, items, it->m.id);
+		for (dup = 0, prev = *slot - 1; prev >= 0 && !dup;
+		    prev = items[prev].prev_id)
+			dup = items[prev].m.modified == it->m.modified;
+		if (dup) {
+			detail(k, 1, &it->m, NULL, "already held");
 			continue;
 		}
 		rc = stixdb_check_ex(d->cert->db, coll, &it->m, why,
@@ -433,11 +528,11 @@ cert_ingest_raw(struct hotlined *d, const char *coll, json_t *objects,
 			goto done;
 		}
 		if (rc == 1) {
-			detail(*successes, &it->m, NULL, "already held");
+			detail(k, 1, &it->m, NULL, "already held");
 			continue;
 		}
 		if (rc == 2) {
-			detail(*failures, &it->m, NULL, why);
+			detail(k, 0, &it->m, NULL, why);
 			continue;
 		}
 		if (raw != NULL) {
@@ -447,7 +542,7 @@ cert_ingest_raw(struct hotlined *d, const char *coll, json_t *objects,
 		} else
 			it->text = json_dumps(o, JSON_COMPACT);
 		if (it->text == NULL) {
-			detail(*failures, &it->m, NULL, "cannot serialise");
+			detail(k, 0, &it->m, NULL, "cannot serialise");
 			continue;
 		}
 		it->len = strlen(it->text);
@@ -456,15 +551,14 @@ cert_ingest_raw(struct hotlined *d, const char *coll, json_t *objects,
 			snprintf(why, sizeof(why), "object of %zu bytes does "
 			    "not fit a message body (max_body %llu)", it->len,
 			    (unsigned long long)maxb);
-			detail(*failures, &it->m, NULL, why);
+			detail(k, 0, &it->m, NULL, why);
 			free(it->text);
 			it->text = NULL;
 			continue;
 		}
-		json_object_set_new(seen, key, json_true());
-		if (json_object_get(seen, it->m.id) != NULL)
-			it->dupid = 1;
-		json_object_set_new(seen, it->m.id, json_true());
+		it->prev_id = *slot - 1;
+		it->dupid = *slot != 0;
+		*slot = g.nitems + 1;
 		g.nitems++;
 	}
 	g.items = items;
@@ -499,9 +593,14 @@ cert_ingest_raw(struct hotlined *d, const char *coll, json_t *objects,
 		}
 	}
 	for (j = 0; j < g.nitems; j++)
-		detail(*successes, &items[j].m, NULL, NULL);
+		detail(k, 1, &items[j].m, NULL, NULL);
 	ret = 0;
 done:
+	if (ret == 0 && k->err) {
+		*status = 500;
+		*errmsg = "out of memory";
+		ret = -1;
+	}
 	for (j = 0; j < nb; j++)
 		free(bodies[j]);
 	free(bodies);
@@ -510,36 +609,79 @@ done:
 	for (j = 0; j < g.nitems; j++)
 		free(items[j].text);
 	free(items);
-	json_decref(seen);
-	if (ret == -1) {
-		json_decref(*successes);
-		json_decref(*failures);
-		*successes = *failures = NULL;
-	}
+	free(sn.slot);
 	return ret;
 }
 
 int
-cert_bundle_in(struct hotlined *d, const char *peer, const struct msg *m)
+cert_ingest(struct hotlined *d, const char *coll, json_t *objects,
+    const char *source, json_t **successes, json_t **failures, int *status,
+    const char **errmsg)
+{
+	struct sink k = { json_array(), json_array(), NULL, 0 };
+
+	*successes = *failures = NULL;
+	if (k.succ == NULL || k.fail == NULL) {
+		*status = 500;
+		*errmsg = "out of memory";
+	} else if (ingest(d, coll, objects, NULL, source, &k, status,
+	    errmsg) == 0) {
+		*successes = k.succ;
+		*failures = k.fail;
+		return 0;
+	}
+	json_decref(k.succ);
+	json_decref(k.fail);
+	return -1;
+}
+
+int
+cert_ingest_text(struct hotlined *d, const char *coll, json_t *objects,
+    const struct cert_span *raw, const char *source,
+    struct cert_details *out, int *status, const char **errmsg)
+{
+	struct sink k = { NULL, NULL, out, 0 };
+
+	return ingest(d, coll, objects, raw, source, &k, status, errmsg);
+}
+
+json_t *
+cert_bundle_parse(const struct msg *m, const char **why)
+{
+	json_error_t jerr;
+	json_t *b;
+
+	if (m->body_len == 0 || m->body == NULL || (b = json_loadb((const char *)
+	    m->body, m->body_len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		*why = "body is not JSON";
+		return NULL;
+	}
+	if (!json_is_object(b)) {
+		json_decref(b);
+		*why = "body is not a JSON object";
+		return NULL;
+	}
+	return b;
+}
+
+int
+cert_bundle_in(struct hotlined *d, const char *peer, const struct msg *m,
+    json_t *b)
 {
 	char coll[COLL_NAME_MAX + 1], src[PARTY_MAX + 8], why[256];
 	char idhex[ID_HEX_LEN + 1], *text;
 	struct cert_span *raw = NULL;
 	struct stix_meta meta;
-	json_error_t jerr;
-	json_t *b, *objs, *o;
+	json_t *objs, *o;
 	size_t i;
 	int rc, stored = 0, skipped = 0;
 
 	hex_encode(m->id, MSG_ID_LEN, idhex);
 	snprintf(coll, sizeof(coll), "in:%s", peer);
 	snprintf(src, sizeof(src), "peer:%s", peer);
-	b = json_loadb((const char *)m->body, m->body_len,
-	    JSON_REJECT_DUPLICATES, &jerr);
-	if (b == NULL || !json_is_array(objs = json_object_get(b, "objects"))) {
+	if (!json_is_array(objs = json_object_get(b, "objects"))) {
 		log_warnx("cert: %s: stix-bundle %.12s is not a bundle; kept "
 		    "as a message only", peer, idhex);
-		json_decref(b);
 		return 0;
 	}
 	raw = cert_raw_elements((const char *)m->body, m->body_len, "objects",
@@ -557,7 +699,6 @@ cert_bundle_in(struct hotlined *d, const char *peer, const struct msg *m)
 			text[raw[i].len] = '\0';
 		} else if ((text = json_dumps(o, JSON_COMPACT)) == NULL) {
 			free(raw);
-			json_decref(b);
 			return -1;
 		}
 		rc = stixdb_put(d->cert->db, coll, &meta, tlp_of_object(o),
@@ -565,7 +706,6 @@ cert_bundle_in(struct hotlined *d, const char *peer, const struct msg *m)
 		free(text);
 		if (rc == -1) {
 			free(raw);
-			json_decref(b);
 			return -1;
 		}
 		if (rc == 2)
@@ -578,6 +718,5 @@ cert_bundle_in(struct hotlined *d, const char *peer, const struct msg *m)
 	log_debug("cert: %s: bundle %.12s: %d stored, %d skipped", peer, idhex,
 	    stored, skipped);
 	free(raw);
-	json_decref(b);
 	return 0;
 }

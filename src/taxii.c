@@ -617,15 +617,17 @@ static void
 post_objects(struct api_req *q, const char *coll)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(q->r);
+	struct cert_details det = { NULL, NULL, 0, 0 };
+	struct evbuffer *st = NULL;
 	char sid[UUID_LEN + 16], ts[40], *text;
 	char src[8 + API_ACCOUNT_MAX + 1];
 	struct cert_span *raw;
 	json_error_t jerr;
-	json_t *env, *objs, *succ = NULL, *fail = NULL, *st;
+	json_t *env, *objs;
 	const char *errmsg = NULL;
-	size_t len = evbuffer_get_length(in);
+	size_t len = evbuffer_get_length(in), tlen;
 	unsigned char *p;
-	int status = 500, rc;
+	int status = 500, rc, errs = 0;
 	int64_t now = (int64_t)now_utc_ms() * 1000;
 
 	if (!content_type_ok(q)) {
@@ -649,44 +651,63 @@ post_objects(struct api_req *q, const char *coll)
 		    "envelope: {\"objects\": [...]}");
 		return;
 	}
+	if (stix_id_new("status", sid, sizeof(sid)) == -1) {
+		json_decref(env);
+		reply_error(q, 500, "internal error", "no randomness");
+		return;
+	}
+	if ((det.ok = evbuffer_new()) == NULL || (det.bad = evbuffer_new()) ==
+	    NULL || (st = evbuffer_new()) == NULL) {
+		json_decref(env);
+		reply_error(q, 500, "internal error", "out of memory");
+		goto done;
+	}
 	raw = cert_raw_elements((const char *)p, len, "objects",
 	    json_array_size(objs));
 	/* Provenance: the local socket, or the TAXII account. */
 	snprintf(src, sizeof(src), "%s%s", q->who.local ? "local" : "taxii:",
 	    q->who.local ? "" : q->who.account);
-	rc = cert_ingest_raw(q->d, coll, objs, raw, src, &succ, &fail, &status,
+	rc = cert_ingest_text(q->d, coll, objs, raw, src, &det, &status,
 	    &errmsg);
 	free(raw);
-	if (rc == -1) {
-		json_decref(env);
-		reply_error(q, status, "not stored", "%s", errmsg);
-		return;
-	}
 	json_decref(env);
-	if (stix_id_new("status", sid, sizeof(sid)) == -1) {
-		json_decref(succ);
-		json_decref(fail);
-		reply_error(q, 500, "internal error", "no randomness");
-		return;
+	if (rc == -1) {
+		reply_error(q, status, "not stored", "%s", errmsg);
+		goto done;
 	}
+	/* The status resource, written as text (the details are text). */
 	stix_time_format(now, ts);
-	st = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:I, s:o, s:I, s:[]}",
-	    "id", sid + 8, "status", "complete", "request_timestamp", ts,
-	    "total_count", (json_int_t)(json_array_size(succ) +
-	    json_array_size(fail)), "success_count",
-	    (json_int_t)json_array_size(succ), "successes", succ,
-	    "failure_count", (json_int_t)json_array_size(fail), "failures",
-	    fail, "pending_count", (json_int_t)0, "pendings");
-	text = st != NULL ? json_dumps(st, JSON_COMPACT) : NULL;
-	if (text == NULL || store_begin(q->d->st) == -1 ||
-	    stixdb_status_put(cert_db(q->d), sid + 8, now, text) == -1 ||
+	errs |= evbuffer_add_printf(st, "{\"id\":\"%s\",\"status\":"
+	    "\"complete\",\"request_timestamp\":\"%s\",\"total_count\":%zu,"
+	    "\"success_count\":%zu,\"successes\":[", sid + 8, ts,
+	    det.nok + det.nbad, det.nok) < 0;
+	errs |= evbuffer_add_buffer(st, det.ok);
+	errs |= evbuffer_add_printf(st, "],\"failure_count\":%zu,"
+	    "\"failures\":[", det.nbad) < 0;
+	errs |= evbuffer_add_buffer(st, det.bad);
+	errs |= evbuffer_add_printf(st, "],\"pending_count\":0,"
+	    "\"pendings\":[]}") < 0;
+	tlen = evbuffer_get_length(st);
+	if (errs || evbuffer_add(st, "", 1) == -1 || (text = (char *)
+	    evbuffer_pullup(st, -1)) == NULL) {
+		reply_error(q, 500, "internal error", "out of memory");
+		goto done;
+	}
+	if (store_begin(q->d->st) == -1)
+		log_warnx("taxii: cannot keep status %s", sid + 8);
+	else if (stixdb_status_put(cert_db(q->d), sid + 8, now, text) == -1 ||
 	    store_commit(q->d->st) == -1) {
-		if (text != NULL)
-			store_rollback(q->d->st);
+		store_rollback(q->d->st);
 		log_warnx("taxii: cannot keep status %s", sid + 8);
 	}
-	free(text);
-	reply(q, 202, st);
+	reply_text(q, 202, text, tlen);
+done:
+	if (det.ok != NULL)
+		evbuffer_free(det.ok);
+	if (det.bad != NULL)
+		evbuffer_free(det.bad);
+	if (st != NULL)
+		evbuffer_free(st);
 }
 
 /* ---- routing ---- */
