@@ -13,11 +13,18 @@
  * their provenance, import, the TLP decision, the indicator list for
  * retro-hunt, sightings, TAXII grants).
  */
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
@@ -36,9 +43,49 @@
  * {"type":"bundle","id":"bundle--<36>","objects":[...]} */
 #define BUNDLE_OVERHEAD	128
 
+/* One envelope waiting for, or done by, the worker thread. */
+struct cert_job {
+	TAILQ_ENTRY(cert_job)	 entry;
+	struct cert_prep	*prep;
+	cert_prep_done		 done;
+	void			*arg;
+};
+TAILQ_HEAD(cert_jobs, cert_job);
+
+/*
+ * The worker thread parses and validates TAXII envelopes (cert_prep_run:
+ * jansson and stix.c only, no SQLite, no libevent) so the event loop keeps
+ * the links pumping meanwhile; the rest of an ingest runs on the loop. It
+ * is started on first use; done jobs come back through a pipe.
+ */
 struct cert {
 	struct stixdb	*db;
 	int64_t		 last_added;
+	struct hotlined	*d;
+	int		 th_up, th_failed, stop;
+	pthread_t	 th;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct cert_jobs todo, done;
+	int		 pfd[2];
+	struct event	*ev;
+};
+
+/* The validation of one object of an envelope. */
+struct prep_obj {
+	struct stix_meta m;	/* pointers into the envelope's tree */
+	int		 tlp;
+	char		*why;		/* refused: the reason; NULL: valid */
+};
+
+struct cert_prep {
+	char		*body;		/* the envelope as received (owned) */
+	size_t		 len;
+	json_t		*env;		/* NULL: no envelope (400) */
+	json_t		*objs;		/* borrowed from env, or the caller's */
+	struct cert_span *raw;		/* each object's bytes, or NULL */
+	struct prep_obj	*po;		/* one per element of objs */
+	size_t		 n;
 };
 
 int
@@ -46,6 +93,10 @@ cert_start(struct hotlined *d)
 {
 	struct cert *c = xcalloc(1, sizeof(*c));
 
+	c->d = d;
+	c->pfd[0] = c->pfd[1] = -1;
+	TAILQ_INIT(&c->todo);
+	TAILQ_INIT(&c->done);
 	c->db = stixdb_new(d->st);
 	/* STIX ids are random: a larger page cache keeps index inserts off
 	 * the disk for collections of millions of objects. */
@@ -63,8 +114,33 @@ cert_start(struct hotlined *d)
 void
 cert_stop(struct hotlined *d)
 {
-	if (d->cert == NULL)
+	struct cert *c = d->cert;
+	struct cert_job *j;
+
+	if (c == NULL)
 		return;
+	if (c->th_up) {
+		pthread_mutex_lock(&c->mu);
+		c->stop = 1;
+		pthread_cond_signal(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		pthread_join(c->th, NULL);
+		pthread_mutex_destroy(&c->mu);
+		pthread_cond_destroy(&c->cv);
+	}
+	/* Jobs never answered: their requests went with the API. */
+	TAILQ_CONCAT(&c->done, &c->todo, entry);
+	while ((j = TAILQ_FIRST(&c->done)) != NULL) {
+		TAILQ_REMOVE(&c->done, j, entry);
+		j->done(j->arg, 1);
+		free(j);
+	}
+	if (c->ev != NULL)
+		event_free(c->ev);
+	if (c->pfd[0] != -1)
+		close(c->pfd[0]);
+	if (c->pfd[1] != -1)
+		close(c->pfd[1]);
 	stixdb_free(d->cert->db);
 	free(d->cert);
 	d->cert = NULL;
@@ -428,6 +504,191 @@ fail:
 	return NULL;
 }
 
+/* Validate every object of p->objs into p->po (thread-safe). */
+static void
+prep_validate(struct cert_prep *p)
+{
+	char why[512];
+	json_t *o;
+	size_t i;
+
+	p->n = json_array_size(p->objs);
+	if (p->n > CERT_INGEST_MAX)
+		return;		/* ingest() answers 413 */
+	p->po = xcalloc(p->n + 1, sizeof(*p->po));
+	for (i = 0; i < p->n; i++) {
+		o = json_array_get(p->objs, i);
+		if (stix_validate(o, &p->po[i].m, why, sizeof(why)) == -1) {
+			p->po[i].why = xstrdup(why);
+			continue;
+		}
+		p->po[i].tlp = tlp_of_object(o);
+	}
+}
+
+struct cert_prep *
+cert_prep_new(char *body, size_t len)
+{
+	struct cert_prep *p = xcalloc(1, sizeof(*p));
+
+	p->body = body;
+	p->len = len;
+	return p;
+}
+
+void
+cert_prep_run(struct cert_prep *p)
+{
+	json_error_t jerr;
+
+	p->env = json_loadb(p->body, p->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (p->env == NULL || !json_is_object(p->env) ||
+	    !json_is_array(p->objs = json_object_get(p->env, "objects"))) {
+		json_decref(p->env);
+		p->env = NULL;
+		p->objs = NULL;
+		return;
+	}
+	p->raw = cert_raw_elements(p->body, p->len, "objects",
+	    json_array_size(p->objs));
+	prep_validate(p);
+}
+
+int
+cert_prep_ok(const struct cert_prep *p)
+{
+	return p->env != NULL;
+}
+
+void
+cert_prep_free(struct cert_prep *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	if (p->po != NULL)
+		for (i = 0; i < p->n; i++)
+			free(p->po[i].why);
+	free(p->po);
+	free(p->raw);
+	json_decref(p->env);
+	free(p->body);
+	free(p);
+}
+
+static void *
+worker(void *arg)
+{
+	struct cert *c = arg;
+	struct cert_job *j;
+	ssize_t w;
+
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		while (!c->stop && TAILQ_EMPTY(&c->todo))
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (c->stop)
+			break;
+		j = TAILQ_FIRST(&c->todo);
+		TAILQ_REMOVE(&c->todo, j, entry);
+		pthread_mutex_unlock(&c->mu);
+		cert_prep_run(j->prep);
+		pthread_mutex_lock(&c->mu);
+		TAILQ_INSERT_TAIL(&c->done, j, entry);
+		/* Full pipe: a wake-up is already pending. */
+		do
+			w = write(c->pfd[1], "", 1);
+		while (w == -1 && errno == EINTR);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/* The event loop's side: hand the done jobs to their callbacks. */
+static void
+worker_done(evutil_socket_t fd, short ev, void *arg)
+{
+	struct cert *c = arg;
+	struct cert_jobs done;
+	struct cert_job *j;
+	char buf[64];
+
+	(void)ev;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	TAILQ_INIT(&done);
+	pthread_mutex_lock(&c->mu);
+	TAILQ_CONCAT(&done, &c->done, entry);
+	pthread_mutex_unlock(&c->mu);
+	while ((j = TAILQ_FIRST(&done)) != NULL) {
+		TAILQ_REMOVE(&done, j, entry);
+		j->done(j->arg, 0);
+		free(j);
+	}
+}
+
+/* Start the worker thread and its pipe; 0 or -1. */
+static int
+worker_start(struct cert *c)
+{
+	int i;
+
+	if (pipe(c->pfd) == -1) {
+		log_warn("cert: pipe");
+		return -1;
+	}
+	for (i = 0; i < 2; i++)
+		if (fcntl(c->pfd[i], F_SETFL, O_NONBLOCK) == -1 ||
+		    fcntl(c->pfd[i], F_SETFD, FD_CLOEXEC) == -1)
+			goto fail;
+	if ((c->ev = event_new(c->d->base, c->pfd[0], EV_READ | EV_PERSIST,
+	    worker_done, c)) == NULL || event_add(c->ev, NULL) == -1)
+		goto fail;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	if (pthread_create(&c->th, NULL, worker, c) != 0) {
+		pthread_mutex_destroy(&c->mu);
+		pthread_cond_destroy(&c->cv);
+		goto fail;
+	}
+	c->th_up = 1;
+	return 0;
+fail:
+	log_warnx("cert: cannot start the worker thread; parsing on the "
+	    "event loop");
+	if (c->ev != NULL)
+		event_free(c->ev);
+	c->ev = NULL;
+	close(c->pfd[0]);
+	close(c->pfd[1]);
+	c->pfd[0] = c->pfd[1] = -1;
+	return -1;
+}
+
+void
+cert_prep_submit(struct hotlined *d, struct cert_prep *p, cert_prep_done done,
+    void *arg)
+{
+	struct cert *c = d->cert;
+	struct cert_job *j;
+
+	if (!c->th_up && (c->th_failed || c->d->base == NULL ||
+	    (c->th_failed = worker_start(c) == -1))) {
+		cert_prep_run(p);
+		done(arg, 0);
+		return;
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->prep = p;
+	j->done = done;
+	j->arg = arg;
+	pthread_mutex_lock(&c->mu);
+	TAILQ_INSERT_TAIL(&c->todo, j, entry);
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
 /*
  * The ids taken so far in one request: an open-addressed table of item
  * indices by id, each item chaining to the previous one with its id, so a
@@ -466,13 +727,13 @@ seen_slot(struct seen *sn, const struct item *items, const char *id)
  * and cert_ingest_text(). 0, or -1 with an HTTP status and message.
  */
 static int
-ingest(struct hotlined *d, const char *coll, json_t *objects,
-    const struct cert_span *raw, const char *source, struct sink *k,
-    int *status, const char **errmsg)
+ingest(struct hotlined *d, const char *coll, struct cert_prep *pr,
+    const char *source, struct sink *k, int *status, const char **errmsg)
 {
 	struct ingest g = { d, coll, source, NULL, 0 };
 	struct item *items = NULL, *it;
 	struct seen sn = { NULL, 0 };
+	const struct cert_span *raw = pr->raw;
 	struct peer *p;
 	struct msg *ms = NULL;
 	char **bodies = NULL, why[512];
@@ -481,8 +742,8 @@ ingest(struct hotlined *d, const char *coll, json_t *objects,
 	size_t i, n, maxb, cap;
 	int out, rc, nb = 0, bad, ret = -1, j, *slot, prev, dup;
 
-	n = json_array_size(objects);
-	if (n > CERT_INGEST_MAX) {
+	n = pr->n;
+	if (n > CERT_INGEST_MAX || pr->po == NULL) {
 		*status = 413;
 		*errmsg = "too many objects in one request";
 		goto done;
@@ -496,15 +757,16 @@ ingest(struct hotlined *d, const char *coll, json_t *objects,
 	sn.mask = cap - 1;
 	for (i = 0; i < n; i++) {
 		it = &items[g.nitems];
-		it->obj = o = json_array_get(objects, i);
-		if (stix_validate(o, &it->m, why, sizeof(why)) == -1) {
+		it->obj = o = json_array_get(pr->objs, i);
+		if (pr->po[i].why != NULL) {
 			json_t *idv = json_object_get(o, "id");
 
 			detail(k, 0, NULL, json_is_string(idv) ?
-			    json_string_value(idv) : "", why);
+			    json_string_value(idv) : "", pr->po[i].why);
 			continue;
 		}
-		it->tlp = tlp_of_object(o);
+		it->m = pr->po[i].m;
+		it->tlp = pr->po[i].tlp;
 		if (p != NULL && out &&
 		    !tlp_may_share(p->conf, it->tlp, why, sizeof(why))) {
 			log_info("cert: %s not shared with %s: %s", it->m.id,
@@ -619,30 +881,40 @@ cert_ingest(struct hotlined *d, const char *coll, json_t *objects,
     const char **errmsg)
 {
 	struct sink k = { json_array(), json_array(), NULL, 0 };
+	struct cert_prep pr;
+	size_t i;
+	int rc = -1;
 
 	*successes = *failures = NULL;
+	memset(&pr, 0, sizeof(pr));
+	pr.objs = objects;
+	prep_validate(&pr);
 	if (k.succ == NULL || k.fail == NULL) {
 		*status = 500;
 		*errmsg = "out of memory";
-	} else if (ingest(d, coll, objects, NULL, source, &k, status,
-	    errmsg) == 0) {
+	} else if ((rc = ingest(d, coll, &pr, source, &k, status, errmsg)) ==
+	    0) {
 		*successes = k.succ;
 		*failures = k.fail;
-		return 0;
+		k.succ = k.fail = NULL;
 	}
 	json_decref(k.succ);
 	json_decref(k.fail);
-	return -1;
+	if (pr.po != NULL)
+		for (i = 0; i < pr.n; i++)
+			free(pr.po[i].why);
+	free(pr.po);
+	return rc;
 }
 
 int
-cert_ingest_text(struct hotlined *d, const char *coll, json_t *objects,
-    const struct cert_span *raw, const char *source,
-    struct cert_details *out, int *status, const char **errmsg)
+cert_ingest_text(struct hotlined *d, const char *coll,
+    struct cert_prep *prep, const char *source, struct cert_details *out,
+    int *status, const char **errmsg)
 {
 	struct sink k = { NULL, NULL, out, 0 };
 
-	return ingest(d, coll, objects, raw, source, &k, status, errmsg);
+	return ingest(d, coll, prep, source, &k, status, errmsg);
 }
 
 json_t *

@@ -69,10 +69,28 @@ struct cert_details {
 	struct evbuffer	*ok, *bad;	/* the caller's */
 	size_t		 nok, nbad;
 };
-/* cert_ingest() with the received bytes of each object (raw may be NULL)
- * and the details written as text into out. */
+/*
+ * A TAXII envelope on its way in: cert_prep_new() takes the received
+ * bytes (malloc'd, owned from then on); cert_prep_run() parses them and
+ * validates every object, touching nothing but the prep (jansson and
+ * stix.c), so it may run on another thread; cert_prep_submit() runs it on
+ * the CERT worker thread and then done(arg, 0) on the event loop, or
+ * done(arg, 1) at shutdown for a job never run (free, do not answer).
+ * Without a thread it runs both at once.
+ */
+struct cert_prep;
+typedef void (*cert_prep_done)(void *arg, int cancelled);
+struct cert_prep *cert_prep_new(char *body, size_t len);
+void	cert_prep_run(struct cert_prep *p);
+/* Was the body an envelope, {"objects": [...]}? */
+int	cert_prep_ok(const struct cert_prep *p);
+void	cert_prep_free(struct cert_prep *p);
+void	cert_prep_submit(struct hotlined *d, struct cert_prep *p,
+	    cert_prep_done done, void *arg);
+/* cert_ingest() of a run prep (cert_prep_ok), storing each object's bytes
+ * as received where it can, with the details written as text into out. */
 int	cert_ingest_text(struct hotlined *d, const char *coll,
-	    json_t *objects, const struct cert_span *raw, const char *source,
+	    struct cert_prep *prep, const char *source,
 	    struct cert_details *out, int *status, const char **errmsg);
 
 /* deliver.c: the body of stix-bundle message m parsed as msg_decode()

@@ -613,70 +613,62 @@ send_page(struct api_req *q, struct taxii_query *tq, const char *coll,
 
 /* ---- POST objects ---- */
 
+/* A POST waiting for its envelope to be parsed (cert_prep_submit). */
+struct post_job {
+	struct api_req	 q;		/* a copy: who and the request */
+	char		 coll[COLL_NAME_MAX + 1];
+	int64_t		 now;
+	struct cert_prep *prep;
+};
+
+/*
+ * The rest of a POST, on the event loop: store what the envelope holds
+ * (cert.c) and answer with the status resource, written as text (the
+ * details are text), kept for GET status.
+ */
 static void
-post_objects(struct api_req *q, const char *coll)
+post_done(void *arg, int cancelled)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(q->r);
+	struct post_job *j = arg;
+	struct api_req *q = &j->q;
 	struct cert_details det = { NULL, NULL, 0, 0 };
 	struct evbuffer *st = NULL;
 	char sid[UUID_LEN + 16], ts[40], *text;
 	char src[8 + API_ACCOUNT_MAX + 1];
-	struct cert_span *raw;
-	json_error_t jerr;
-	json_t *env, *objs;
 	const char *errmsg = NULL;
-	size_t len = evbuffer_get_length(in), tlen;
-	unsigned char *p;
+	size_t tlen;
 	int status = 500, rc, errs = 0;
-	int64_t now = (int64_t)now_utc_ms() * 1000;
 
-	if (!content_type_ok(q)) {
-		reply_error(q, 415, "unsupported media type", "POST a TAXII "
-		    "envelope as " TAXII_MEDIA);
-		return;
-	}
-	if (len > q->d->cf.api_max_request) {
-		reply_error(q, 413, "request too large", "at most %llu bytes "
-		    "(max_content_length)",
-		    (unsigned long long)q->d->cf.api_max_request);
-		return;
-	}
-	p = evbuffer_pullup(in, (ev_ssize_t)len);
-	env = p != NULL ? json_loadb((const char *)p, len,
-	    JSON_REJECT_DUPLICATES, &jerr) : NULL;
-	if (env == NULL || !json_is_object(env) ||
-	    !json_is_array(objs = json_object_get(env, "objects"))) {
-		json_decref(env);
+	if (cancelled)
+		goto done;
+	if (!cert_prep_ok(j->prep)) {
 		reply_error(q, 400, "bad request", "the body must be an "
 		    "envelope: {\"objects\": [...]}");
-		return;
+		goto done;
 	}
 	if (stix_id_new("status", sid, sizeof(sid)) == -1) {
-		json_decref(env);
 		reply_error(q, 500, "internal error", "no randomness");
-		return;
+		goto done;
 	}
 	if ((det.ok = evbuffer_new()) == NULL || (det.bad = evbuffer_new()) ==
 	    NULL || (st = evbuffer_new()) == NULL) {
-		json_decref(env);
 		reply_error(q, 500, "internal error", "out of memory");
 		goto done;
 	}
-	raw = cert_raw_elements((const char *)p, len, "objects",
-	    json_array_size(objs));
 	/* Provenance: the local socket, or the TAXII account. */
 	snprintf(src, sizeof(src), "%s%s", q->who.local ? "local" : "taxii:",
 	    q->who.local ? "" : q->who.account);
-	rc = cert_ingest_text(q->d, coll, objs, raw, src, &det, &status,
+	/* As api_serve() does: whatever is submitted is the caller's. */
+	q->d->operator = q->who.local || q->who.account[0] == '\0' ? NULL :
+	    q->who.account;
+	rc = cert_ingest_text(q->d, j->coll, j->prep, src, &det, &status,
 	    &errmsg);
-	free(raw);
-	json_decref(env);
+	q->d->operator = NULL;
 	if (rc == -1) {
 		reply_error(q, status, "not stored", "%s", errmsg);
 		goto done;
 	}
-	/* The status resource, written as text (the details are text). */
-	stix_time_format(now, ts);
+	stix_time_format(j->now, ts);
 	errs |= evbuffer_add_printf(st, "{\"id\":\"%s\",\"status\":"
 	    "\"complete\",\"request_timestamp\":\"%s\",\"total_count\":%zu,"
 	    "\"success_count\":%zu,\"successes\":[", sid + 8, ts,
@@ -695,8 +687,8 @@ post_objects(struct api_req *q, const char *coll)
 	}
 	if (store_begin(q->d->st) == -1)
 		log_warnx("taxii: cannot keep status %s", sid + 8);
-	else if (stixdb_status_put(cert_db(q->d), sid + 8, now, text) == -1 ||
-	    store_commit(q->d->st) == -1) {
+	else if (stixdb_status_put(cert_db(q->d), sid + 8, j->now, text) ==
+	    -1 || store_commit(q->d->st) == -1) {
 		store_rollback(q->d->st);
 		log_warnx("taxii: cannot keep status %s", sid + 8);
 	}
@@ -708,6 +700,47 @@ done:
 		evbuffer_free(det.bad);
 	if (st != NULL)
 		evbuffer_free(st);
+	cert_prep_free(j->prep);
+	free(j);
+}
+
+/*
+ * POST objects: the envelope is parsed and validated on the CERT worker
+ * thread while the event loop goes on (links keep pumping); post_done()
+ * answers. evhttp keeps the request until it is answered; a client that
+ * hangs up meanwhile leaves a request that the answer frees.
+ */
+static void
+post_objects(struct api_req *q, const char *coll)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(q->r);
+	struct post_job *j;
+	size_t len = evbuffer_get_length(in);
+	char *body;
+
+	if (!content_type_ok(q)) {
+		reply_error(q, 415, "unsupported media type", "POST a TAXII "
+		    "envelope as " TAXII_MEDIA);
+		return;
+	}
+	if (len > q->d->cf.api_max_request) {
+		reply_error(q, 413, "request too large", "at most %llu bytes "
+		    "(max_content_length)",
+		    (unsigned long long)q->d->cf.api_max_request);
+		return;
+	}
+	body = xmalloc(len + 1);
+	if (evbuffer_remove(in, body, len) != (int)len) {
+		free(body);
+		reply_error(q, 500, "internal error", "cannot read the body");
+		return;
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->q = *q;
+	snprintf(j->coll, sizeof(j->coll), "%s", coll);
+	j->now = (int64_t)now_utc_ms() * 1000;
+	j->prep = cert_prep_new(body, len);
+	cert_prep_submit(q->d, j->prep, post_done, j);
 }
 
 /* ---- routing ---- */
