@@ -132,7 +132,10 @@ cert_stop(struct hotlined *d)
 	TAILQ_CONCAT(&c->done, &c->todo, entry);
 	while ((j = TAILQ_FIRST(&c->done)) != NULL) {
 		TAILQ_REMOVE(&c->done, j, entry);
-		j->done(j->arg, 1);
+		if (j->done != NULL)
+			j->done(j->arg, 1);
+		else
+			cert_prep_free(j->prep);
 		free(j);
 	}
 	if (c->ev != NULL)
@@ -593,6 +596,13 @@ worker(void *arg)
 		j = TAILQ_FIRST(&c->todo);
 		TAILQ_REMOVE(&c->todo, j, entry);
 		pthread_mutex_unlock(&c->mu);
+		if (j->done == NULL) {
+			/* cert_prep_release(): free the tree here. */
+			cert_prep_free(j->prep);
+			free(j);
+			pthread_mutex_lock(&c->mu);
+			continue;
+		}
 		cert_prep_run(j->prep);
 		pthread_mutex_lock(&c->mu);
 		TAILQ_INSERT_TAIL(&c->done, j, entry);
@@ -664,6 +674,26 @@ fail:
 	close(c->pfd[1]);
 	c->pfd[0] = c->pfd[1] = -1;
 	return -1;
+}
+
+void
+cert_prep_release(struct hotlined *d, struct cert_prep *p)
+{
+	struct cert *c = d->cert;
+	struct cert_job *j;
+
+	if (p == NULL)
+		return;
+	if (!c->th_up) {
+		cert_prep_free(p);
+		return;
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->prep = p;
+	pthread_mutex_lock(&c->mu);
+	TAILQ_INSERT_TAIL(&c->todo, j, entry);
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
 }
 
 void

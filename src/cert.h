@@ -85,6 +85,9 @@ void	cert_prep_run(struct cert_prep *p);
 /* Was the body an envelope, {"objects": [...]}? */
 int	cert_prep_ok(const struct cert_prep *p);
 void	cert_prep_free(struct cert_prep *p);
+/* Free p on the worker thread (a tree of 2,000 objects takes a while to
+ * free), or here without one. */
+void	cert_prep_release(struct hotlined *d, struct cert_prep *p);
 void	cert_prep_submit(struct hotlined *d, struct cert_prep *p,
 	    cert_prep_done done, void *arg);
 /* cert_ingest() of a run prep (cert_prep_ok), storing each object's bytes

@@ -700,7 +700,10 @@ done:
 		evbuffer_free(det.bad);
 	if (st != NULL)
 		evbuffer_free(st);
-	cert_prep_free(j->prep);
+	if (cancelled)
+		cert_prep_free(j->prep);
+	else
+		cert_prep_release(q->d, j->prep);
 	free(j);
 }
 
