@@ -153,6 +153,30 @@ def test(env):
     vs = c.versions(root, out, oid)["versions"]
     check(vs == ["2024-01-01T00:00:00.000Z", "2024-02-01T00:00:00.000Z"],
           "versions: %r" % vs)
+    # (In local, emptied after: the checks below count the others.)
+    # Two versions of a new id and one of them again, in one request: the
+    # repeat is "already held", the newer version is current.
+    loc = colls["local"]["id"]
+    nid = "indicator--%s" % uuid.uuid4()
+    w1 = indicator(7, oid=nid, modified="2024-05-01T00:00:00.000Z")
+    w2 = indicator(7, oid=nid, modified="2024-06-01T00:00:00.000Z")
+    s = c.add_objects(root, loc, [w2, w1, w2])
+    check(s["success_count"] == 3 and s["failure_count"] == 0 and
+          [d.get("message") for d in s["successes"]].count("already held")
+          == 1, "versions in one request: %r" % s)
+    check(sorted(c.versions(root, loc, nid)["versions"]) ==
+          ["2024-05-01T00:00:00.000Z", "2024-06-01T00:00:00.000Z"] and
+          c.get_object(root, loc, nid)["objects"][0]["modified"] ==
+          w2["modified"], "newest of one request is current")
+    c.delete_object(root, loc, nid)
+    # A refused object's id goes back escaped as it came (the status is
+    # written as text).
+    odd = 'indicator--"q\\u\u00e9\n'
+    s = c.add_objects(root, loc, [{"type": "indicator", "id": odd}])
+    check(s["failure_count"] == 1 and s["failures"][0]["id"] == odd,
+          "escaped id in the status: %r" % s)
+    check(c.status(root, s["id"])["failures"][0]["id"] == odd,
+          "escaped id in the kept status")
     last = c.get_object(root, out, oid)["objects"]
     check(len(last) == 1 and last[0]["modified"] == v2["modified"],
           "object default is the last version")
@@ -178,7 +202,6 @@ def test(env):
           "manifest: %r" % man)
 
     # DELETE: only in local.
-    loc = colls["local"]["id"]
     lo = indicator(77, None)
     c.add_objects(root, loc, [lo])
     check(len(c.all_objects(root, loc)) == 1, "local holds one")
