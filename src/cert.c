@@ -770,7 +770,7 @@ ingest(struct hotlined *d, const char *coll, struct cert_prep *pr,
 	char (*ids)[ID_HEX_LEN + 1] = NULL;
 	json_t *o;
 	size_t i, n, maxb, cap;
-	int out, rc, nb = 0, bad, ret = -1, j, *slot, prev, dup;
+	int out, rc, nb = 0, bad, ret = -1, j, *slot, prev, dup, intx;
 
 	n = pr->n;
 	if (n > CERT_INGEST_MAX || pr->po == NULL) {
@@ -785,6 +785,10 @@ ingest(struct hotlined *d, const char *coll, struct cert_prep *pr,
 		;
 	sn.slot = xcalloc(cap, sizeof(*sn.slot));
 	sn.mask = cap - 1;
+	/* The checks read in one transaction: each statement alone would
+	 * take and drop SQLite's file locks (fcntl) per object. Nothing is
+	 * written here; the store's transaction comes after. */
+	intx = store_begin(d->st) == 0;
 	for (i = 0; i < n; i++) {
 		it = &items[g.nitems];
 		it->obj = o = json_array_get(pr->objs, i);
@@ -815,6 +819,8 @@ ingest(struct hotlined *d, const char *coll, struct cert_prep *pr,
 		rc = stixdb_check_ex(d->cert->db, coll, &it->m, why,
 		    sizeof(why), &it->has, &it->newest);
 		if (rc == -1) {
+			if (intx)
+				store_rollback(d->st);
 			*status = 503;
 			*errmsg = "the store failed; nothing taken";
 			goto done;
@@ -853,6 +859,8 @@ ingest(struct hotlined *d, const char *coll, struct cert_prep *pr,
 		*slot = g.nitems + 1;
 		g.nitems++;
 	}
+	if (intx)
+		store_rollback(d->st);	/* read only: nothing to keep */
 	g.items = items;
 	if (g.nitems == 0) {
 		ret = 0;
