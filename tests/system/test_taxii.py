@@ -8,7 +8,9 @@ deduplication and revoked staying revoked; the TLP rule that stops an
 object, in the status, the CLI policy and the log; and the objects shared in
 us's outbound collection for ru arriving in ru's inbound collection."""
 
+import json
 import os
+import socket
 import sys
 import time
 import uuid
@@ -200,6 +202,29 @@ def test(env):
     check(man["more"] is True and len(man["objects"]) == 2 and
           man["objects"][0]["media_type"].startswith("application/stix+json"),
           "manifest: %r" % man)
+
+    # A client that hangs up while its envelope is being taken: the
+    # objects are stored all the same, and the daemon goes on.
+    hang = [indicator(3000 + i, None) for i in range(300)]
+    body = json.dumps({"objects": hang}).encode()
+    sk = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sk.connect(us.sock)
+    sk.sendall(("POST %scollections/%s/objects/ HTTP/1.1\r\nHost: x\r\n"
+                "Content-Type: %s\r\nAccept: %s\r\nContent-Length: %d"
+                "\r\n\r\n" % (root, loc, MEDIA, MEDIA, len(body))).encode()
+               + body)
+    sk.close()
+
+    def stored():
+        try:
+            return all(c.get_object(root, loc, o["id"])["objects"]
+                       for o in hang)
+        except TaxiiError as e:
+            check(e.status == 404, "GET object: %d" % e.status)
+            return False
+    hlib.wait_until(stored, hlib.scaled(30), "the hung-up POST stored")
+    for o in hang:
+        c.delete_object(root, loc, o["id"])
 
     # DELETE: only in local.
     lo = indicator(77, None)
