@@ -9,6 +9,10 @@
  * message layer then delivers them exactly once, in order, resuming after
  * restarts and outages without resending what the peer holds.
  *
+ * A TAXII POST comes in as a cert_prep: its envelope is parsed and its
+ * objects validated on this module's one worker thread (jansson and stix.c
+ * only), then cert_ingest_text() finishes it on the event loop.
+ *
  * It also serves the /v1/cert API the CLI uses (collections, objects and
  * their provenance, import, the TLP decision, the indicator list for
  * retro-hunt, sightings, TAXII grants).
