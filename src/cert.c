@@ -695,7 +695,9 @@ cert_prep_release(struct hotlined *d, struct cert_prep *p)
 	j = xcalloc(1, sizeof(*j));
 	j->prep = p;
 	pthread_mutex_lock(&c->mu);
-	TAILQ_INSERT_TAIL(&c->todo, j, entry);
+	/* First: at most the trees of the envelope being parsed and of the
+	 * ones being answered live at once, however many clients post. */
+	TAILQ_INSERT_HEAD(&c->todo, j, entry);
 	pthread_cond_signal(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 }
@@ -965,8 +967,9 @@ cert_bundle_parse(const struct msg *m, const char **why)
 	json_error_t jerr;
 	json_t *b;
 
-	if (m->body_len == 0 || m->body == NULL || (b = json_loadb((const char *)
-	    m->body, m->body_len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+	if (m->body_len == 0 || m->body == NULL ||
+	    (b = json_loadb((const char *)m->body, m->body_len,
+	    JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
 		*why = "body is not JSON";
 		return NULL;
 	}

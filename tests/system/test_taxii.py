@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 import uuid
 
@@ -224,6 +225,32 @@ def test(env):
             return False
     hlib.wait_until(stored, hlib.scaled(30), "the hung-up POST stored")
     for o in hang:
+        c.delete_object(root, loc, o["id"])
+
+    # Four clients at once, each with 50 objects of its own and the same
+    # 50 shared ones: each shared object is stored once, "already held"
+    # for the three others.
+    shared = [indicator(4000 + i, None) for i in range(50)]
+    sets = [[indicator(4100 + 50 * t + i, None) for i in range(50)] + shared
+            for t in range(4)]
+    results = [None] * 4
+
+    def post(t):
+        results[t] = TaxiiClient(unix=us.sock).add_objects(root, loc,
+                                                           sets[t])
+    ths = [threading.Thread(target=post, args=(t,)) for t in range(4)]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join()
+    check(all(r is not None and r["success_count"] == 100 for r in results),
+          "concurrent POSTs: %r" % [r and r["success_count"] for r in results])
+    held = sum([d.get("message") for d in r["successes"]].count(
+        "already held") for r in results)
+    check(held == 150, "shared objects held once: %d" % held)
+    inloc = c.all_objects(root, loc, limit=1000)
+    check(len(inloc) == 250, "local holds %d" % len(inloc))
+    for o in inloc:
         c.delete_object(root, loc, o["id"])
 
     # DELETE: only in local.
