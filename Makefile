@@ -7,7 +7,7 @@ FUZZ_CC    ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= fuzz_frame fuzz_msg fuzz_receipt fuzz_hello fuzz_config \
 		fuzz_api_json fuzz_http_head fuzz_note fuzz_tlog_frames \
-		fuzz_tpl_body fuzz_stix fuzz_taxii_query
+		fuzz_tpl_body fuzz_stix fuzz_taxii_query fuzz_match fuzz_auth
 JOBS       ?= $(shell nproc)
 
 .PHONY: all deps build demo check test test-asan fuzz fuzz-build fuzz-merge bench clean

@@ -24,11 +24,11 @@ One JSON object per measurement goes to stdout; a summary to stderr."""
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -145,19 +145,23 @@ def run_import(args, envs):
 
 
 def timed(argv, stdin=None, env=None):
-    """(seconds, stdout, peak RSS MiB of the child, its CPU seconds)."""
-    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    before = r0.ru_maxrss
+    """(seconds, stdout, peak RSS MiB of this child, and in timed.cpu its
+    CPU seconds), from wait4() on the child itself."""
     t0 = time.monotonic()
-    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=env, stdin=stdin)
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=env, stdin=stdin)
+    out, err = [], []
+    te = threading.Thread(target=lambda: err.append(p.stderr.read()))
+    te.start()
+    out.append(p.stdout.read())
+    te.join()
+    _, status, ru = os.wait4(p.pid, 0)
     dt = time.monotonic() - t0
-    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    rss = r1.ru_maxrss
-    timed.cpu = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    timed.cpu = ru.ru_utime + ru.ru_stime
     if p.returncode not in (0, 1):
-        raise SystemExit("%s failed: %s" % (argv[0], p.stderr[-500:]))
-    return dt, p.stdout, max(rss, before) / 1024
+        raise SystemExit("%s failed: %s" % (argv[0], err[0][-500:]))
+    return dt, out[0], ru.ru_maxrss / 1024
 
 
 def run_match(args):

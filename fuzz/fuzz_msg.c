@@ -9,6 +9,10 @@
  *    the decoded fields (msg_compute_id) and the one msg_verify() computes;
  *  - msg_verify() against the test key runs on anything that decodes, and
  *    accepts the seeds signed with it;
+ *  - the signature field (plain or batch form, docs/PROTOCOL.md) re-encodes
+ *    to the same bytes, a batch form's path gives a root, and the cached
+ *    verification (msg_verify_cached, as the daemon uses it) agrees with
+ *    msg_verify both on a cold cache and on one the first call filled;
  *  - msg_decode_lazy() (the receiver's decode, deliver.c) followed by the
  *    body check it leaves to its caller accepts exactly what msg_decode()
  *    accepts, with the same id; and cert_bundle_parse(), the check the
@@ -27,8 +31,11 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t id[MSG_ID_LEN];
+	uint8_t id[MSG_ID_LEN], root[MSG_ID_LEN], sig[MSG_SIG_MAX];
+	struct msg_vcache vc;
 	const char *why = NULL;
+	size_t siglen;
+	bool ok;
 	struct cursor c;
 	struct buf b;
 	struct msg m, lm;
@@ -68,7 +75,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(msg_check(&m, &why) == 0);
 	msg_compute_id(&m);
 	FUZZ_CHECK(memcmp(id, m.id, sizeof(id)) == 0);
-	(void)msg_verify(&m, fuzz_pubkey());
+	ok = msg_verify(&m, fuzz_pubkey());
 	FUZZ_CHECK(memcmp(id, m.id, sizeof(id)) == 0);
+
+	siglen = msg_sig_encode(&m, sig);
+	FUZZ_CHECK(siglen >= ED25519_SIG_LEN && siglen <= size &&
+	    memcmp(sig, data + size - siglen, siglen) == 0);
+	if (m.batch_n != 0)
+		FUZZ_CHECK(msg_batch_root(&m, root) == 0);
+	memset(&vc, 0, sizeof(vc));
+	FUZZ_CHECK(msg_verify_cached(&m, fuzz_pubkey(), &vc) == ok);
+	FUZZ_CHECK(vc.verifies == 1);
+	FUZZ_CHECK(msg_verify_cached(&m, fuzz_pubkey(), &vc) == ok);
+	FUZZ_CHECK(vc.verifies == (ok && m.batch_n != 0 ? 1u : 2u));
 	return 0;
 }

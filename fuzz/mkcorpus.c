@@ -244,6 +244,37 @@ seeds_msg(uint8_t example_id[MSG_ID_LEN])
 	msg_put(&b, &m, 1, 0);
 	emit_buf("fuzz_msg", "stix-bundle", &b);
 
+	/* Batch signatures: a batch of 3 (paths of 2, 2 and 1 hashes). */
+	{
+		struct msg bm[3], *bp[3];
+		int k;
+
+		for (k = 0; k < 3; k++) {
+			msg_fill(&bm[k], CH_CERT, PREC_ROUTINE,
+			    10 + (uint64_t)k, "stix-bundle",
+			    "{\"type\":\"bundle\"}");
+			bp[k] = &bm[k];
+		}
+		if (msg_sign_batch(bp, 3, key) == -1) {
+			fprintf(stderr, "cannot sign a seed batch\n");
+			exit(1);
+		}
+		buf_reset(&b);
+		msg_put(&b, &bm[0], 0, 0);
+		emit_buf("fuzz_msg", "batch-0", &b);
+		buf_reset(&b);
+		msg_put(&b, &bm[2], 0, 0);
+		emit_buf("fuzz_msg", "batch-2", &b);
+		bm[2].batch_idx = 1;	/* wrong index, path length fits */
+		bm[2].batch_plen = 2;
+		memcpy(bm[2].batch_path, bm[1].batch_path,
+		    sizeof(bm[2].batch_path));
+		memset(bm[2].batch_path[0], 0x5a, MSG_ID_LEN);
+		buf_reset(&b);
+		msg_put(&b, &bm[2], 0, 0);
+		emit_buf("fuzz_msg", "batch-bad-path", &b);
+	}
+
 	/* Bodies that are not one JSON object: encode without signing. */
 	buf_reset(&b);
 	msg_fill(&m, CH_WG, PREC_ROUTINE, 1, "text", "[1,2]");
@@ -647,6 +678,31 @@ seeds_stix(void)
 	emit_str("fuzz_stix", "pattern-v6",
 	    "[ipv6-addr:value ISSUBSET '2001:db8::/32']");
 	emit_str("fuzz_stix", "timestamp", "2016-05-12T08:17:27.123456Z");
+	emit_str("fuzz_stix", "pattern-plain",
+	    "[domain-name:value = 'EVIL.example']");
+}
+
+/* Log lines (fuzz_match): the kinds bench/gen_logs.py writes, with values
+ * of fuzz_match.c's set, and words that cross 64-byte blocks. */
+static void
+seeds_match(void)
+{
+	emit_str("fuzz_match", "firewall", "Nov  3 12:00:01 fw01 kernel: "
+	    "[FW-DROP] IN=eth0 OUT=eth1 SRC=10.1.2.3 DST=198.51.100.7 LEN=60 "
+	    "TOS=0x00 PROTO=TCP SPT=51000 DPT=443 SYN\n"
+	    "Nov  3 12:00:02 fw01 sshd[123]: Failed password for root from "
+	    "203.0.113.250 port 4242 ssh2\n");
+	emit_str("fuzz_match", "proxy", "1700000000.123    17 10.0.0.9 "
+	    "TCP_MISS/200 512 GET http://bad.example/a?b=1 - HIER_DIRECT/"
+	    "198.51.100.70 text/html\nnamed[9]: client @0x7f00 10.0.0.9#53 "
+	    "(EVIL.Example): query: evil.example. IN A + (10.0.0.53)\n");
+	emit_str("fuzz_match", "edr", "edr[77]: event=process_create "
+	    "image=C:\\Temp\\x.exe sha256=E3B0C44298FC1C149AFBF4C8996FB924"
+	    "27AE41E4649B934CA495991B7852B855 md5=d41d8cd98f00b204e9800998ecf84"
+	    "27e sha1=da39a3ee5e6b4b0d3255bfef95601890afd80709\n");
+	emit_str("fuzz_match", "v6", "dst [2001:db8::1]:80 and "
+	    "2001:db8:1:ffff::9 and a-very-long-host-name-that-crosses-a-"
+	    "64-byte-block.evil.example 1.2.3.4. 010.1.2.3\n");
 }
 
 /* TAXII query strings (fuzz_taxii_query), after the specification. */
@@ -696,6 +752,7 @@ main(int argc, char *argv[])
 	seeds_note();
 	seeds_tlog_frames();
 	seeds_stix();
+	seeds_match();
 	seeds_taxii();
 	seeds_auth();
 	signer_free(key);

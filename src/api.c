@@ -367,6 +367,12 @@ msg_json(struct hotlined *d, const struct msg_row *row)
 	    j_str_or_null(row->receipt_id));
 	errs |= json_object_set_new(o, "key",
 	    j_str_or_null(party_key(d, m->from)));
+	/* The form of the sender's signature (docs/PROTOCOL.md 3.3). */
+	errs |= json_object_set_new(o, "signature", m->batch_n == 0 ?
+	    json_pack("{s:s}", "form", "ed25519") :
+	    json_pack("{s:s,s:I,s:I}", "form", "ed25519-batch",
+	    "batch_index", (json_int_t)m->batch_idx, "batch_size",
+	    (json_int_t)m->batch_n));
 	errs |= nrrc_msg_annotate(d, row, o);
 	if (errs) {
 		json_decref(o);
@@ -560,19 +566,20 @@ parse_fail(int *status, int code, char *err, size_t errlen, const char *fmt,
 }
 
 /*
- * Parse and check a POST /v1/messages body (api.h). Everything but the ref's
- * store lookup and the submission itself, so that it can be fuzzed.
+ * Check one already parsed POST /v1/messages request (an element of a
+ * batch, or a whole request parsed by api_parse_submit) into m. The body is
+ * serialised once, compactly, and marked valid so that it is not parsed
+ * again (msg_check). Same results as api_parse_submit on the request's text.
  */
-int
-api_parse_submit(const char *text, size_t len, uint64_t max_body,
-    struct msg *m, char **bodybuf, char ref_out[ID_HEX_LEN + 1], int *status,
-    char *err, size_t errlen)
+static int
+api_parse_submit_obj(json_t *req, uint64_t max_body, struct msg *m,
+    char **bodybuf, char ref_out[ID_HEX_LEN + 1], int *status, char *err,
+    size_t errlen)
 {
 	static const char *const fields[] = { "to", "channel", "kind",
 	    "precedence", "body", "ref", "exercise", NULL };
 	const char *to, *chan, *kind, *prec, *ref;
-	json_error_t jerr;
-	json_t *req, *v;
+	json_t *v;
 	char *body = NULL;
 	size_t blen, i, n;
 	int ch, pr, rc = -1;
@@ -580,13 +587,6 @@ api_parse_submit(const char *text, size_t len, uint64_t max_body,
 	*bodybuf = NULL;
 	ref_out[0] = '\0';
 	memset(m, 0, sizeof(*m));
-	if (len == 0)
-		return parse_fail(status, 400, err, errlen,
-		    "request body must be a JSON object");
-	if ((req = json_loadb(text, len, JSON_REJECT_DUPLICATES,
-	    &jerr)) == NULL)
-		return parse_fail(status, 400, err, errlen, "malformed JSON at "
-		    "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
 	*status = 400;
 	if (!json_is_object(req)) {
 		(void)snprintf(err, errlen, "request body must be a JSON object");
@@ -669,6 +669,7 @@ api_parse_submit(const char *text, size_t len, uint64_t max_body,
 	}
 	m->body = (const uint8_t *)body;
 	m->body_len = (uint32_t)blen;
+	m->body_valid = true;	/* json_dumps() of an object */
 	*bodybuf = body;
 	body = NULL;
 	rc = 0;
@@ -676,6 +677,34 @@ api_parse_submit(const char *text, size_t len, uint64_t max_body,
 	if (rc == -1)
 		ref_out[0] = '\0';
 	free(body);
+	return rc;
+}
+
+/*
+ * Parse and check a POST /v1/messages body (api.h). Everything but the ref's
+ * store lookup and the submission itself, so that it can be fuzzed.
+ */
+int
+api_parse_submit(const char *text, size_t len, uint64_t max_body,
+    struct msg *m, char **bodybuf, char ref_out[ID_HEX_LEN + 1], int *status,
+    char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *req;
+	int rc;
+
+	*bodybuf = NULL;
+	ref_out[0] = '\0';
+	memset(m, 0, sizeof(*m));
+	if (len == 0)
+		return parse_fail(status, 400, err, errlen,
+		    "request body must be a JSON object");
+	if ((req = json_loadb(text, len, JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL)
+		return parse_fail(status, 400, err, errlen, "malformed JSON at "
+		    "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+	rc = api_parse_submit_obj(req, max_body, m, bodybuf, ref_out, status,
+	    err, errlen);
 	json_decref(req);
 	return rc;
 }
@@ -760,7 +789,6 @@ h_submit_batch(struct api_req *q)
 	char ref[ID_HEX_LEN + 1], refid[ID_HEX_LEN + 1], err[256];
 	const char *errmsg = NULL;
 	json_t *req, *arr, *el, *out = NULL;
-	char *text;
 	size_t i, n = 0;
 	int status = 0, bad = -1;
 	static const char *const fields[] = { "messages", NULL };
@@ -781,18 +809,12 @@ h_submit_batch(struct api_req *q)
 	ids = xcalloc(n, sizeof(*ids));
 	for (i = 0; i < n; i++) {
 		el = json_array_get(arr, i);
-		if ((text = json_dumps(el, JSON_COMPACT | JSON_ENCODE_ANY)) ==
-		    NULL) {
-			api_reply_error(q, 500, "cannot re-encode message %zu", i);
-			goto done;
-		}
-		if (api_parse_submit(text, strlen(text), d->cf.max_body,
-		    &ms[i], &bodies[i], ref, &status, err, sizeof(err)) == -1) {
-			free(text);
+		/* Parsed once with the request: checked in place. */
+		if (api_parse_submit_obj(el, d->cf.max_body, &ms[i],
+		    &bodies[i], ref, &status, err, sizeof(err)) == -1) {
 			api_reply_error(q, status, "messages[%zu]: %s", i, err);
 			goto done;
 		}
-		free(text);
 		if (!api_may_write(&q->who, ms[i].channel)) {
 			api_reply_error(q, 403, "messages[%zu]: your role may not "
 			    "send on the %s channel", i,

@@ -391,6 +391,10 @@ check_msg(struct vctx *v, json_t *e, const char *what, struct msg *m,
 	    "(verified)", what, id, channel_name(m->channel), m->kind,
 	    prec_name(m->prec), m->from, m->to, fmt_t(m->created, t1),
 	    m->from);
+	if (m->batch_n != 0)
+		say(v, "  batch signature: message %u of %u under one Ed25519 "
+		    "signature of their Merkle root; its inclusion path "
+		    "verified", m->batch_idx + 1, m->batch_n);
 	say(v, "  in %s's log: leaf %llu, %s %s at %s (%s's clock); "
 	    "inclusion in the checkpoint verified", v->owner,
 	    (unsigned long long)json_integer_value(json_object_get(e,

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,9 +322,11 @@ struct input {
 static int	input_open(const char *, struct input *);
 static void	input_close(struct input *);
 
+/* An indicator's id and source point into text the loader keeps. */
 struct indicator {
-	char	*id;
-	char	*source;
+	const char	*id;
+	const char	*source;
+	int		 idlen, srclen;
 };
 
 struct loaded {
@@ -332,6 +335,9 @@ struct loaded {
 	struct match_set *set;
 	json_t		*unmatchable;	/* [{id, source, reason}] */
 	size_t		 nterms;
+	char		*text;		/* indicator lines from hotlined */
+	struct input	 file;		/* a mapped indicator file */
+	json_t		*bundle;	/* a STIX bundle */
 };
 
 struct term_arg {
@@ -353,43 +359,56 @@ term_cb(void *arg, int kind, const char *value, size_t len)
 	return 0;
 }
 
+/* One indicator: its pattern (plen bytes), or NULL and why it has none
+ * (rlen bytes). id and source must outlive L. */
 static void
-load_one(struct loaded *L, const char *id, const char *source,
-    const char *pattern, const char *reason)
+load_one(struct loaded *L, const char *id, size_t idlen, const char *source,
+    size_t srclen, const char *pattern, size_t plen, const char *reason,
+    size_t rlen)
 {
 	struct term_arg ta = { L, (uint32_t)L->n, 0 };
+	struct indicator *ind;
 	char why[256];
 
 	if (L->n == L->cap) {
 		L->cap = L->cap ? L->cap * 2 : 1024;
 		L->ind = xreallocarray(L->ind, L->cap, sizeof(*L->ind));
 	}
-	L->ind[L->n].id = xstrdup(id);
-	L->ind[L->n].source = xstrdup(source);
-	L->n++;
-	if (pattern == NULL || stix_pattern_terms(pattern, term_cb, &ta, why,
-	    sizeof(why)) == -1) {
-		json_array_append_new(L->unmatchable, json_pack("{s:s, s:s, "
-		    "s:s}", "id", id, "source", source, "reason",
-		    pattern == NULL ? reason : why));
+	ind = &L->ind[L->n++];
+	ind->id = id;
+	ind->idlen = idlen > INT_MAX ? INT_MAX : (int)idlen;
+	ind->source = source;
+	ind->srclen = srclen > INT_MAX ? INT_MAX : (int)srclen;
+	if (pattern == NULL || stix_pattern_terms_len(pattern, plen, term_cb,
+	    &ta, why, sizeof(why)) == -1) {
+		if (pattern != NULL) {
+			reason = why;
+			rlen = strlen(why);
+		}
+		json_array_append_new(L->unmatchable, json_pack("{s:s%, s:s%, "
+		    "s:s%}", "id", id, idlen, "source", source, srclen,
+		    "reason", reason, rlen));
 	}
 }
 
-/* Unescape \\ \t \n \r in place. */
-static void
-unescape(char *s)
+/* Unescape \\ \t \n \r from s (n bytes) into out (n + 1 bytes, NUL-
+ * terminated); the length written. */
+static size_t
+unescape(const char *s, size_t n, char *out)
 {
-	char *o = s;
+	char *o = out;
+	size_t i;
 
-	for (; *s != '\0'; s++) {
-		if (*s == '\\' && s[1] != '\0') {
-			s++;
-			*o++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s == 'r' ?
-			    '\r' : *s;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n) {
+			i++;
+			*o++ = s[i] == 't' ? '\t' : s[i] == 'n' ? '\n' :
+			    s[i] == 'r' ? '\r' : s[i];
 		} else
-			*o++ = *s;
+			*o++ = s[i];
 	}
 	*o = '\0';
+	return (size_t)(o - out);
 }
 
 struct rawbuf {
@@ -415,29 +434,56 @@ raw_write(char *ptr, size_t size, size_t nmemb, void *arg)
 
 /* Load indicator lines (id TAB source TAB P|X TAB pattern|reason, as
  * GET /v1/cert/indicators and `hotline indicators export` give them) from
- * the NUL-terminated text, which is cut up in place. */
+ * len bytes of text, which must outlive L; only an escaped pattern is
+ * copied. */
 static void
-load_tsv(struct loaded *L, char *text)
+load_tsv(struct loaded *L, const char *text, size_t len)
 {
-	char *line, *next, *f[4];
-	int i;
+	const char *line = text, *end, *eol, *f[4], *t;
+	size_t flen[4], n;
+	size_t lines = 1;
+	char *un;
+	int i, pat;
 
-	for (line = text; line != NULL && *line != '\0'; line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
+	if (len == 0)
+		return;
+	end = text + len;
+	/* one indicator, and mostly one value, a line: room for all */
+	for (t = text; (t = memchr(t, '\n', (size_t)(end - t))) != NULL; t++)
+		lines++;
+	if (L->n + lines > L->cap) {
+		L->cap = L->n + lines;
+		L->ind = xreallocarray(L->ind, L->cap, sizeof(*L->ind));
+	}
+	match_set_reserve(L->set, lines, len);
+	for (; line < end; line = eol < end ? eol + 1 : end) {
+		if ((eol = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			eol = end;
+		t = line;
 		for (i = 0; i < 4; i++) {
-			f[i] = line;
+			f[i] = t;
 			if (i < 3) {
-				if ((line = strchr(line, '\t')) == NULL)
+				if ((t = memchr(t, '\t', (size_t)(eol - t))) ==
+				    NULL)
 					break;
-				*line++ = '\0';
-			}
+				flen[i] = (size_t)(t - f[i]);
+				t++;
+			} else
+				flen[i] = (size_t)(eol - f[i]);
 		}
-		if (i < 3)
+		if (i < 4)
 			continue;
-		unescape(f[3]);
-		load_one(L, f[0], f[1], f[2][0] == 'P' ? f[3] : NULL, f[3]);
+		pat = flen[2] > 0 && f[2][0] == 'P';
+		if (memchr(f[3], '\\', flen[3]) == NULL) {
+			load_one(L, f[0], flen[0], f[1], flen[1], pat ? f[3] :
+			    NULL, flen[3], f[3], flen[3]);
+			continue;
+		}
+		un = xmalloc(flen[3] + 1);
+		n = unescape(f[3], flen[3], un);
+		load_one(L, f[0], flen[0], f[1], flen[1], pat ? un : NULL, n,
+		    un, n);
+		free(un);
 	}
 }
 
@@ -479,7 +525,9 @@ load_daemon(struct cli *cli, struct loaded *L)
 		rv = fwrite(b.p, 1, b.len, stdout) == b.len ? 0 : -1;
 		goto done;
 	}
-	load_tsv(L, b.p);
+	load_tsv(L, b.p, b.len);
+	L->text = b.p;
+	b.p = NULL;
 	rv = 0;
 done:
 	free(b.p);
@@ -487,47 +535,48 @@ done:
 	return rv;
 }
 
-/* Load indicators from a STIX bundle file (no daemon needed). */
+/* Load indicators from a STIX bundle file, or from indicator lines as
+ * `hotline indicators export` writes them (no daemon needed). */
 static int
 load_bundle(const char *path, struct loaded *L)
 {
 	struct stix_meta m;
 	json_error_t jerr;
-	struct input in;
 	json_t *b, *o;
-	char why[256], *text;
+	char why[256];
+	const char *id;
 	size_t i;
 	int64_t now = (int64_t)now_utc_ms() * 1000;
 
-	if (input_open(path, &in) == -1)
+	if (input_open(path, &L->file) == -1)
 		return -1;
-	for (i = 0; i < in.len && (in.data[i] == ' ' || in.data[i] == '\n' ||
-	    in.data[i] == '\t' || in.data[i] == '\r'); i++)
+	for (i = 0; i < L->file.len && (L->file.data[i] == ' ' ||
+	    L->file.data[i] == '\n' || L->file.data[i] == '\t' ||
+	    L->file.data[i] == '\r'); i++)
 		;
-	if (i == in.len || in.data[i] != '{') {
-		/* indicator lines, as `hotline indicators export` writes */
-		text = xmalloc(in.len + 1);
-		memcpy(text, in.data, in.len);
-		text[in.len] = '\0';
-		input_close(&in);
-		load_tsv(L, text);
-		free(text);
+	if (i == L->file.len || L->file.data[i] != '{') {
+		/* indicator lines: the mapping stays for the ids */
+		load_tsv(L, L->file.data, L->file.len);
 		return 0;
 	}
-	input_close(&in);
+	input_close(&L->file);
+	memset(&L->file, 0, sizeof(L->file));
 	if ((b = json_load_file(path, 0, &jerr)) == NULL) {
 		fprintf(stderr, "hotline: %s:%d: %s\n", path, jerr.line,
 		    jerr.text);
 		return -1;
 	}
+	L->bundle = b;	/* the ids point into it */
 	json_array_foreach(json_object_get(b, "objects"), i, o) {
 		if (stix_validate(o, &m, why, sizeof(why)) == -1 ||
 		    strcmp(m.type, "indicator") != 0 || m.revoked ||
-		    (m.valid_until != 0 && m.valid_until <= now))
+		    (m.valid_until != 0 && m.valid_until <= now) ||
+		    (id = json_string_value(json_object_get(o, "id"))) == NULL)
 			continue;
-		load_one(L, m.id, path, m.pattern, "pattern_type is not stix");
+		load_one(L, id, strlen(id), path, strlen(path), m.pattern,
+		    m.pattern != NULL ? strlen(m.pattern) : 0,
+		    "pattern_type is not stix", 24);
 	}
-	json_decref(b);
 	return 0;
 }
 
@@ -549,8 +598,8 @@ input_open(const char *path, struct input *in)
 			    fd, 0);
 			if (in->data == MAP_FAILED)
 				goto fail;
-			(void)madvise(in->data, in->len, MADV_SEQUENTIAL |
-			    MADV_WILLNEED);
+			/* one pass; (advice values are not flags to OR) */
+			(void)madvise(in->data, in->len, MADV_SEQUENTIAL);
 			in->mapped = 1;
 		}
 		close(fd);
@@ -662,23 +711,27 @@ cmd_match(struct cli *cli, int argc, char **argv)
 				lastline = h->line;
 			}
 			const struct indicator *ind = &L.ind[h->ind];
-			json_t *c = json_object_get(counts, ind->id);
+			json_t *c = json_object_getn(counts, ind->id,
+			    (size_t)ind->idlen);
 
-			json_object_set_new(counts, ind->id, json_integer(
-			    (c != NULL ? json_integer_value(c) : 0) + 1));
+			json_object_setn_new(counts, ind->id, (size_t)ind->idlen,
+			    json_integer((c != NULL ? json_integer_value(c) :
+			    0) + 1));
 			if (quiet)
 				continue;
 			if (jhits != NULL)
 				json_array_append_new(jhits, json_pack("{s:s, "
-				    "s:I, s:s%, s:s, s:s}", "file", in.name,
+				    "s:I, s:s%, s:s%, s:s%}", "file", in.name,
 				    "line", (json_int_t)h->line, "value",
 				    in.data + h->off, (size_t)h->len,
-				    "indicator", ind->id, "source",
-				    ind->source));
+				    "indicator", ind->id, (size_t)ind->idlen,
+				    "source", ind->source,
+				    (size_t)ind->srclen));
 			else
-				printf("%s:%llu: %.*s %s %s\n", in.name,
+				printf("%s:%llu: %.*s %.*s %.*s\n", in.name,
 				    (unsigned long long)h->line, (int)h->len,
-				    in.data + h->off, ind->id, ind->source);
+				    in.data + h->off, ind->idlen, ind->id,
+				    ind->srclen, ind->source);
 		}
 		total += nhits;
 		free(hits);
@@ -728,11 +781,11 @@ cmd_match(struct cli *cli, int argc, char **argv)
 done:
 	json_decref(jhits);
 	json_decref(counts);
-	for (i = 0; i < L.n; i++) {
-		free(L.ind[i].id);
-		free(L.ind[i].source);
-	}
 	free(L.ind);
+	free(L.text);
+	if (L.file.data != NULL)
+		input_close(&L.file);
+	json_decref(L.bundle);
 	match_set_free(L.set);
 	json_decref(L.unmatchable);
 	return rv;

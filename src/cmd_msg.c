@@ -562,6 +562,13 @@ cmd_show(struct cli *cli, int argc, char **argv)
 	if ((t = jstr(resp, "key", NULL)) != NULL)
 		printf("signed by   %s, ed25519 key %s\n",
 		    jstr(resp, "from", "?"), t);
+	body = json_object_get(resp, "signature");
+	if (strcmp(jstr(body, "form", ""), "ed25519-batch") == 0)
+		printf("signature   batch: message %lld of %lld under one "
+		    "signature of their Merkle root\n",
+		    (long long)json_integer_value(json_object_get(body,
+		    "batch_index")) + 1, (long long)json_integer_value(
+		    json_object_get(body, "batch_size")));
 	body = json_object_get(resp, "body");
 	if ((t = json_string_value(json_object_get(body, "text"))) != NULL) {
 		printf("text (%s):\n", jstr(body, "lang", "?"));

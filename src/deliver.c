@@ -109,10 +109,10 @@ deliver_flush_sent(struct peer *p)
 }
 
 /*
- * Check a request to send and make it a signed message: from, created and
- * the next seq of its stream (after *last, the stream's highest seq so far,
- * which is advanced) are set here. Returns 0, or -1 with an HTTP status and
- * a message.
+ * Check a request to send and make it a message ready to sign: from,
+ * created and the next seq of its stream (after *last, the stream's highest
+ * seq so far, which is advanced) are set here. Returns 0, or -1 with an
+ * HTTP status and a message. Signing is done per batch (sign_batches).
  */
 static int
 submit_prepare(struct hotlined *d, struct peer *p, struct msg *m,
@@ -134,13 +134,39 @@ submit_prepare(struct hotlined *d, struct peer *p, struct msg *m,
 		*errmsg = "message body exceeds max_body";
 		return -1;
 	}
-	if (msg_sign(m, d->signer) == -1) {
-		*status = 500;
-		*errmsg = "signing failed";
-		return -1;
-	}
+	m->body_valid = true;	/* checked: msg_sign_batch need not parse */
 	(*last)++;
 	return 0;
+}
+
+/*
+ * Sign the n prepared messages ms[] (to peers ps[]): the messages to each
+ * peer together, under one batch signature per MSG_BATCH_MAX of them (a
+ * lone message gets a plain signature). Batches never mix peers, so a
+ * message's path reveals nothing about traffic to anyone else. 0 or -1.
+ */
+static int
+sign_batches(struct hotlined *d, struct msg *ms, struct peer **ps, int n)
+{
+	struct msg **grp;
+	int i, j, k, rc = 0;
+
+	grp = xcalloc((size_t)n, sizeof(*grp));
+	for (j = 0; j < d->npeers && rc == 0; j++) {
+		for (i = 0, k = 0; i < n && rc == 0; i++) {
+			if (ps[i] != &d->peers[j])
+				continue;
+			grp[k++] = &ms[i];
+			if (k == MSG_BATCH_MAX) {
+				rc = msg_sign_batch(grp, k, d->signer);
+				k = 0;
+			}
+		}
+		if (k > 0 && rc == 0)
+			rc = msg_sign_batch(grp, k, d->signer);
+	}
+	free(grp);
+	return rc;
 }
 
 /*
@@ -288,6 +314,11 @@ deliver_submit_many_ex(struct hotlined *d, struct msg *ms, int n,
 			*bad = i;
 			goto done;
 		}
+	}
+	if (sign_batches(d, ms, ps, n) == -1) {
+		*status = 500;
+		*errmsg = "signing failed";
+		goto done;
 	}
 	if (store_begin(d->st) == -1)
 		goto fail;
@@ -528,18 +559,43 @@ deliver_link_up(struct peer *p, struct link *l, const struct hello *h)
 	return 0;
 }
 
+/*
+ * Frames are gathered into one buffer and written PUMP_WRITE_BYTES or a
+ * little more at a time, so that TLS records are full rather than one
+ * small record per evbuffer chunk: the receiver's bufferevent reads at most
+ * two records per loop iteration, so record size decides how many messages
+ * it commits together. Measured (20,000 x 1 KiB, fdatasyncs per daemon):
+ * ~6,900 with per-frame writes (~3 messages per commit), ~1,900 with this.
+ * Cutting the writes at whole frames of at most one record, or raising the
+ * bufferevent's max single read to 64 KiB, both gave ~2,800.
+ */
+#define PUMP_WRITE_BYTES	(16 * 1024)
+
 struct pump_ctx {
 	struct peer	*p;
 	struct link	*l;
+	struct buf	*out;		/* frames not yet written to the link */
 	int		 ch, prec;
 	int		 failed;
 };
+
+/* Write the gathered frames to the link. 0 or -1 (link closing). */
+static int
+pump_flush(struct link *l, struct buf *out)
+{
+	int rc = 0;
+
+	if (out->len > 0)
+		rc = link_send_frame(l, out->data, out->len);
+	buf_reset(out);
+	return rc;
+}
 
 static int
 pump_row(void *arg, const struct msg_row *row)
 {
 	struct pump_ctx *pc = arg;
-	struct buf *b = link_wbuf(pc->l);
+	struct buf *b = pc->out;
 	struct streams *s = &pc->p->s;
 	uint64_t *next = link_cursor(pc->l, pc->ch, pc->prec);
 	size_t start;
@@ -556,7 +612,8 @@ pump_row(void *arg, const struct msg_row *row)
 		pc->failed = 1;
 		return -1;
 	}
-	if (link_send_frame(pc->l, b->data, b->len) == -1) {
+	if (b->len >= PUMP_WRITE_BYTES && pump_flush(pc->l, b) ==
+	    -1) {
 		pc->failed = 1;
 		return -1;
 	}
@@ -568,7 +625,7 @@ pump_row(void *arg, const struct msg_row *row)
 		}
 		s->sent_hi[pc->ch][pc->prec] = row->m.seq;
 	}
-	return link_wants_more(pc->l) ? 0 : -1;
+	return link_out_room(pc->l) > b->len ? 0 : -1;
 }
 
 /*
@@ -582,21 +639,24 @@ void
 deliver_pump(struct peer *p, struct link *l)
 {
 	struct pump_ctx pc;
+	struct buf out;
 	int ch, prec, n;
 	uint64_t next;
 
-	while (link_wants_more(l)) {
+	buf_init(&out, PUMP_WRITE_BYTES + WIRE_HDR_LEN + WIRE_FRAME_MAX);
+	while (link_out_room(l) > out.len) {
 		for (ch = CH_MIN; ch <= CH_MAX; ch++)
 			for (prec = PREC_MIN; prec <= PREC_MAX; prec++)
 				if (*link_cursor(l, ch, prec) <=
 				    p->s.out_last[ch][prec])
 					goto found;
-		return;
+		break;
 found:
 		next = *link_cursor(l, ch, prec);
 		memset(&pc, 0, sizeof(pc));
 		pc.p = p;
 		pc.l = l;
+		pc.out = &out;
 		pc.ch = ch;
 		pc.prec = prec;
 		n = store_out_fetch(p->d->st, p->conf->party, ch, prec, next,
@@ -608,9 +668,12 @@ found:
 				    channel_name(ch), prec_name(prec),
 				    (unsigned long long)next);
 			link_close(l, "cannot send queued messages");
+			buf_free(&out);
 			return;
 		}
 	}
+	(void)pump_flush(l, &out);
+	buf_free(&out);
 }
 
 /* Stream state while a batch is being applied; copied to the peer only
@@ -673,7 +736,7 @@ apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
 		    m.body_len);
 		goto done;
 	}
-	if (!msg_verify(&m, p->pub)) {
+	if (!msg_verify_cached(&m, p->pub, &p->vcache)) {
 		snprintf(why, whylen, "bad signature on %s/%s seq %llu",
 		    channel_name(m.channel), prec_name(m.prec),
 		    (unsigned long long)m.seq);

@@ -47,6 +47,7 @@ struct peer {
 	const struct peer_conf	*conf;
 	EVP_PKEY		*pub;		/* from its certificate; its fingerprint is the pin */
 	struct streams		 s;
+	struct msg_vcache	 vcache;	/* batch roots verified (msg.c) */
 	struct link		*link;		/* the live link (HELLO done), or NULL */
 	int			 state;		/* enum link_state */
 	/* dialling */

@@ -63,6 +63,10 @@
 #endif
 #define LINK_BATCH_BYTES	(256 * 1024)	/* frames handled per read batch */
 #define LINK_BATCH_FRAMES	256
+/* Coalescing bulk reads into one commit (link_readcb). */
+#define LINK_COALESCE_BYTES	(128 * 1024)	/* below LINK_BATCH_BYTES */
+#define LINK_COALESCE_MAX	32	/* read events waited for at most */
+#define LINK_COALESCE_US	2000	/* then process anyway */
 #define LINK_BYE_GRACE_MS	1000
 #define LINK_STABLE_MS		10000	/* up this long: redial quickly */
 
@@ -82,6 +86,10 @@ struct link {
 	int			 addr_idx;	/* outbound: which configured address */
 	struct event		*timer;		/* handshake timeout, then heartbeat */
 	struct event		*reaper;	/* frees a closing link */
+	struct event		*coalesce;	/* ends a wait for more bulk */
+	int			 coalesced;	/* read events waited so far */
+	int			 coalesce_ok;	/* frames at the head known bulk */
+	int			 coalesce_now;	/* the timer fired: process */
 	uint64_t		 last_rx_us;	/* monotonic, last complete frame */
 	uint64_t		 ping_token;	/* outstanding ping, 0 = none */
 	uint64_t		 next[CH_MAX + 1][PREC_MAX + 1];	/* next seq to send */
@@ -93,6 +101,7 @@ static void	link_readcb(struct bufferevent *, void *);
 static void	link_writecb(struct bufferevent *, void *);
 static void	link_eventcb(struct bufferevent *, short, void *);
 static void	link_timercb(evutil_socket_t, short, void *);
+static void	link_coalescecb(evutil_socket_t, short, void *);
 static void	link_free(struct link *);
 static void	peer_schedule_dial(struct peer *, int);
 static void	peer_dial(evutil_socket_t, short, void *);
@@ -188,6 +197,7 @@ link_new(struct hotlined *d, struct peer *p, int outbound, SSL *ssl,
 	bufferevent_setwatermark(bev, EV_READ, 0, LINK_BATCH_BYTES);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	l->timer = evtimer_new(d->base, link_timercb, l);
+	l->coalesce = evtimer_new(d->base, link_coalescecb, l);
 	tv.tv_sec = (time_t)(d->cf.handshake_timeout_ms / 1000);
 	tv.tv_usec = (suseconds_t)(d->cf.handshake_timeout_ms % 1000) * 1000;
 	evtimer_add(l->timer, &tv);
@@ -205,6 +215,8 @@ link_free(struct link *l)
 		event_free(l->timer);
 	if (l->reaper != NULL)
 		event_free(l->reaper);
+	if (l->coalesce != NULL)
+		event_free(l->coalesce);
 	if (l->bev != NULL)
 		bufferevent_free(l->bev);	/* frees the SSL, closes the fd */
 	buf_free(&l->wbuf);
@@ -307,6 +319,16 @@ link_wants_more(struct link *l)
 {
 	return l->state == C_LIVE && l->hello_rcvd &&
 	    link_out_pending(l) < LINK_OUT_TARGET;
+}
+
+size_t
+link_out_room(struct link *l)
+{
+	size_t n = link_out_pending(l);
+
+	if (l->state != C_LIVE || !l->hello_rcvd || n >= LINK_OUT_TARGET)
+		return 0;
+	return LINK_OUT_TARGET - n;
 }
 
 int
@@ -527,6 +549,52 @@ link_handle_hello(struct link *l, struct cursor *c)
  * control frames here and hand runs of MSG/RECEIPT frames to deliver.c,
  * which commits them in one transaction before sending receipts.
  */
+/*
+ * Is the complete frame at off (len bytes) in `in` a MSG of routine or
+ * priority precedence? Only the header is read (version, from, to,
+ * channel, kind, precedence); anything unexpected counts as not bulk, and
+ * is then handled (and refused) at once.
+ */
+static int
+frame_is_bulk(struct evbuffer *in, uint8_t type, uint32_t off, uint32_t len)
+{
+	uint8_t h[1 + 3 * (1 + 32) + 2];	/* party ids and kind <= 32 */
+	struct evbuffer_ptr pos;
+	ev_ssize_t n;
+	size_t i = 1, k;
+
+	if (type != FR_MSG)
+		return 0;
+	if (evbuffer_ptr_set(in, &pos, off, EVBUFFER_PTR_SET) == -1 ||
+	    (n = evbuffer_copyout_from(in, &pos, h, len < sizeof(h) ? len :
+	    sizeof(h))) <= 0)
+		return 0;
+	for (k = 0; k < 3; k++) {	/* from, to; then channel, kind */
+		if (i >= (size_t)n)
+			return 0;
+		if (k == 2)
+			i++;		/* channel */
+		if (i >= (size_t)n)
+			return 0;
+		i += 1 + h[i];
+	}
+	return i < (size_t)n && h[i] >= PREC_PRIORITY && h[i] <= PREC_MAX;
+}
+
+/* The wait for more bulk frames is over: process what is there. */
+static void
+link_coalescecb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct link *l = arg;
+
+	(void)fd;
+	(void)ev;
+	if (l->state == C_CLOSING)
+		return;
+	l->coalesce_now = 1;
+	bufferevent_trigger(l->bev, EV_READ, 0);
+}
+
 static void
 link_readcb(struct bufferevent *bev, void *arg)
 {
@@ -575,6 +643,39 @@ link_readcb(struct bufferevent *bev, void *arg)
 		more = avail > total;
 	if (nframes == 0)
 		return;
+	/*
+	 * Coalescing. libevent's TLS bufferevent hands over at most two
+	 * records (~32 KiB) per loop iteration, and each read batch is one
+	 * commit (an fdatasync) and one signed receipt. When the input ends
+	 * inside a frame, the rest of the peer's write is in flight (frames
+	 * are written whole): if everything complete so far is routine or
+	 * priority traffic, wait for it, up to LINK_COALESCE_BYTES, a few
+	 * read events or LINK_COALESCE_US, so that one commit covers a
+	 * whole burst. Flash and immediate messages, receipts and control
+	 * frames are never held back, and a burst that ends on a frame
+	 * boundary is handled at once: a single message waits for nothing.
+	 */
+	if (!l->coalesce_now && !more && avail > total &&
+	    total < LINK_COALESCE_BYTES && l->coalesced < LINK_COALESCE_MAX &&
+	    l->coalesce != NULL) {
+		for (i = l->coalesce_ok; i < nframes; i++)
+			if (!frame_is_bulk(in, fr[i].type, fr[i].off,
+			    fr[i].len))
+				break;
+		if (i == nframes) {
+			struct timeval tv = { 0, LINK_COALESCE_US };
+
+			l->coalesce_ok = nframes;
+			if (l->coalesced++ == 0)
+				evtimer_add(l->coalesce, &tv);
+			return;
+		}
+	}
+	l->coalesced = 0;
+	l->coalesce_ok = 0;
+	l->coalesce_now = 0;
+	if (l->coalesce != NULL)
+		evtimer_del(l->coalesce);
 	if ((base = evbuffer_pullup(in, (ev_ssize_t)total)) == NULL) {
 		link_close(l, "out of memory");
 		return;

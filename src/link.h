@@ -23,6 +23,9 @@ void	link_stop(struct hotlined *d);
 size_t	link_out_pending(struct link *l);
 /* True while the link wants more frames (its output is below the mark). */
 int	link_wants_more(struct link *l);
+/* Bytes the scheduler may still queue before the output is at its mark
+ * (0: none, or the link is not live). */
+size_t	link_out_room(struct link *l);
 /* Append one already-encoded frame (header included). 0 or -1. */
 int	link_send_frame(struct link *l, const void *frame, size_t len);
 /* The pin check tls.c calls inside every handshake (arg: the context). */

@@ -19,6 +19,10 @@ void	match_set_free(struct match_set *ms);	/* NULL is a no-op */
 int	match_set_add(struct match_set *ms, int kind, const char *value,
 	    size_t len, uint32_t ind);
 size_t	match_set_size(const struct match_set *ms);
+/* Room for about nvalues values of nbytes in all, so that adding them does
+ * not grow (and copy) the arrays; only a hint. */
+void	match_set_reserve(struct match_set *ms, size_t nvalues,
+	    size_t nbytes);
 
 struct match_hit {
 	uint64_t	 line;		/* 1-based */
@@ -36,9 +40,11 @@ struct match_hit {
 int	match_scan(struct match_set *ms, const char *buf, size_t len,
 	    int nthreads, struct match_hit **hits, size_t *nhits);
 
-/* match_scan() on the byte-at-a-time path when scalar is set (the SIMD
- * path is checked against it in tests). */
+/* match_scan() on a chosen path: the fastest the CPU has, the
+ * byte-at-a-time reference, or the SSE2 block path (the block paths are
+ * checked against the reference in tests). */
+enum { MATCH_AUTO = 0, MATCH_SCALAR = 1, MATCH_SSE2 = 2 };
 int	match_scan_opt(struct match_set *ms, const char *buf, size_t len,
-	    int nthreads, int scalar, struct match_hit **hits, size_t *nhits);
+	    int nthreads, int mode, struct match_hit **hits, size_t *nhits);
 
 #endif

@@ -12,6 +12,8 @@
  */
 #include <string.h>
 
+#include <stdlib.h>
+
 #include <jansson.h>
 #include <openssl/sha.h>
 
@@ -19,6 +21,7 @@
 #include "identity.h"
 #include "msg.h"
 #include "signer.h"
+#include "tlog.h"
 #include "util.h"
 
 /*
@@ -34,6 +37,11 @@
 #define RCPT_DOMAIN_LEN	(sizeof(RCPT_DOMAIN))
 #define RCPT_BODY_MAX	(1 + (1 + PARTY_MAX) * 2 + 1 + 1 + 8 + MSG_ID_LEN + 8)
 #define RCPT_SIGNED_MAX	(RCPT_DOMAIN_LEN + RCPT_BODY_MAX)
+
+/* A batch statement: BATCH_DOMAIN NUL | u32 n | root. */
+#define BATCH_DOMAIN_LEN	(sizeof(BATCH_DOMAIN))
+#define BATCH_STMT_LEN		(BATCH_DOMAIN_LEN + 4 + MSG_ID_LEN)
+#define SIG_BATCH_FIXED		(ED25519_SIG_LEN + 4 + 4)
 
 static const char *const channel_names[] = {
 	NULL, "direct", "nrrc", "check", "wg", "cert",
@@ -261,9 +269,7 @@ msg_signed_from_header(const uint8_t *hdr, size_t hdrlen,
 	struct sbuf s = { out, 0, MSG_SIGNED_MAX, 0 };
 	uint8_t h[SHA256_DIGEST_LENGTH];
 
-	if (SHA256(body_len > 0 ? body : (const uint8_t *)"", body_len,
-	    h) == NULL)
-		return 0;
+	sha256(body_len > 0 ? body : (const uint8_t *)"", body_len, h);
 	sb_add(&s, MSG_DOMAIN, MSG_DOMAIN_LEN);
 	sb_add(&s, hdr, hdrlen);
 	sb_u32(&s, body_len);
@@ -294,44 +300,271 @@ msg_compute_id(struct msg *m)
 	uint8_t sb[MSG_SIGNED_MAX];
 	size_t n;
 
-	if ((n = msg_signed_bytes(m, sb)) == 0 || SHA256(sb, n, m->id) == NULL)
+	if ((n = msg_signed_bytes(m, sb)) == 0)
 		memset(m->id, 0, sizeof(m->id));
+	else
+		sha256(sb, n, m->id);
 }
 
 /*
- * Validate m fully (msg_check), then set m->id and m->sig with the signer's
- * key. Returns 0, or -1 (invalid message or signing failure).
+ * Validate m fully (msg_check), then set m->id and a plain signature with
+ * the signer's key. Returns 0, or -1 (invalid message or signing failure).
  */
 int
 msg_sign(struct msg *m, struct signer *s)
 {
-	uint8_t sb[MSG_SIGNED_MAX];
-	const char *why;
-	size_t n;
-
-	if (msg_check(m, &why) == -1)
-		return -1;
-	if ((n = msg_signed_bytes(m, sb)) == 0 ||
-	    SHA256(sb, n, m->id) == NULL ||
-	    signer_sign(s, sb, n, m->sig) == -1)
-		return -1;
-	return 0;
+	return msg_sign_batch(&m, 1, s);
 }
 
 /*
- * Recompute m->id from the fields and check m->sig over the signed bytes
- * with pub. True only if the signature is valid.
+ * The batch's Merkle tree in memory: the hash of every complete subtree,
+ * level by level (level L holds n >> L of them), read through tlog.c's
+ * proof and tree-hash functions so that the hashing is tlog.c's.
  */
+struct btree {
+	uint64_t	 n;
+	int		 levels;
+	uint8_t		(*lv[MSG_BATCH_PATH_MAX + 1])[MSG_ID_LEN];
+	uint8_t		(*mem)[MSG_ID_LEN];
+};
+
+static int
+btree_read(void *arg, int level, uint64_t idx, uint8_t out[TLOG_HASH_LEN])
+{
+	struct btree *t = arg;
+
+	if (level < 0 || level >= t->levels || idx >= (t->n >> level))
+		return -1;
+	memcpy(out, t->lv[level][idx], TLOG_HASH_LEN);
+	return 0;
+}
+
+/* Build the tree over the ids of ms[0..n-1] (2 <= n <= MSG_BATCH_MAX). */
+static void
+btree_build(struct btree *t, struct msg *const *ms, int n)
+{
+	size_t total = 0;
+	uint64_t i, k;
+	int L;
+
+	memset(t, 0, sizeof(*t));
+	t->n = (uint64_t)n;
+	for (L = 0; L <= MSG_BATCH_PATH_MAX && (t->n >> L) > 0; L++)
+		total += (size_t)(t->n >> L);
+	t->levels = L;
+	t->mem = xcalloc(total, sizeof(*t->mem));
+	for (L = 0, total = 0; L < t->levels; L++) {
+		t->lv[L] = t->mem + total;
+		total += (size_t)(t->n >> L);
+	}
+	for (i = 0; i < t->n; i++)
+		tlog_leaf_hash(ms[i]->id, MSG_ID_LEN, t->lv[0][i]);
+	for (L = 1; L < t->levels; L++)
+		for (k = 0; k < (t->n >> L); k++)
+			tlog_node_hash(t->lv[L - 1][2 * k], t->lv[L - 1][2 * k + 1],
+			    t->lv[L][k]);
+}
+
+/* BATCH_DOMAIN NUL | u32 n | root into out (BATCH_STMT_LEN bytes). */
+static void
+batch_statement(uint32_t n, const uint8_t root[MSG_ID_LEN],
+    uint8_t out[BATCH_STMT_LEN])
+{
+	struct sbuf s = { out, 0, BATCH_STMT_LEN, 0 };
+
+	sb_add(&s, BATCH_DOMAIN, BATCH_DOMAIN_LEN);
+	sb_u32(&s, n);
+	sb_add(&s, root, MSG_ID_LEN);
+}
+
+int
+msg_sign_batch(struct msg *const *ms, int n, struct signer *s)
+{
+	uint8_t sb[MSG_SIGNED_MAX], root[MSG_ID_LEN], st[BATCH_STMT_LEN];
+	uint8_t sig[ED25519_SIG_LEN];
+	struct btree t;
+	const char *why;
+	size_t len = 0;
+	int i, plen, rc = -1;
+
+	if (n < 1 || n > MSG_BATCH_MAX)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (msg_check(ms[i], &why) == -1 ||
+		    (len = msg_signed_bytes(ms[i], sb)) == 0)
+			return -1;
+		else
+			sha256(sb, len, ms[i]->id);
+	if (n == 1) {
+		/* One message: the plain form (the latency path). */
+		ms[0]->batch_n = ms[0]->batch_idx = 0;
+		ms[0]->batch_plen = 0;
+		return signer_sign(s, sb, len, ms[0]->sig);
+	}
+	btree_build(&t, ms, n);
+	if (tlog_tree_hash(btree_read, &t, t.n, root) == -1)
+		goto done;
+	batch_statement((uint32_t)n, root, st);
+	if (signer_sign(s, st, sizeof(st), sig) == -1)
+		goto done;
+	for (i = 0; i < n; i++) {
+		if (tlog_inclusion_len((uint64_t)i, t.n) > MSG_BATCH_PATH_MAX ||
+		    tlog_prove_inclusion(btree_read, &t, t.n, (uint64_t)i,
+		    ms[i]->batch_path, &plen) == -1)
+			goto done;
+		memcpy(ms[i]->sig, sig, sizeof(sig));
+		ms[i]->batch_n = (uint32_t)n;
+		ms[i]->batch_idx = (uint32_t)i;
+		ms[i]->batch_plen = (uint8_t)plen;
+	}
+	rc = 0;
+done:
+	free(t.mem);
+	return rc;
+}
+
+int
+msg_batch_root(const struct msg *m, uint8_t root[MSG_ID_LEN])
+{
+	uint8_t leaf[TLOG_HASH_LEN];
+
+	if (m->batch_n < 2 || m->batch_n > MSG_BATCH_MAX ||
+	    m->batch_idx >= m->batch_n || m->batch_plen > MSG_BATCH_PATH_MAX)
+		return -1;
+	tlog_leaf_hash(m->id, MSG_ID_LEN, leaf);
+	return tlog_root_from_inclusion(m->batch_idx, m->batch_n, leaf,
+	    (const uint8_t (*)[TLOG_HASH_LEN])m->batch_path, m->batch_plen,
+	    root);
+}
+
+static int
+vcache_find(const struct msg_vcache *vc, const uint8_t pub[ED25519_PUB_LEN],
+    const struct msg *m, const uint8_t root[MSG_ID_LEN])
+{
+	int i;
+
+	for (i = 0; i < vc->used; i++)
+		if (vc->e[i].n == m->batch_n &&
+		    memcmp(vc->e[i].root, root, MSG_ID_LEN) == 0 &&
+		    memcmp(vc->e[i].sig, m->sig, ED25519_SIG_LEN) == 0 &&
+		    memcmp(vc->e[i].pub, pub, ED25519_PUB_LEN) == 0)
+			return i;
+	return -1;
+}
+
+static void
+vcache_add(struct msg_vcache *vc, const uint8_t pub[ED25519_PUB_LEN],
+    const struct msg *m, const uint8_t root[MSG_ID_LEN])
+{
+	int i = vc->next;
+
+	memcpy(vc->e[i].pub, pub, ED25519_PUB_LEN);
+	vc->e[i].n = m->batch_n;
+	memcpy(vc->e[i].root, root, MSG_ID_LEN);
+	memcpy(vc->e[i].sig, m->sig, ED25519_SIG_LEN);
+	vc->next = (i + 1) % MSG_VCACHE_SIZE;
+	if (vc->used < MSG_VCACHE_SIZE)
+		vc->used++;
+}
+
+/*
+ * Recompute m->id from the fields and check the signature with pub: a
+ * plain one over the signed bytes, a batch one over the statement of the
+ * root that m's path gives (unless vc has seen that exact signature on
+ * that root from that key). True only if valid.
+ */
+bool
+msg_verify_cached(struct msg *m, EVP_PKEY *pub, struct msg_vcache *vc)
+{
+	uint8_t sb[MSG_SIGNED_MAX], root[MSG_ID_LEN], st[BATCH_STMT_LEN];
+	uint8_t raw[ED25519_PUB_LEN];
+	size_t n, rawlen = sizeof(raw);
+	bool ok;
+
+	if (pub == NULL || (n = msg_signed_bytes(m, sb)) == 0)
+		return false;
+	sha256(sb, n, m->id);
+	if (m->batch_n == 0) {
+		if (vc != NULL)
+			vc->verifies++;
+		return identity_verify(pub, sb, n, m->sig);
+	}
+	if (msg_batch_root(m, root) == -1)
+		return false;
+	if (vc != NULL) {
+		if (EVP_PKEY_get_raw_public_key(pub, raw, &rawlen) != 1 ||
+		    rawlen != sizeof(raw))
+			return false;
+		if (vcache_find(vc, raw, m, root) != -1)
+			return true;
+		vc->verifies++;
+	}
+	batch_statement(m->batch_n, root, st);
+	ok = identity_verify(pub, st, sizeof(st), m->sig);
+	if (ok && vc != NULL)
+		vcache_add(vc, raw, m, root);
+	return ok;
+}
+
 bool
 msg_verify(struct msg *m, EVP_PKEY *pub)
 {
-	uint8_t sb[MSG_SIGNED_MAX];
-	size_t n;
+	return msg_verify_cached(m, pub, NULL);
+}
 
-	if (pub == NULL || (n = msg_signed_bytes(m, sb)) == 0 ||
-	    SHA256(sb, n, m->id) == NULL)
-		return false;
-	return identity_verify(pub, sb, n, m->sig);
+size_t
+msg_sig_encode(const struct msg *m, uint8_t out[MSG_SIG_MAX])
+{
+	struct sbuf s = { out, 0, MSG_SIG_MAX, 0 };
+
+	sb_add(&s, m->sig, ED25519_SIG_LEN);
+	if (m->batch_n == 0)
+		return s.len;
+	if (m->batch_n < 2 || m->batch_n > MSG_BATCH_MAX ||
+	    m->batch_idx >= m->batch_n ||
+	    tlog_inclusion_len(m->batch_idx, m->batch_n) != m->batch_plen)
+		return 0;
+	sb_u32(&s, m->batch_n);
+	sb_u32(&s, m->batch_idx);
+	sb_add(&s, m->batch_path, (size_t)m->batch_plen * MSG_ID_LEN);
+	return s.err ? 0 : s.len;
+}
+
+int
+msg_sig_decode(struct msg *m, const uint8_t *p, size_t len, const char **why)
+{
+	struct cursor c;
+	int plen;
+
+	cur_init(&c, p, len);
+	m->batch_n = m->batch_idx = 0;
+	m->batch_plen = 0;
+	*why = "bad signature field";
+	if (cur_get(&c, m->sig, ED25519_SIG_LEN) == -1)
+		return -1;
+	if (c.len == 0)
+		return 0;	/* plain */
+	if (c.len < 8) {
+		*why = "trailing bytes";	/* after a plain signature */
+		return -1;
+	}
+	if (cur_get_u32(&c, &m->batch_n) == -1 ||
+	    cur_get_u32(&c, &m->batch_idx) == -1)
+		return -1;
+	if (m->batch_n < 2 || m->batch_n > MSG_BATCH_MAX ||
+	    m->batch_idx >= m->batch_n) {
+		*why = "bad batch size or index";
+		return -1;
+	}
+	plen = tlog_inclusion_len(m->batch_idx, m->batch_n);
+	if (plen < 1 || plen > MSG_BATCH_PATH_MAX ||
+	    c.len != (size_t)plen * MSG_ID_LEN ||
+	    cur_get(&c, m->batch_path, c.len) == -1) {
+		*why = "bad batch path length";
+		return -1;
+	}
+	m->batch_plen = (uint8_t)plen;
+	return 0;
 }
 
 /*
@@ -342,21 +575,21 @@ msg_verify(struct msg *m, EVP_PKEY *pub)
 int
 msg_encode(const struct msg *m, struct buf *b)
 {
-	uint8_t hdr[MSG_HDR_MAX];
+	uint8_t hdr[MSG_HDR_MAX], sig[MSG_SIG_MAX];
 	struct sbuf s = { hdr, 0, sizeof(hdr), 0 };
 	const char *why;
-	size_t start = b->len;
+	size_t siglen, start = b->len;
 	int errs = 0;
 
 	if (msg_check_header(m, &why) == -1)
 		return -1;
 	msg_put_header(&s, m);
-	if (s.err)
+	if (s.err || (siglen = msg_sig_encode(m, sig)) == 0)
 		return -1;
 	errs += buf_add(b, hdr, s.len);
 	errs += buf_add_u32(b, m->body_len);
 	errs += buf_add(b, m->body, m->body_len);
-	errs += buf_add(b, m->sig, sizeof(m->sig));
+	errs += buf_add(b, sig, siglen);
 	if (errs) {
 		b->len = start;
 		return -1;
@@ -437,22 +670,29 @@ decode(struct cursor *c, struct msg *m, const char **why, int check_body)
 		*why = "body too large";
 		return -1;
 	}
-	if (cur_get_ptr(c, &m->body, m->body_len) == -1 ||
-	    cur_get(c, m->sig, sizeof(m->sig)) == -1)
+	if (cur_get_ptr(c, &m->body, m->body_len) == -1)
 		return -1;
-	if (cur_end(c) == -1) {
+	/* The rest is the signature field: 64 bytes, or a batch form. */
+	if (c->len < ED25519_SIG_LEN)
+		return -1;
+	if (c->len > MSG_SIG_MAX) {
 		*why = "trailing bytes";
 		return -1;
 	}
+	if (msg_sig_decode(m, c->p, c->len, why) == -1)
+		return -1;
+	c->p += c->len;
+	c->len = 0;
 	if (m->body_len == 0)
 		m->body = NULL;
 	if ((check_body ? msg_check(m, why) : msg_check_header(m, why)) == -1)
 		return -1;
 	if ((n = msg_signed_from_header(hdr, hdrlen, m->body, m->body_len,
-	    sb)) == 0 || SHA256(sb, n, m->id) == NULL) {
+	    sb)) == 0) {
 		*why = "internal error";
 		return -1;
 	}
+	sha256(sb, n, m->id);
 	return 0;
 }
 
@@ -526,11 +766,10 @@ receipt_sign(struct receipt *r, struct signer *s)
 	size_t n;
 
 	if (receipt_check(r, &why) == -1 ||
-	    (n = receipt_signed_bytes(r, sb)) == 0 ||
-	    SHA256(sb, n, r->id) == NULL ||
-	    signer_sign(s, sb, n, r->sig) == -1)
+	    (n = receipt_signed_bytes(r, sb)) == 0)
 		return -1;
-	return 0;
+	sha256(sb, n, r->id);
+	return signer_sign(s, sb, n, r->sig);
 }
 
 /* Recompute r->id and check r->sig with pub (r->to's key). */
@@ -540,9 +779,9 @@ receipt_verify(struct receipt *r, EVP_PKEY *pub)
 	uint8_t sb[RCPT_SIGNED_MAX];
 	size_t n;
 
-	if (pub == NULL || (n = receipt_signed_bytes(r, sb)) == 0 ||
-	    SHA256(sb, n, r->id) == NULL)
+	if (pub == NULL || (n = receipt_signed_bytes(r, sb)) == 0)
 		return false;
+	sha256(sb, n, r->id);
 	return identity_verify(pub, sb, n, r->sig);
 }
 
@@ -612,9 +851,6 @@ receipt_decode(struct cursor *c, struct receipt *r, const char **why)
 	}
 	memcpy(sb, RCPT_DOMAIN, RCPT_DOMAIN_LEN);
 	memcpy(sb + RCPT_DOMAIN_LEN, start, n);
-	if (SHA256(sb, RCPT_DOMAIN_LEN + n, r->id) == NULL) {
-		*why = "internal error";
-		return -1;
-	}
+	sha256(sb, RCPT_DOMAIN_LEN + n, r->id);
 	return 0;
 }

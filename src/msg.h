@@ -23,6 +23,18 @@
 
 #define MSG_DOMAIN	"hotline/msg/v1"	/* signed with its NUL */
 #define RCPT_DOMAIN	"hotline/rcpt/v1"
+#define BATCH_DOMAIN	"hotline/batch/v1"	/* signed with its NUL */
+
+/*
+ * Batch signatures (docs/PROTOCOL.md "Signatures"): messages accepted
+ * together are signed once, over the RFC 6962 Merkle root of their ids.
+ * Each carries the one signature, its index, the batch size and its
+ * inclusion path, so it stays verifiable on its own.
+ */
+#define MSG_BATCH_MAX		4096	/* messages under one batch signature */
+#define MSG_BATCH_PATH_MAX	12	/* path hashes for MSG_BATCH_MAX */
+/* The encoded signature field: 64 bytes (plain) or 72 + 32 * path (batch). */
+#define MSG_SIG_MAX	(ED25519_SIG_LEN + 8 + MSG_BATCH_PATH_MAX * MSG_ID_LEN)
 
 enum channel {
 	CH_DIRECT = 1, CH_NRRC = 2, CH_CHECK = 3, CH_WG = 4, CH_CERT = 5,
@@ -57,8 +69,34 @@ struct msg {
 	 * object (or, for CERT bundles, from objects of a JSON text jansson
 	 * has parsed), so msg_check() need not parse it again. */
 	bool		 body_valid;
+	/* The signature: plain (batch_n == 0) over the message's signed
+	 * bytes, or batch (batch_n >= 2) over the batch statement, with
+	 * this message's index and inclusion path in the batch's tree. */
 	uint8_t		 sig[ED25519_SIG_LEN];
+	uint32_t	 batch_n;
+	uint32_t	 batch_idx;
+	uint8_t		 batch_plen;
+	uint8_t		 batch_path[MSG_BATCH_PATH_MAX][MSG_ID_LEN];
 	uint8_t		 id[MSG_ID_LEN];	/* set by msg_sign / msg_decode */
+};
+
+/*
+ * Batch roots already verified, so the messages of one batch cost one
+ * Ed25519 verification between them. Entries are (public key, n, root,
+ * signature),
+ * filled only after a verification succeeded; the oldest is replaced.
+ */
+#define MSG_VCACHE_SIZE	8
+struct msg_vcache {
+	struct {
+		uint8_t		pub[ED25519_PUB_LEN];
+		uint32_t	n;
+		uint8_t		root[MSG_ID_LEN];
+		uint8_t		sig[ED25519_SIG_LEN];
+	}		 e[MSG_VCACHE_SIZE];
+	int		 used;
+	int		 next;		/* slot to fill next */
+	uint64_t	 verifies;	/* Ed25519 verifications done (statistics) */
 };
 
 struct receipt {
@@ -87,8 +125,25 @@ bool		 kind_valid(const char *s);	/* [a-z0-9-]{1,32} */
 int	msg_check(const struct msg *m, const char **why);
 /* Sign m with s: fills sig and id. 0 or -1. */
 int	msg_sign(struct msg *m, struct signer *s);
-/* Recompute the id from the fields and verify sig against pub. */
+/* Validate each of ms[0..n-1] (msg_check), set their ids and sign them
+ * together: n == 1 gives a plain signature, 2 <= n <= MSG_BATCH_MAX a
+ * batch signature. 0 or -1 (then no signature is set). */
+int	msg_sign_batch(struct msg *const *ms, int n, struct signer *s);
+/* Recompute the id from the fields and verify the signature (either form)
+ * against pub, on its own: offline, without the batch's other messages. */
 bool	msg_verify(struct msg *m, EVP_PKEY *pub);
+/* The same, skipping the Ed25519 verification of a batch whose (pub, n,
+ * root) vc holds; a batch verified here is added to vc. vc may be NULL. */
+bool	msg_verify_cached(struct msg *m, EVP_PKEY *pub, struct msg_vcache *vc);
+/* The root a batch-signed message's path gives (from m->id). 0 or -1. */
+int	msg_batch_root(const struct msg *m, uint8_t root[MSG_ID_LEN]);
+/* The signature field's bytes (as on the wire and in the store) into out;
+ * returns the length (64 or 72 + 32 * path), or 0 if m's form is bad. */
+size_t	msg_sig_encode(const struct msg *m, uint8_t out[MSG_SIG_MAX]);
+/* Parse a signature field into m's sig and batch fields, strictly (the
+ * path length must be the one (index, n) gives). 0 or -1 with *why. */
+int	msg_sig_decode(struct msg *m, const uint8_t *p, size_t len,
+	    const char **why);
 /* Compute id from the fields (no signature check). */
 void	msg_compute_id(struct msg *m);
 /* Encode m (including sig) as a MSG frame payload. 0 or -1. */

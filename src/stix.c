@@ -506,29 +506,44 @@ take_string(struct pcur *c, char *out, size_t outsz, size_t *len)
 	return 0;
 }
 
+static const struct {
+	const char	*path;
+	int		 kind;
+} term_paths[] = {
+	{ "ipv4-addr:value", TERM_IPV4 },
+	{ "ipv6-addr:value", TERM_IPV6 },
+	{ "domain-name:value", TERM_DOMAIN },
+	{ "url:value", TERM_URL },
+	{ "network-traffic:dst_ref.value", -2 },
+	{ "network-traffic:src_ref.value", -2 },
+	{ "file:hashes.MD5", TERM_MD5 },
+	{ "file:hashes.'MD5'", TERM_MD5 },
+	{ "file:hashes.'SHA-1'", TERM_SHA1 },
+	{ "file:hashes.SHA1", TERM_SHA1 },
+	{ "file:hashes.'SHA-256'", TERM_SHA256 },
+	{ "file:hashes.SHA256", TERM_SHA256 },
+};
+
+/* The term kind of the object path s (n bytes), or 0 if not matchable. */
+static int
+path_kind(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(term_paths) / sizeof(term_paths[0]); i++)
+		if (strlen(term_paths[i].path) == n &&
+		    memcmp(term_paths[i].path, s, n) == 0)
+			return term_paths[i].kind;
+	return 0;
+}
+
 /* The object path up to the operator: its term kind, or -1 (why set). */
 static int
 take_path(struct pcur *c)
 {
-	static const struct {
-		const char	*path;
-		int		 kind;
-	} paths[] = {
-		{ "ipv4-addr:value", TERM_IPV4 },
-		{ "ipv6-addr:value", TERM_IPV6 },
-		{ "domain-name:value", TERM_DOMAIN },
-		{ "url:value", TERM_URL },
-		{ "network-traffic:dst_ref.value", -2 },
-		{ "network-traffic:src_ref.value", -2 },
-		{ "file:hashes.MD5", TERM_MD5 },
-		{ "file:hashes.'MD5'", TERM_MD5 },
-		{ "file:hashes.'SHA-1'", TERM_SHA1 },
-		{ "file:hashes.SHA1", TERM_SHA1 },
-		{ "file:hashes.'SHA-256'", TERM_SHA256 },
-		{ "file:hashes.SHA256", TERM_SHA256 },
-	};
 	const char *s;
-	size_t i, n;
+	size_t n;
+	int kind;
 
 	skip_ws(c);
 	s = c->p;
@@ -536,10 +551,8 @@ take_path(struct pcur *c)
 	    *c->p != '=' && *c->p != '!' && *c->p != '<' && *c->p != '>')
 		c->p++;
 	n = (size_t)(c->p - s);
-	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (strlen(paths[i].path) == n && memcmp(paths[i].path, s, n) ==
-		    0)
-			return paths[i].kind;
+	if ((kind = path_kind(s, n)) != 0)
+		return kind;
 	return fail(c->why, c->whylen, "object path %.*s is not matchable",
 	    (int)(n > 80 ? 80 : n), s);
 }
@@ -717,13 +730,54 @@ observation(struct pcur *c, int depth)
 	return 0;
 }
 
+/*
+ * The common form "[PATH = 'VALUE']", one comparison with a value free of
+ * quotes and backslashes, taken without the general parser (the same
+ * checks, through emit()): 1 if taken, 0 if the pattern is not of that
+ * form, -1 if its value is refused (why set).
+ */
+static int
+pattern_plain(struct pcur *c)
+{
+	char v[PAT_VALUE_MAX];
+	const char *p = c->p, *end = c->end, *sp, *val;
+	size_t n;
+	int kind;
+
+	if (end - p < 8 || p[0] != '[' || end[-1] != ']' || end[-2] != '\'')
+		return 0;
+	if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL ||
+	    end - sp < 6 || memcmp(sp, " = '", 4) != 0)
+		return 0;
+	if ((kind = path_kind(p + 1, (size_t)(sp - p - 1))) == 0)
+		return 0;
+	val = sp + 4;
+	n = (size_t)(end - 2 - val);
+	if (n + 1 >= sizeof(v) || memchr(val, '\'', n) != NULL ||
+	    memchr(val, '\\', n) != NULL || memchr(val, '\0', n) != NULL)
+		return 0;
+	memcpy(v, val, n);
+	v[n] = '\0';
+	return emit(c, kind, v, n, 0) == -1 ? -1 : 1;
+}
+
 int
 stix_pattern_terms(const char *pattern, stix_term_cb cb, void *arg,
     char *why, size_t whylen)
 {
-	struct pcur c = { pattern, pattern + strlen(pattern), why, whylen, cb,
-	    arg };
+	return stix_pattern_terms_len(pattern, strlen(pattern), cb, arg, why,
+	    whylen);
+}
 
+int
+stix_pattern_terms_len(const char *pattern, size_t len, stix_term_cb cb,
+    void *arg, char *why, size_t whylen)
+{
+	struct pcur c = { pattern, pattern + len, why, whylen, cb, arg };
+	int rc;
+
+	if ((rc = pattern_plain(&c)) != 0)
+		return rc == 1 ? 0 : -1;
 	do {
 		if (observation(&c, 0) == -1)
 			return -1;

@@ -78,5 +78,8 @@ typedef int (*stix_term_cb)(void *arg, int kind, const char *value,
  */
 int	stix_pattern_terms(const char *pattern, stix_term_cb cb, void *arg,
 	    char *why, size_t whylen);
+/* The same for a pattern of len bytes, not NUL-terminated. */
+int	stix_pattern_terms_len(const char *pattern, size_t len,
+	    stix_term_cb cb, void *arg, char *why, size_t whylen);
 
 #endif

@@ -499,6 +499,19 @@ col_fixed(sqlite3_stmt *s, int i, uint8_t *out, size_t n)
 	return 0;
 }
 
+/* A message's signature field (msg_sig_encode's bytes): either form. */
+static int
+col_sig(sqlite3_stmt *s, int i, struct msg *m)
+{
+	const void *p = sqlite3_column_blob(s, i);
+	int n = sqlite3_column_bytes(s, i);
+	const char *why;
+
+	if (p == NULL || n <= 0)
+		return -1;
+	return msg_sig_decode(m, p, (size_t)n, &why);
+}
+
 static int
 row_state(int dir, bool acked, bool received, bool sent)
 {
@@ -538,7 +551,7 @@ row_fill(struct store *st, sqlite3_stmt *s, struct msg_row *r, bool copy_body)
 	r->m.exercise = sqlite3_column_int(s, C_EXERCISE) != 0;
 	r->m.has_ref = sqlite3_column_type(s, C_REF) != SQLITE_NULL;
 	errs |= col_id(s, C_REF, r->m.ref);
-	errs |= col_fixed(s, C_SIG, r->m.sig, sizeof(r->m.sig));
+	errs |= col_sig(s, C_SIG, &r->m);
 	r->accepted = col_u64(s, C_ACCEPTED);
 	r->sent = col_u64(s, C_SENT);
 	r->received = col_u64(s, C_RECEIVED);
@@ -783,6 +796,8 @@ store_msg_insert(struct store *st, const struct msg *m, int dir,
 {
 	sqlite3_stmt *s = st->stmt[S_MSG_INSERT];
 	char id[ID_HEX_LEN + 1], ref[ID_HEX_LEN + 1];
+	uint8_t sig[MSG_SIG_MAX];
+	size_t siglen;
 	int errs = 0, i = 1;
 
 	if (dir != DIR_OUT && dir != DIR_IN) {
@@ -806,7 +821,9 @@ store_msg_insert(struct store *st, const struct msg *m, int dir,
 	errs |= bind_int(s, i++, m->exercise ? 1 : 0);
 	errs |= bind_text(s, i++, m->has_ref ? ref : NULL);
 	errs |= bind_blob(s, i++, m->body, m->body_len);
-	errs |= bind_blob(s, i++, m->sig, sizeof(m->sig));
+	if ((siglen = msg_sig_encode(m, sig)) == 0)
+		errs |= -1;
+	errs |= bind_blob(s, i++, sig, siglen);
 	/* accepted (out) or received (in): our own clock either way */
 	if (dir == DIR_OUT) {
 		errs |= bind_u64(s, i++, local_ms);

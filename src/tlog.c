@@ -24,23 +24,9 @@
 void
 tlog_leaf_hash(const void *data, size_t len, uint8_t out[TLOG_HASH_LEN])
 {
-	uint8_t tmp[1 + 512];
-	EVP_MD_CTX *ctx;
-	unsigned int n;
+	static const uint8_t leaf_prefix = 0x00;
 
-	if (len <= sizeof(tmp) - 1) {
-		tmp[0] = 0x00;
-		memcpy(tmp + 1, data, len);
-		(void)SHA256(tmp, len + 1, out);
-		return;
-	}
-	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, "\0", 1) != 1 ||
-	    EVP_DigestUpdate(ctx, data, len) != 1 ||
-	    EVP_DigestFinal_ex(ctx, out, &n) != 1)
-		fatalx("tlog: sha256 failed");
-	EVP_MD_CTX_free(ctx);
+	sha256_2(&leaf_prefix, 1, data, len, out);
 }
 
 void
@@ -52,7 +38,7 @@ tlog_node_hash(const uint8_t l[TLOG_HASH_LEN], const uint8_t r[TLOG_HASH_LEN],
 	tmp[0] = 0x01;
 	memcpy(tmp + 1, l, TLOG_HASH_LEN);
 	memcpy(tmp + 1 + TLOG_HASH_LEN, r, TLOG_HASH_LEN);
-	(void)SHA256(tmp, sizeof(tmp), out);
+	sha256(tmp, sizeof(tmp), out);
 }
 
 size_t
@@ -241,23 +227,45 @@ tlog_prove_consistency(tlog_read_fn rd, void *arg, uint64_t m, uint64_t n,
 	return subproof(rd, arg, m, 0, n, true, proof, plen);
 }
 
-bool
-tlog_verify_inclusion(uint64_t m, uint64_t n, const uint8_t leaf[TLOG_HASH_LEN],
-    const uint8_t (*proof)[TLOG_HASH_LEN], int plen,
-    const uint8_t root[TLOG_HASH_LEN])
+int
+tlog_inclusion_len(uint64_t m, uint64_t n)
+{
+	uint64_t k;
+	int len = 0;
+
+	if (m >= n)
+		return -1;
+	/* RFC 6962 PATH(m, D[n]): one hash per split until one leaf is left. */
+	while (n > 1) {
+		for (k = 1; k < n - k; k <<= 1)
+			;
+		if (m >= k) {
+			m -= k;
+			n -= k;
+		} else
+			n = k;
+		len++;
+	}
+	return len;
+}
+
+int
+tlog_root_from_inclusion(uint64_t m, uint64_t n,
+    const uint8_t leaf[TLOG_HASH_LEN], const uint8_t (*proof)[TLOG_HASH_LEN],
+    int plen, uint8_t root[TLOG_HASH_LEN])
 {
 	uint8_t r[TLOG_HASH_LEN];
 	uint64_t fn, sn;
 	int i;
 
 	if (m >= n || plen < 0 || plen > TLOG_PROOF_MAX)
-		return false;
+		return -1;
 	fn = m;
 	sn = n - 1;
 	memcpy(r, leaf, TLOG_HASH_LEN);
 	for (i = 0; i < plen; i++) {
 		if (sn == 0)
-			return false;
+			return -1;
 		if ((fn & 1) || fn == sn) {
 			tlog_node_hash(proof[i], r, r);
 			if (!(fn & 1))
@@ -270,7 +278,21 @@ tlog_verify_inclusion(uint64_t m, uint64_t n, const uint8_t leaf[TLOG_HASH_LEN],
 		fn >>= 1;
 		sn >>= 1;
 	}
-	return sn == 0 && memcmp(r, root, TLOG_HASH_LEN) == 0;
+	if (sn != 0)
+		return -1;
+	memcpy(root, r, TLOG_HASH_LEN);
+	return 0;
+}
+
+bool
+tlog_verify_inclusion(uint64_t m, uint64_t n, const uint8_t leaf[TLOG_HASH_LEN],
+    const uint8_t (*proof)[TLOG_HASH_LEN], int plen,
+    const uint8_t root[TLOG_HASH_LEN])
+{
+	uint8_t r[TLOG_HASH_LEN];
+
+	return tlog_root_from_inclusion(m, n, leaf, proof, plen, r) == 0 &&
+	    memcmp(r, root, TLOG_HASH_LEN) == 0;
 }
 
 bool

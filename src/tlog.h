@@ -89,6 +89,15 @@ int	tlog_prove_inclusion(tlog_read_fn rd, void *arg, uint64_t n, uint64_t m,
  * empty proof): RFC 6962 PROOF. 0 or -1. */
 int	tlog_prove_consistency(tlog_read_fn rd, void *arg, uint64_t m, uint64_t n,
 	    uint8_t proof[][TLOG_HASH_LEN], int *plen);
+/* The number of hashes in the inclusion proof of leaf m in a tree of n
+ * leaves (RFC 6962 PATH), or -1 if m >= n. */
+int	tlog_inclusion_len(uint64_t m, uint64_t n);
+/* The root that proof gives for leaf hash `leaf` at index m of a tree of
+ * size n (RFC 9162 2.1.3.2 without the final comparison). 0, or -1 if the
+ * proof has the wrong length for (m, n). */
+int	tlog_root_from_inclusion(uint64_t m, uint64_t n,
+	    const uint8_t leaf[TLOG_HASH_LEN], const uint8_t (*proof)[TLOG_HASH_LEN],
+	    int plen, uint8_t root[TLOG_HASH_LEN]);
 /* RFC 9162 2.1.3.2: does proof show leaf hash `leaf` at index m in the tree
  * of size n with root `root`? */
 bool	tlog_verify_inclusion(uint64_t m, uint64_t n,

@@ -19,6 +19,39 @@
 #include "log.h"
 #include "util.h"
 
+/* The calling thread's SHA-256 context, initialised for the first call. */
+static EVP_MD_CTX *
+sha256_ctx(void)
+{
+	static _Thread_local EVP_MD_CTX *ctx;
+	static _Thread_local EVP_MD *md;
+
+	if (md == NULL && (md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		fatalx("cannot fetch SHA-256");
+	if (ctx == NULL && (ctx = EVP_MD_CTX_new()) == NULL)
+		fatalx("cannot allocate a digest context");
+	if (EVP_DigestInit_ex2(ctx, md, NULL) != 1)
+		fatalx("SHA-256 init failed");
+	return ctx;
+}
+
+void
+sha256_2(const void *a, size_t na, const void *b, size_t nb, uint8_t out[32])
+{
+	EVP_MD_CTX *ctx = sha256_ctx();
+
+	if ((na > 0 && EVP_DigestUpdate(ctx, a, na) != 1) ||
+	    (nb > 0 && EVP_DigestUpdate(ctx, b, nb) != 1) ||
+	    EVP_DigestFinal_ex(ctx, out, NULL) != 1)
+		fatalx("SHA-256 failed");
+}
+
+void
+sha256(const void *p, size_t n, uint8_t out[32])
+{
+	sha256_2(p, n, NULL, 0, out);
+}
+
 void *
 xmalloc(size_t n)
 {

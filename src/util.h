@@ -29,6 +29,13 @@ void fmt_utc_ms(uint64_t ms, char out[32]);
 bool party_id_valid(const char *s);
 
 /* hex: out must hold 2*n+1 bytes. */
+/* SHA-256 of p (n bytes), then of a || b, into out[32]. A per-thread
+ * digest context is set up once and reused: OpenSSL 3's one-shot SHA256()
+ * fetches the algorithm on every call, which costs more than hashing a
+ * 1 KiB message. Abort if OpenSSL cannot hash at all. */
+void sha256(const void *p, size_t n, uint8_t out[32]);
+void sha256_2(const void *a, size_t na, const void *b, size_t nb,
+    uint8_t out[32]);
 void hex_encode(const uint8_t *in, size_t n, char *out);
 /* Decode exactly n bytes from 2*n hex chars (case-insensitive). 0 or -1. */
 int hex_decode(const char *in, uint8_t *out, size_t n);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh [--runs N] [--flash-runs N] [--quick] [--out FILE]
-#        [--peers "rabbitmq mosquitto"]
+#        [--peers "rabbitmq mosquitto"] [--modes "accept e2e throughput flash"]
 #
 # Runs the peer benchmarks: installs the brokers if needed (install.sh),
 # builds amqp_bench and mqtt_bench, makes throwaway certificates, starts
@@ -29,6 +29,7 @@ flash_runs=3
 quick=0
 out=""
 peers="rabbitmq mosquitto"
+modes="accept e2e throughput flash"
 runs_set=0
 flash_set=0
 
@@ -38,9 +39,10 @@ while [ $# -gt 0 ]; do
 	--flash-runs) flash_runs=$2; flash_set=1; shift 2 ;;
 	--quick) quick=1; shift ;;
 	--out) out=$2; shift 2 ;;
+	--modes) modes=$2; shift 2 ;;
 	--peers) peers=$2; shift 2 ;;
 	*) echo "usage: run.sh [--runs N] [--flash-runs N] [--quick]" \
-	    "[--out FILE] [--peers LIST]" >&2; exit 2 ;;
+	    "[--out FILE] [--peers LIST] [--modes LIST]" >&2; exit 2 ;;
 	esac
 done
 
@@ -88,13 +90,22 @@ bench() {
 
 # suite CLIENT PID TP_COUNT BULK FLASH_RUNS
 suite() {
-	for size in 256 1024; do
-		bench "$1" "$2" "$runs" accept --count $seq_n --size $size
-		bench "$1" "$2" "$runs" e2e --count $seq_n --size $size
+	for m in $modes; do
+		case $m in
+		accept|e2e)
+			for size in 256 1024; do
+				bench "$1" "$2" "$runs" $m --count $seq_n \
+				    --size $size
+			done ;;
+		throughput)
+			bench "$1" "$2" "$runs" throughput --count "$3" \
+			    --size 1024 --window 64 ;;
+		flash)
+			bench "$1" "$2" "$5" flash --bulk "$4" --size 1024 \
+			    --window 64 --interval-ms 50 ;;
+		*) echo "run.sh: unknown mode $m" >&2; exit 2 ;;
+		esac
 	done
-	bench "$1" "$2" "$runs" throughput --count "$3" --size 1024 --window 64
-	bench "$1" "$2" "$5" flash --bulk "$4" --size 1024 --window 64 \
-	    --interval-ms 50
 }
 
 start=$(date +%s)

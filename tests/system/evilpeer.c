@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -619,6 +620,205 @@ await_hello(struct evil *e)
 		    e->closed ? e->end : "");
 }
 
+/*
+ * Batch signatures. The scenarios below write, in one TLS write so that the
+ * target reads them as one batch, a plainly signed message, then the
+ * EV_BATCH_N messages of one batch signature (msg_sign_batch), then another
+ * plain one, with the batch message at EV_BATCH_BAD corrupted as the
+ * scenario asks. Messages from the bad one on must not be stored.
+ */
+#define EV_BATCH_N	4
+#define EV_BATCH_BAD	1
+
+enum batch_fault {
+	BF_NONE, BF_PATH, BF_INDEX, BF_SIZE, BF_OTHER_KEY, BF_SIG,
+};
+
+/* A signer over a fresh random key (another party's, as far as the target
+ * knows), through a private temporary file. NULL on failure. */
+static struct signer *
+other_signer(void)
+{
+	char path[] = "/tmp/evilpeer-key-XXXXXX", err[256];
+	struct signer *s = NULL;
+	EVP_PKEY *k;
+	FILE *f;
+	int fd;
+
+	if ((k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) == NULL ||
+	    (fd = mkstemp(path)) == -1) {
+		EVP_PKEY_free(k);
+		return NULL;
+	}
+	if ((f = fdopen(fd, "w")) != NULL) {
+		if (PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) == 1 &&
+		    fclose(f) == 0)
+			s = signer_load(path, err, sizeof(err));
+		else
+			(void)fclose(f);
+	} else
+		close(fd);
+	(void)unlink(path);
+	EVP_PKEY_free(k);
+	return s;
+}
+
+/* Fill m as make_msg does, with body text from tag and a nonce. */
+static int
+fill_msg(struct evil *e, struct msg *m, char *body, size_t bodysz,
+    const char *from, uint64_t seq, const char *tag)
+{
+	uint8_t nonce[8];
+	char nh[17];
+	int n;
+
+	if (RAND_bytes(nonce, sizeof(nonce)) != 1)
+		return -1;
+	hex_encode(nonce, sizeof(nonce), nh);
+	n = snprintf(body, bodysz, "{\"text\":\"evilpeer %s seq %llu\","
+	    "\"nonce\":\"%s\"}", tag, (unsigned long long)seq, nh);
+	if (n < 0 || (size_t)n >= bodysz)
+		return -1;
+	memset(m, 0, sizeof(*m));
+	m->version = MSG_VERSION;
+	snprintf(m->from, sizeof(m->from), "%s", from);
+	snprintf(m->to, sizeof(m->to), "%s", e->peer);
+	m->channel = EV_CH;
+	snprintf(m->kind, sizeof(m->kind), "notification");
+	m->prec = EV_PREC;
+	m->seq = seq;
+	m->created = now_utc_ms();
+	m->exercise = true;
+	m->body = (const uint8_t *)body;
+	m->body_len = (uint32_t)n;
+	return 0;
+}
+
+static int
+run_batch(struct evil *e, enum batch_fault fault)
+{
+	struct msg ms[EV_BATCH_N + 2], *bp[EV_BATCH_N];
+	char bodies[EV_BATCH_N + 2][160], idhex[ID_HEX_LEN + 1];
+	struct signer *other = NULL;
+	struct buf b;
+	uint64_t held;
+	size_t start;
+	int i, bad = -1, rc = -1;
+
+	await_hello(e);
+	held = held_seq(e);
+	if (send_hello(e, e->party, e->peer) == -1)
+		return -1;
+	for (i = 0; i < EV_BATCH_N + 2; i++)
+		if (fill_msg(e, &ms[i], bodies[i], sizeof(bodies[i]), e->party,
+		    held + 1 + (uint64_t)i, i == 0 || i == EV_BATCH_N + 1 ?
+		    "plain" : "batch") == -1)
+			return -1;
+	for (i = 0; i < EV_BATCH_N; i++)
+		bp[i] = &ms[1 + i];
+	if (fault == BF_OTHER_KEY && (other = other_signer()) == NULL) {
+		say("cannot make another key");
+		return -1;
+	}
+	if (msg_sign(&ms[0], e->signer) == -1 ||
+	    msg_sign_batch(bp, EV_BATCH_N, other != NULL ? other :
+	    e->signer) == -1 ||
+	    msg_sign(&ms[EV_BATCH_N + 1], e->signer) == -1) {
+		say("cannot sign");
+		goto out;
+	}
+	if (fault == BF_OTHER_KEY)
+		bad = 1;	/* the batch's first message */
+	else if (fault != BF_NONE)
+		bad = 1 + EV_BATCH_BAD;
+	switch (fault) {
+	case BF_PATH:
+		ms[bad].batch_path[0][7] ^= 0x20;
+		break;
+	case BF_INDEX:	/* same path length, another leaf's place */
+		ms[bad].batch_idx = EV_BATCH_N - 1;
+		break;
+	case BF_SIZE:	/* index 1 of 3 has a path of two hashes too */
+		ms[bad].batch_n = EV_BATCH_N - 1;
+		break;
+	case BF_SIG:	/* after the batch's root was verified */
+		ms[bad].sig[5] ^= 0x01;
+		break;
+	default:
+		break;
+	}
+	buf_init(&b, (EV_BATCH_N + 2) * (WIRE_HDR_LEN + WIRE_FRAME_MAX));
+	for (i = 0; i < EV_BATCH_N + 2; i++) {
+		if (wire_begin(&b, FR_MSG, &start) == -1 ||
+		    msg_encode(&ms[i], &b) == -1 || wire_finish(&b, start) ==
+		    -1) {
+			say("cannot encode message %d", i);
+			buf_free(&b);
+			goto out;
+		}
+		hex_encode(ms[i].id, MSG_ID_LEN, idhex);
+		say("%s %s", bad == -1 || i < bad ? "good-id" : "bad-id",
+		    idhex);
+	}
+	rc = ssl_write_all(e, b.data, b.len, deadline_in(5000));
+	say("sent %d msgs seq=%llu..%llu in one write (plain, batch of %d%s, "
+	    "plain)%s", EV_BATCH_N + 2, (unsigned long long)held + 1,
+	    (unsigned long long)held + EV_BATCH_N + 2, EV_BATCH_N,
+	    fault == BF_NONE ? "" : ", one forged", rc == -1 ?
+	    " (write failed)" : "");
+	buf_free(&b);
+	rc = 0;
+	if (fault == BF_NONE) {
+		want_rcpt = held + EV_BATCH_N + 2;
+		if (!pump(e, deadline_in(EV_RECEIPT_WAIT_MS), done_rcpt)) {
+			say("no valid receipt for seq %llu",
+			    (unsigned long long)want_rcpt);
+			rc = -1;
+		} else
+			say("all %d messages acknowledged by signed receipt",
+			    EV_BATCH_N + 2);
+	}
+out:
+	signer_free(other);
+	return rc;
+}
+
+static int
+sc_batch_good(struct evil *e)
+{
+	return run_batch(e, BF_NONE);
+}
+
+static int
+sc_batch_bad_path(struct evil *e)
+{
+	return run_batch(e, BF_PATH);
+}
+
+static int
+sc_batch_bad_index(struct evil *e)
+{
+	return run_batch(e, BF_INDEX);
+}
+
+static int
+sc_batch_bad_size(struct evil *e)
+{
+	return run_batch(e, BF_SIZE);
+}
+
+static int
+sc_batch_other_key(struct evil *e)
+{
+	return run_batch(e, BF_OTHER_KEY);
+}
+
+static int
+sc_batch_bad_sig(struct evil *e)
+{
+	return run_batch(e, BF_SIG);
+}
+
 static int
 sc_good(struct evil *e)
 {
@@ -1025,6 +1225,12 @@ struct scenario {
 
 static const struct scenario scenarios[] = {
 	{ "good",		sc_good,		0, 1 },
+	{ "batch-good",		sc_batch_good,		0, 1 },
+	{ "batch-bad-path",	sc_batch_bad_path,	1, 0 },
+	{ "batch-bad-index",	sc_batch_bad_index,	1, 0 },
+	{ "batch-bad-size",	sc_batch_bad_size,	1, 0 },
+	{ "batch-other-key",	sc_batch_other_key,	1, 0 },
+	{ "batch-bad-sig",	sc_batch_bad_sig,	1, 0 },
 	{ "bad-msg-sig",	sc_bad_msg_sig,		1, 0 },
 	{ "bad-rcpt-sig",	sc_bad_rcpt_sig,	1, 0 },
 	{ "replay",		sc_replay,		1, 0 },

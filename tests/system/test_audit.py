@@ -68,6 +68,18 @@ def test(env):
         us.send("ru", {"n": i})
         ru.send("us", {"n": i})
     hlib.wait_delivered(us, ru, 31, hlib.scaled(20))
+    # Five messages accepted together: one batch signature (PROTOCOL 3.3).
+    bids = us.post("/v1/messages/batch", {"messages": [
+        {"to": "ru", "channel": "cert", "kind": "text", "body": {"b": i}}
+        for i in range(5)]})["ids"]
+    hlib.wait_delivered(us, ru, 36, hlib.scaled(20))
+    for node in (us, ru):
+        sg = [node.get("/v1/messages/" + i)["signature"] for i in bids]
+        check(sg == [{"form": "ed25519-batch", "batch_index": i,
+                      "batch_size": 5} for i in range(5)],
+              "%s: batch signature forms %r" % (node.name, sg))
+    check(us.get("/v1/messages/" + nid)["signature"] == {"form": "ed25519"},
+          "a lone message is not plainly signed")
     su = wait_cosigned(us, "us's log cosigned by ru")
     sr = wait_cosigned(ru, "ru's log cosigned by us")
     log("us log %d leaves, ru log %d leaves, both cosigned" % (
@@ -101,6 +113,30 @@ def test(env):
     check("PROVEN: message %s from us was in ru's log" % nid[:12] in out and
           "received by ru" in out and "cosigned by us at" in out,
           "not proven from ru's log")
+    # A batch-signed message proven and verified on its own, offline.
+    for node, name in ((us, "us"), (ru, "ru")):
+        pb = os.path.join(env.root, "proof-batch-%s.json" % name)
+        audit(node, ["prove", bids[3], "-o", pb])
+        out = verify(pb, allkeys, 0)
+        log(out)
+        check("PROVEN: message %s from us was in %s's log" % (
+            bids[3][:12], name) in out and "batch signature: message 4 "
+              "of 5" in out, "batch message not proven from %s's log" %
+              name)
+    # Its inclusion path in the batch altered: the signature fails.
+    with open(pb) as f:
+        doc = json.load(f)
+    ents = [dict(e) for e in doc["entries"]]
+    mb = bytearray(base64.b64decode(ents[0]["message"]))
+    mb[-5] ^= 0x10                      # inside the last path hash
+    ents[0]["message"] = base64.b64encode(bytes(mb)).decode()
+    bad = dict(doc)
+    bad["entries"] = ents
+    bf = os.path.join(env.root, "bad-batch.json")
+    with open(bf, "w") as f:
+        json.dump(bad, f)
+    out = verify(bf, allkeys, 1)
+    check("does NOT verify" in out, "altered batch path accepted: %r" % out)
     # The ack proven from ru's log too.
     pa = os.path.join(env.root, "proof-ack.json")
     audit(ru, ["prove", ackid, "-o", pa])

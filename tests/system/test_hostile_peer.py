@@ -46,6 +46,13 @@ RSS_GROWTH_MAX_KIB = 64 * 1024
 SCENARIOS = [
     ("bad-msg-sig", [], r"bad signature on nrrc/routine seq \d+"),
     ("bad-rcpt-sig", [], r"bad signature on receipt for nrrc/routine seq \d+"),
+    # Batch signatures (docs/PROTOCOL.md): a plain message, a batch of 4,
+    # a plain one in one read; one batch message forged.
+    ("batch-bad-path", [], r"bad signature on nrrc/routine seq \d+"),
+    ("batch-bad-index", [], r"bad signature on nrrc/routine seq \d+"),
+    ("batch-bad-size", [], r"bad signature on nrrc/routine seq \d+"),
+    ("batch-other-key", [], r"bad signature on nrrc/routine seq \d+"),
+    ("batch-bad-sig", [], r"bad signature on nrrc/routine seq \d+"),
     ("replay", [], r"replayed nrrc/routine seq (\d+) \(holding \1\)"),
     ("gap", [], r"sequence gap on nrrc/routine: seq (\d+) after \d+"),
     ("oversize", [], r"bad frame header: frame too large"),
@@ -169,6 +176,27 @@ def test(env):
     log("good: stored %d, us logged: %s" % (len(new), close_lines(
         log_since(us, off), "ru")))
     still_serving(us, fr, "good")
+
+    # Mixed forms in one read: plain, a batch of 4, plain; all stored.
+    off = len(us.log_text())
+    before = inbound_ids(us, "ru")
+    rc, out, good, bad = evil(us, ru, "batch-good")
+    check(rc == 0, "evilpeer batch-good failed (exit %d)" % rc)
+    check(len(good) == 6 and not bad, "batch-good printed %d good ids" %
+          len(good))
+    check("all 6 messages acknowledged by signed receipt" in out,
+          "batch-good: evilpeer got no signed receipts")
+    new = inbound_ids(us, "ru") - before
+    check(new == set(good), "batch-good: us stored %s, evilpeer sent %s" % (
+        sorted(new), sorted(good)))
+    forms = us.sql("SELECT length(sig) FROM msgs WHERE dir=1 AND peer='ru' "
+                   "AND id IN (%s) ORDER BY seq" % ",".join(
+                       "'%s'" % i for i in good))
+    check([f[0] for f in forms] == [64, 136, 136, 136, 136, 64],
+          "batch-good: stored signature lengths %r" % forms)
+    hlib.wait_until(lambda: close_lines(log_since(us, off), "ru"),
+                    scaled(5), "us to log the end of the batch-good link")
+    still_serving(us, fr, "batch-good")
 
     # One message us->ru waits, so bad-rcpt-sig can name a real message.
     pending = us.send("ru", {"text": "for the receipt test"}, channel="nrrc")

@@ -112,39 +112,46 @@ test_threads(void **state)
 	match_set_free(ms);
 }
 
-/* The SIMD and the byte-at-a-time scanners agree on random text made of
- * value-like tokens, separators and newlines. */
-static void
-test_paths_agree(void **state)
+/* A second set: several IPv4 prefix lengths, a value of digits and dots
+ * only (which the block scanners must then look up), a SHA-1. */
+static struct match_set *
+set_make2(void)
 {
-	static const char *const toks[] = { "198.51.100.7", "198.51.100.70",
-	    "203.0.113.9", "evil.example", "EVIL.EXAMPLE.", "x.evil.example",
-	    "http://bad.example/a?b=1", "2001:db8::1", "[2001:db8:1::5]:22",
-	    "d41d8cd98f00b204e9800998ecf8427e",
-	    "d41d8cd98f00b204e9800998ecf8427e0", "abc", "a-b_c", "1.2",
-	    "....", "::", "\x80\xff", "=", "\"", "'" };
-	static const char seps[] = " \t\n,;=:/[]()<>\"'";
-	struct match_set *ms = set_make();
+	struct match_set *ms = match_set_new();
+	static const struct {
+		int		 kind;
+		const char	*v;
+	} vals[] = {
+		{ TERM_IPV4, "198.51.100.7" },
+		{ TERM_IPV4, "198.51.0.0/16" },
+		{ TERM_IPV4, "10.0.0.0/8" },
+		{ TERM_IPV4, "0.0.0.0/0" },
+		{ TERM_DOMAIN, "1700000000.123" },
+		{ TERM_DOMAIN, "evil.example" },
+		{ TERM_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+		{ TERM_SHA256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934"
+		    "ca495991b7852b855" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+		assert_int_equal(match_set_add(ms, vals[i].kind, vals[i].v,
+		    strlen(vals[i].v), (uint32_t)i), 0);
+	return ms;
+}
+
+/* Scan text with the reference scanner and with mode: the same hits. */
+static size_t
+paths_agree(struct match_set *ms, const char *text, size_t len, int mode,
+    int nthreads)
+{
 	struct match_hit *h1, *h2;
-	size_t n1, n2, len = 0, cap = 1 << 20, i;
-	char *text = malloc(cap);
-	unsigned r = 12345;
+	size_t n1, n2, i;
 
-	(void)state;
-	assert_non_null(text);
-	while (len + 64 < cap) {
-		const char *t;
-
-		r = r * 1103515245 + 12345;
-		t = toks[(r >> 16) % (sizeof(toks) / sizeof(toks[0]))];
-		memcpy(text + len, t, strlen(t));
-		len += strlen(t);
-		r = r * 1103515245 + 12345;
-		text[len++] = seps[(r >> 16) % (sizeof(seps) - 1)];
-	}
-	assert_int_equal(match_scan_opt(ms, text, len, 1, 1, &h1, &n1), 0);
-	assert_int_equal(match_scan_opt(ms, text, len, 3, 0, &h2, &n2), 0);
-	assert_true(n1 > 1000);
+	assert_int_equal(match_scan_opt(ms, text, len, 1, MATCH_SCALAR, &h1,
+	    &n1), 0);
+	assert_int_equal(match_scan_opt(ms, text, len, nthreads, mode, &h2,
+	    &n2), 0);
 	for (i = 0; i < n1 && i < n2; i++)
 		if (h1[i].off != h2[i].off || h1[i].ind != h2[i].ind) {
 			fprintf(stderr, "first difference at hit %zu: scalar "
@@ -157,13 +164,66 @@ test_paths_agree(void **state)
 	assert_int_equal(n1, n2);
 	for (i = 0; i < n1; i++) {
 		assert_int_equal(h1[i].off, h2[i].off);
+		assert_int_equal(h1[i].len, h2[i].len);
 		assert_int_equal(h1[i].line, h2[i].line);
 		assert_int_equal(h1[i].ind, h2[i].ind);
 	}
 	free(h1);
 	free(h2);
+	return n1;
+}
+
+/* The block scanners (SSE2, and AVX2 where the CPU has it) and the
+ * byte-at-a-time scanner agree on random text made of value-like tokens
+ * (some long enough to cross 64-byte blocks), separators and newlines,
+ * for lengths that end anywhere in a block. */
+static void
+test_paths_agree(void **state)
+{
+	static const char *const toks[] = { "198.51.100.7", "198.51.100.70",
+	    "203.0.113.9", "evil.example", "EVIL.EXAMPLE.", "x.evil.example",
+	    "http://bad.example/a?b=1", "2001:db8::1", "[2001:db8:1::5]:22",
+	    "d41d8cd98f00b204e9800998ecf8427e",
+	    "d41d8cd98f00b204e9800998ecf8427e0", "abc", "a-b_c", "1.2",
+	    "....", "::", "\x80\xff", "=", "\"", "'", "1700000000.123",
+	    "10.1.2.3", "010.1.2.3", "256.1.1.1", "1.2.3.4.", "1.2.3.4.5",
+	    "198.51.7.7", "0.0.0.0", "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709",
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	    "a-very-long-host-name-that-crosses-a-block.evil.example",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.evil.example",
+	    "1.2.3.4444", "12.34", "9", "\x7f" "198.51.100.7\x7f", "_evil.example" };
+	static const char seps[] = " \t\n,;=:/[]()<>\"'";
+	struct match_set *ms = set_make(), *ms2 = set_make2();
+	size_t len = 0, cap = 1 << 20, cut;
+	char *text = malloc(cap);
+	unsigned r = 12345;
+
+	(void)state;
+	assert_non_null(text);
+	while (len + 200 < cap) {
+		const char *t;
+
+		r = r * 1103515245 + 12345;
+		t = toks[(r >> 16) % (sizeof(toks) / sizeof(toks[0]))];
+		memcpy(text + len, t, strlen(t));
+		len += strlen(t);
+		r = r * 1103515245 + 12345;
+		if ((r >> 16) % 8 != 0)	/* sometimes tokens touch */
+			text[len++] = seps[(r >> 20) % (sizeof(seps) - 1)];
+	}
+	assert_true(paths_agree(ms, text, len, MATCH_AUTO, 3) > 1000);
+	assert_true(paths_agree(ms, text, len, MATCH_SSE2, 1) > 1000);
+	assert_true(paths_agree(ms2, text, len, MATCH_AUTO, 2) > 1000);
+	assert_true(paths_agree(ms2, text, len, MATCH_SSE2, 1) > 1000);
+	/* every end position within a block, on a short text */
+	for (cut = 4000; cut < 4000 + 130; cut++) {
+		paths_agree(ms, text, cut, MATCH_AUTO, 1);
+		paths_agree(ms2, text, cut, MATCH_SSE2, 1);
+	}
 	free(text);
 	match_set_free(ms);
+	match_set_free(ms2);
 }
 
 int

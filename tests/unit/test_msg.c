@@ -3,7 +3,10 @@
  * every truncation, bad field values with their reasons, bodies that are
  * not JSON objects, tampering with any byte of a signed message or receipt,
  * wrong keys, and the worked example of docs/PROTOCOL.md byte for byte (so
- * the document cannot go stale). Set HOTLINE_PRINT_EXAMPLE=1 to print the
+ * the document cannot go stale). Batch signatures: every message of a
+ * batch verifies alone and offline, a cache makes a batch one verification,
+ * and forged paths, indexes, sizes, keys and signatures are refused, also
+ * once the batch's root is cached. Set HOTLINE_PRINT_EXAMPLE=1 to print the
  * example's bytes.
  *
  * Keys are written as 0600 PEM files in a fresh directory under
@@ -33,6 +36,7 @@
 #include "msg.h"
 #include "signer.h"
 #include "testlib.h"
+#include "tlog.h"
 #include "util.h"
 #include "wire.h"
 
@@ -346,6 +350,11 @@ test_max_frame(void **state)
 	assert_int_equal(msg_decode(&c, &d, &why), 0);
 	assert_true(msg_verify(&d, fx->pa));
 	buf_free(&b);
+
+	/* The largest batch form fits a frame with the largest body too. */
+	assert_true(WIRE_HDR_LEN + 1 + 1 + 2 * (1 + PARTY_MAX) + 1 +
+	    (1 + MSG_KIND_MAX) + 1 + 8 + 8 + 1 + MSG_ID_LEN + 4 +
+	    MSG_BODY_MAX + MSG_SIG_MAX <= WIRE_HDR_LEN + WIRE_FRAME_MAX);
 
 	/* One byte more is refused by check, sign and encode. */
 	memcpy(big + MSG_BODY_MAX - 2, " }", 3);
@@ -830,6 +839,314 @@ test_worked_example(void **state)
 	buf_free(&b);
 }
 
+/*
+ * Batch signatures.
+ */
+#define TB_MAX	40
+#define SIG_LEN_FOR(plen)	((size_t)ED25519_SIG_LEN + 8 + \
+				    (size_t)(plen) * MSG_ID_LEN)
+
+struct tbatch {
+	struct msg	 m[TB_MAX];
+	struct msg	*p[TB_MAX];
+	char		 body[TB_MAX][64];
+	int		 n;
+};
+
+/* n messages on one stream, seq 1..n, bodies distinct, signed as a batch
+ * by s (plain form for n == 1). */
+static void
+tbatch_sign(struct tbatch *t, int n, struct signer *s, unsigned salt)
+{
+	int i;
+
+	assert_true(n >= 1 && n <= TB_MAX);
+	t->n = n;
+	for (i = 0; i < n; i++) {
+		snprintf(t->body[i], sizeof(t->body[i]),
+		    "{\"text\":\"batch %u message %d\"}", salt, i);
+		fill_msg(&t->m[i], t->body[i], i % 3 == 1, i % 2 == 0);
+		t->m[i].seq = (uint64_t)i + 1;
+		t->p[i] = &t->m[i];
+	}
+	assert_int_equal(msg_sign_batch(t->p, n, s), 0);
+}
+
+/* Encode m; decode the bytes into *d (which borrows *pp: free it). */
+static void
+reencode(const struct msg *m, struct msg *d, uint8_t **pp)
+{
+	struct buf b;
+	struct cursor c;
+	const char *why = NULL;
+	size_t n;
+
+	buf_init(&b, WIRE_FRAME_MAX);
+	assert_int_equal(msg_encode(m, &b), 0);
+	*pp = buf_take_exact(&b, &n);
+	cur_init(&c, *pp, n);
+	assert_int_equal(msg_decode(&c, d, &why), 0);
+}
+
+static void
+test_batch_good(void **state)
+{
+	static const int sizes[] = { 2, 3, 4, 5, 7, 8, 9, 16, 17, 33, 40 };
+	struct fx *fx = *state;
+	struct tbatch *t = calloc(1, sizeof(*t));
+	struct msg_vcache vc;
+	struct msg d;
+	uint8_t *p, root[MSG_ID_LEN], root0[MSG_ID_LEN];
+	size_t k;
+	int i;
+
+	assert_non_null(t);
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		tbatch_sign(t, sizes[k], fx->sa, (unsigned)k);
+		memset(&vc, 0, sizeof(vc));
+		for (i = 0; i < t->n; i++) {
+			assert_int_equal(t->m[i].batch_n, (uint32_t)t->n);
+			assert_int_equal(t->m[i].batch_idx, (uint32_t)i);
+			assert_int_equal(t->m[i].batch_plen,
+			    tlog_inclusion_len((uint64_t)i, (uint64_t)t->n));
+			/* One signature for the whole batch. */
+			assert_memory_equal(t->m[i].sig, t->m[0].sig,
+			    ED25519_SIG_LEN);
+			assert_int_equal(msg_batch_root(&t->m[i], root), 0);
+			if (i == 0)
+				memcpy(root0, root, sizeof(root));
+			assert_memory_equal(root, root0, sizeof(root));
+			reencode(&t->m[i], &d, &p);
+			assert_same_msg(&t->m[i], &d);
+			assert_int_equal(d.batch_n, t->m[i].batch_n);
+			assert_int_equal(d.batch_idx, t->m[i].batch_idx);
+			assert_int_equal(d.batch_plen, t->m[i].batch_plen);
+			assert_memory_equal(d.batch_path, t->m[i].batch_path,
+			    (size_t)d.batch_plen * MSG_ID_LEN);
+			assert_true(msg_verify(&d, fx->pa));
+			assert_false(msg_verify(&d, fx->pb));
+			assert_true(msg_verify_cached(&d, fx->pa, &vc));
+			free(p);
+		}
+		/* A batch of n costs one Ed25519 verification. */
+		assert_int_equal(vc.verifies, 1);
+	}
+	/* The id does not depend on the form: a plain signature of the
+	 * same fields gives the same id. */
+	tbatch_sign(t, 5, fx->sa, 99);
+	memcpy(root, t->m[3].id, MSG_ID_LEN);
+	assert_int_equal(msg_sign(&t->m[3], fx->sa), 0);
+	assert_int_equal(t->m[3].batch_n, 0);
+	assert_memory_equal(t->m[3].id, root, MSG_ID_LEN);
+	/* A batch of one is the plain form. */
+	tbatch_sign(t, 1, fx->sa, 100);
+	assert_int_equal(t->m[0].batch_n, 0);
+	assert_true(msg_verify(&t->m[0], fx->pa));
+	free(t);
+}
+
+/* Offline: one message's bytes alone, after the batch is gone. */
+static void
+test_batch_offline(void **state)
+{
+	struct fx *fx = *state;
+	struct tbatch *t = calloc(1, sizeof(*t));
+	struct msg d;
+	struct cursor c;
+	const char *why = NULL;
+	uint8_t *bytes;
+	size_t n;
+	struct buf b;
+	EVP_PKEY *pub;
+	uint8_t raw[ED25519_PUB_LEN];
+	size_t rawlen = sizeof(raw);
+
+	assert_non_null(t);
+	tbatch_sign(t, 13, fx->sa, 7);
+	buf_init(&b, WIRE_FRAME_MAX);
+	assert_int_equal(msg_encode(&t->m[11], &b), 0);
+	bytes = buf_take_exact(&b, &n);
+	memset(t, 0, sizeof(*t));
+	free(t);
+	/* Only the bytes and the sender's raw public key. */
+	assert_int_equal(EVP_PKEY_get_raw_public_key(fx->pa, raw, &rawlen), 1);
+	assert_non_null(pub = identity_pubkey_from_raw(raw));
+	cur_init(&c, bytes, n);
+	assert_int_equal(msg_decode(&c, &d, &why), 0);
+	assert_int_equal(d.batch_n, 13);
+	assert_int_equal(d.batch_idx, 11);
+	assert_true(msg_verify(&d, pub));
+	EVP_PKEY_free(pub);
+	free(bytes);
+}
+
+/* Every forged form is refused, cold and with the root already cached. */
+static void
+test_batch_forged(void **state)
+{
+	struct fx *fx = *state;
+	struct tbatch *t = calloc(1, sizeof(*t)), *o = calloc(1, sizeof(*o));
+	struct msg_vcache vc;
+	struct msg d;
+	const char *why = NULL;
+	uint8_t *p, sig[MSG_SIG_MAX], root[MSG_ID_LEN];
+	size_t n, i;
+	int k, c;
+
+	assert_non_null(t);
+	assert_non_null(o);
+	tbatch_sign(t, 6, fx->sa, 1);
+	for (c = 0; c < 2; c++) {
+		memset(&vc, 0, sizeof(vc));
+		if (c == 1)	/* cache the genuine root first */
+			assert_true(msg_verify_cached(&t->m[0], fx->pa, &vc));
+		/* A tampered path. */
+		for (k = 0; k < t->m[2].batch_plen; k++) {
+			d = t->m[2];
+			d.batch_path[k][31] ^= 0x01;
+			assert_false(msg_verify(&d, fx->pa));
+			assert_false(msg_verify_cached(&d, fx->pa, &vc));
+		}
+		/* The wrong index, with a path of the right length. */
+		d = t->m[2];
+		d.batch_idx = 3;
+		assert_int_equal(tlog_inclusion_len(3, 6), d.batch_plen);
+		assert_false(msg_verify(&d, fx->pa));
+		assert_false(msg_verify_cached(&d, fx->pa, &vc));
+		/* The wrong size, with a path of the right length. */
+		d = t->m[2];
+		d.batch_n = 5;
+		assert_int_equal(tlog_inclusion_len(2, 5), d.batch_plen);
+		assert_false(msg_verify(&d, fx->pa));
+		assert_false(msg_verify_cached(&d, fx->pa, &vc));
+		d.batch_n = 7;
+		assert_int_equal(tlog_inclusion_len(2, 7), d.batch_plen);
+		assert_false(msg_verify_cached(&d, fx->pa, &vc));
+		/* A changed message under the genuine path. */
+		d = t->m[2];
+		d.seq++;
+		assert_false(msg_verify_cached(&d, fx->pa, &vc));
+		/* A changed signature on a cached root. */
+		d = t->m[4];
+		d.sig[0] ^= 0x80;
+		assert_false(msg_verify(&d, fx->pa));
+		assert_false(msg_verify_cached(&d, fx->pa, &vc));
+		/* Out-of-range sizes and indexes. */
+		d = t->m[2];
+		d.batch_idx = 6;
+		assert_false(msg_verify_cached(&d, fx->pa, &vc));
+		d.batch_n = MSG_BATCH_MAX + 1;
+		assert_false(msg_verify_cached(&d, fx->pa, &vc));
+		d.batch_n = 1;
+		d.batch_idx = 0;
+		assert_false(msg_verify_cached(&d, fx->pa, &vc));
+		/* The genuine messages still pass. */
+		for (k = 0; k < t->n; k++)
+			assert_true(msg_verify_cached(&t->m[k], fx->pa, &vc));
+	}
+
+	/* The same messages' root signed by another key: the statement is
+	 * the same, the signature is B's. Refused under A's key, also with
+	 * A's signature of that root cached. */
+	tbatch_sign(o, 6, fx->sb, 1);
+	assert_int_equal(msg_batch_root(&o->m[0], root), 0);
+	memset(&vc, 0, sizeof(vc));
+	assert_true(msg_verify_cached(&t->m[0], fx->pa, &vc));
+	for (k = 0; k < o->n; k++) {
+		assert_false(msg_verify(&o->m[k], fx->pa));
+		assert_false(msg_verify_cached(&o->m[k], fx->pa, &vc));
+		assert_true(msg_verify(&o->m[k], fx->pb));
+	}
+	/* A's genuine root cached does not let B's key pass A's messages,
+	 * nor A's signature pass under B's key. */
+	assert_false(msg_verify_cached(&t->m[1], fx->pb, &vc));
+	assert_true(msg_verify_cached(&o->m[1], fx->pb, &vc));
+
+	/* The decoder: sizes, indexes and path lengths that do not fit. */
+	n = msg_sig_encode(&t->m[2], sig);
+	assert_int_equal(n, SIG_LEN_FOR(t->m[2].batch_plen));
+	d = t->m[2];
+	assert_int_equal(msg_sig_decode(&d, sig, n, &why), 0);
+	assert_int_equal(msg_sig_decode(&d, sig, n - 1, &why), -1);
+	assert_string_equal(why, "bad batch path length");
+	assert_int_equal(msg_sig_decode(&d, sig, n - MSG_ID_LEN, &why), -1);
+	assert_int_equal(msg_sig_decode(&d, sig, 64 + 4, &why), -1);
+	assert_string_equal(why, "trailing bytes");
+	sig[64 + 3] = 1;	/* n = 1 */
+	assert_int_equal(msg_sig_decode(&d, sig, n, &why), -1);
+	assert_string_equal(why, "bad batch size or index");
+	sig[64 + 3] = 6;
+	sig[64 + 7] = 6;	/* index = n */
+	assert_int_equal(msg_sig_decode(&d, sig, n, &why), -1);
+	assert_string_equal(why, "bad batch size or index");
+	/* Every single-byte change of an encoded batch message is refused by
+	 * decode or by verification, cached or not. */
+	reencode(&t->m[2], &d, &p);
+	free(p);
+	{
+		struct buf b;
+		uint8_t *q, *src;
+		struct cursor cc;
+		size_t len;
+
+		buf_init(&b, WIRE_FRAME_MAX);
+		assert_int_equal(msg_encode(&t->m[2], &b), 0);
+		src = buf_take_exact(&b, &len);
+		memset(&vc, 0, sizeof(vc));
+		assert_true(msg_verify_cached(&t->m[0], fx->pa, &vc));
+		for (i = 0; i < len; i++) {
+			q = testlib_dup_exact(src, len);
+			q[i] ^= 0x04;
+			cur_init(&cc, q, len);
+			if (msg_decode(&cc, &d, &why) == 0) {
+				assert_false(msg_verify(&d, fx->pa));
+				assert_false(msg_verify_cached(&d, fx->pa, &vc));
+			}
+			free(q);
+		}
+		free(src);
+	}
+	free(t);
+	free(o);
+}
+
+/* The cache holds MSG_VCACHE_SIZE roots; the oldest goes first. */
+static void
+test_batch_cache(void **state)
+{
+	struct fx *fx = *state;
+	struct tbatch *t = calloc(MSG_VCACHE_SIZE + 1, sizeof(*t));
+	struct msg_vcache vc;
+	int i;
+
+	assert_non_null(t);
+	memset(&vc, 0, sizeof(vc));
+	for (i = 0; i <= MSG_VCACHE_SIZE; i++) {
+		tbatch_sign(&t[i], 3, fx->sa, 200 + (unsigned)i);
+		assert_true(msg_verify_cached(&t[i].m[0], fx->pa, &vc));
+		assert_int_equal(vc.verifies, (uint64_t)i + 1);
+	}
+	assert_int_equal(vc.used, MSG_VCACHE_SIZE);
+	/* The newest MSG_VCACHE_SIZE are held: no verification. */
+	for (i = 1; i <= MSG_VCACHE_SIZE; i++)
+		assert_true(msg_verify_cached(&t[i].m[2], fx->pa, &vc));
+	assert_int_equal(vc.verifies, MSG_VCACHE_SIZE + 1);
+	/* The first was evicted: verified again (and still valid). */
+	assert_true(msg_verify_cached(&t[0].m[1], fx->pa, &vc));
+	assert_int_equal(vc.verifies, MSG_VCACHE_SIZE + 2);
+	/* That evicted the second. */
+	assert_true(msg_verify_cached(&t[1].m[1], fx->pa, &vc));
+	assert_int_equal(vc.verifies, MSG_VCACHE_SIZE + 3);
+	assert_true(msg_verify_cached(&t[0].m[2], fx->pa, &vc));
+	assert_int_equal(vc.verifies, MSG_VCACHE_SIZE + 3);
+	/* Plain messages always cost a verification. */
+	assert_int_equal(msg_sign(&t[0].m[0], fx->sa), 0);
+	assert_true(msg_verify_cached(&t[0].m[0], fx->pa, &vc));
+	assert_true(msg_verify_cached(&t[0].m[0], fx->pa, &vc));
+	assert_int_equal(vc.verifies, MSG_VCACHE_SIZE + 5);
+	free(t);
+}
+
 int
 main(void)
 {
@@ -844,6 +1161,10 @@ main(void)
 		cmocka_unit_test(test_receipt),
 		cmocka_unit_test(test_receipt_bad),
 		cmocka_unit_test(test_worked_example),
+		cmocka_unit_test(test_batch_good),
+		cmocka_unit_test(test_batch_offline),
+		cmocka_unit_test(test_batch_forged),
+		cmocka_unit_test(test_batch_cache),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

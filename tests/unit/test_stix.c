@@ -247,6 +247,59 @@ test_patterns(void **state)
 	    why, sizeof(why)));
 }
 
+/* The plain form "[PATH = 'VALUE']" (taken without the general parser)
+ * gives the same values, and the same refusals, as the same comparison
+ * written so that only the general parser takes it. */
+static void
+test_patterns_plain(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "ipv4-addr:value", "198.51.100.1" },
+		{ "ipv4-addr:value", "198.51.100.0/24" },
+		{ "ipv4-addr:value", "198.51.100.0/33" },
+		{ "ipv4-addr:value", "1.2.3" },
+		{ "ipv6-addr:value", "2001:DB8::1" },
+		{ "domain-name:value", "EVIL.Example" },
+		{ "domain-name:value", "bad domain" },
+		{ "domain-name:value", "" },
+		{ "url:value", "http://a.b/c?d=1" },
+		{ "url:value", "http://a b" },
+		{ "file:hashes.'SHA-256'", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" },
+		{ "file:hashes.MD5", "d41d8cd98f00b204e9800998ecf8427" },
+		{ "file:hashes.'SHA-1'", "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709" },
+		{ "network-traffic:dst_ref.value", "9.9.9.9" },
+		{ "process:name", "evil.exe" },
+	};
+	struct terms t1, t2;
+	char p1[256], p2[256], w1[256], w2[256];
+	const char *r1, *r2;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(p1, sizeof(p1), "[%s = '%s']", cases[i][0],
+		    cases[i][1]);
+		/* spaces the plain form does not take */
+		snprintf(p2, sizeof(p2), "[ %s  =  '%s' ]", cases[i][0],
+		    cases[i][1]);
+		w1[0] = w2[0] = '\0';
+		r1 = terms(p1, &t1, w1, sizeof(w1));
+		r2 = terms(p2, &t2, w2, sizeof(w2));
+		if (r1 == NULL || r2 == NULL) {
+			assert_null(r1);
+			assert_null(r2);
+			assert_string_equal(w1, w2);
+		} else
+			assert_string_equal(r1, r2);
+	}
+	/* not NUL-terminated: only len bytes count */
+	memset(&t1, 0, sizeof(t1));
+	assert_int_equal(stix_pattern_terms_len("[ipv4-addr:value = "
+	    "'1.2.3.4']XYZ", 29, term_cb, &t1, w1, sizeof(w1)), 0);
+	assert_string_equal(t1.buf, "ipv4-addr=1.2.3.4");
+}
+
 int
 main(void)
 {
@@ -254,6 +307,7 @@ main(void)
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_patterns),
+		cmocka_unit_test(test_patterns_plain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
