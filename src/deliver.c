@@ -699,11 +699,23 @@ apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
 	const char *err = NULL;
 	struct cursor c;
 	struct msg m;
+	json_t *bundle = NULL;
 	uint64_t held, received;
-	int rc;
+	int rc, ret = -1;
 
 	cur_init(&c, f->p, f->len);
-	if (msg_decode(&c, &m, &err) == -1) {
+	if (msg_decode_lazy(&c, &m, &err) == -1) {
+		snprintf(why, whylen, "malformed message: %s", err);
+		return -1;
+	}
+	/* The body's JSON check, as msg_decode() does it; a CERT bundle is
+	 * parsed once, here, and the tree handed to cert_bundle_in(). */
+	if (m.channel == CH_CERT && strcmp(m.kind, CERT_KIND_BUNDLE) == 0) {
+		if ((bundle = cert_bundle_parse(&m, &err)) == NULL) {
+			snprintf(why, whylen, "malformed message: %s", err);
+			return -1;
+		}
+	} else if (msg_check_body(m.body, m.body_len, &err) == -1) {
 		snprintf(why, whylen, "malformed message: %s", err);
 		return -1;
 	}
@@ -711,54 +723,54 @@ apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
 	    strcmp(m.to, d->cf.party) != 0) {
 		snprintf(why, whylen, "message from %s to %s on %s's link",
 		    m.from, m.to, p->conf->party);
-		return -1;
+		goto done;
 	}
 	held = bs->in_held[m.channel][m.prec];
 	if (m.seq <= held) {
 		snprintf(why, whylen, "replayed %s/%s seq %llu (holding %llu)",
 		    channel_name(m.channel), prec_name(m.prec),
 		    (unsigned long long)m.seq, (unsigned long long)held);
-		return -1;
+		goto done;
 	}
 	if (m.seq != held + 1) {
 		snprintf(why, whylen, "sequence gap on %s/%s: seq %llu after "
 		    "%llu", channel_name(m.channel), prec_name(m.prec),
 		    (unsigned long long)m.seq, (unsigned long long)held);
-		return -1;
+		goto done;
 	}
 	if (m.body_len > d->cf.max_body) {
 		snprintf(why, whylen, "message body of %u bytes over max_body",
 		    m.body_len);
-		return -1;
+		goto done;
 	}
 	if (!msg_verify_cached(&m, p->pub, &p->vcache)) {
 		snprintf(why, whylen, "bad signature on %s/%s seq %llu",
 		    channel_name(m.channel), prec_name(m.prec),
 		    (unsigned long long)m.seq);
-		return -1;
+		goto done;
 	}
 	received = now_utc_ms();
 	if ((rc = store_msg_insert(d->st, &m, DIR_IN, p->conf->party,
 	    received)) != 0) {
 		snprintf(why, whylen, rc == -2 ? "message id already stored "
 		    "(replay)" : "store failed");
-		return -1;
+		goto done;
 	}
 	if (log_leaf(d, LEAF_MSG, m.id, DIR_IN, p->conf->party, received) ==
 	    -1) {
 		snprintf(why, whylen, "store failed");
-		return -1;
+		goto done;
 	}
 	if (m.channel == CH_CERT && strcmp(m.kind, CERT_KIND_BUNDLE) == 0 &&
-	    cert_bundle_in(d, p->conf->party, &m) == -1) {
+	    cert_bundle_in(d, p->conf->party, &m, bundle) == -1) {
 		snprintf(why, whylen, "store failed");
-		return -1;
+		goto done;
 	}
 	if (strcmp(m.kind, "ack") == 0 && m.has_ref &&
 	    (rc = store_msg_mark_acked(d->st, &m)) != 0) {
 		if (rc == -1) {
 			snprintf(why, whylen, "store failed");
-			return -1;
+			goto done;
 		}
 		log_info("%s acknowledged a message we do not hold",
 		    p->conf->party);
@@ -768,7 +780,10 @@ apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
 	/* The watch log: every message but bulk CERT traffic. */
 	if (m.channel != CH_CERT)
 		nrrc_log_received(p, &m);
-	return 0;
+	ret = 0;
+done:
+	json_decref(bundle);
+	return ret;
 }
 
 static int
