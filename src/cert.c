@@ -19,13 +19,9 @@
  */
 #include <sys/queue.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -42,37 +38,23 @@
 #include "stixdb.h"
 #include "tlp.h"
 #include "util.h"
+#include "worker.h"
 
 /* Bytes of a bundle message around its objects:
  * {"type":"bundle","id":"bundle--<36>","objects":[...]} */
 #define BUNDLE_OVERHEAD	128
 
-/* One envelope waiting for, or done by, the worker thread. */
-struct cert_job {
-	TAILQ_ENTRY(cert_job)	 entry;
-	struct cert_prep	*prep;
-	cert_prep_done		 done;
-	void			*arg;
-};
-TAILQ_HEAD(cert_jobs, cert_job);
-
 /*
- * The worker thread parses and validates TAXII envelopes (cert_prep_run:
- * jansson and stix.c only, no SQLite, no libevent) so the event loop keeps
- * the links pumping meanwhile; the rest of an ingest runs on the loop. It
- * is started on first use; done jobs come back through a pipe.
+ * TAXII envelopes are parsed and validated on a worker thread (worker.c;
+ * cert_prep_run: jansson and stix.c only, no SQLite, no libevent) so the
+ * event loop keeps the links pumping meanwhile; the rest of an ingest runs
+ * on the loop. The worker is made on first use (the loop exists by then).
  */
 struct cert {
 	struct stixdb	*db;
 	int64_t		 last_added;
 	struct hotlined	*d;
-	int		 th_up, th_failed, stop;
-	pthread_t	 th;
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	struct cert_jobs todo, done;
-	int		 pfd[2];
-	struct event	*ev;
+	struct worker	*w;
 };
 
 /* The validation of one object of an envelope. */
@@ -98,9 +80,6 @@ cert_start(struct hotlined *d)
 	struct cert *c = xcalloc(1, sizeof(*c));
 
 	c->d = d;
-	c->pfd[0] = c->pfd[1] = -1;
-	TAILQ_INIT(&c->todo);
-	TAILQ_INIT(&c->done);
 	c->db = stixdb_new(d->st);
 	/* STIX ids are random: a larger page cache keeps index inserts off
 	 * the disk for collections of millions of objects. */
@@ -119,35 +98,12 @@ void
 cert_stop(struct hotlined *d)
 {
 	struct cert *c = d->cert;
-	struct cert_job *j;
 
 	if (c == NULL)
 		return;
-	if (c->th_up) {
-		pthread_mutex_lock(&c->mu);
-		c->stop = 1;
-		pthread_cond_signal(&c->cv);
-		pthread_mutex_unlock(&c->mu);
-		pthread_join(c->th, NULL);
-		pthread_mutex_destroy(&c->mu);
-		pthread_cond_destroy(&c->cv);
-	}
-	/* Jobs never answered: their requests went with the API. */
-	TAILQ_CONCAT(&c->done, &c->todo, entry);
-	while ((j = TAILQ_FIRST(&c->done)) != NULL) {
-		TAILQ_REMOVE(&c->done, j, entry);
-		if (j->done != NULL)
-			j->done(j->arg, 1);
-		else
-			cert_prep_free(j->prep);
-		free(j);
-	}
-	if (c->ev != NULL)
-		event_free(c->ev);
-	if (c->pfd[0] != -1)
-		close(c->pfd[0]);
-	if (c->pfd[1] != -1)
-		close(c->pfd[1]);
+	/* Jobs never answered (done(arg, 1)): their requests went with the
+	 * API. */
+	worker_free(c->w);
 	stixdb_free(d->cert->db);
 	free(d->cert);
 	d->cert = NULL;
@@ -584,122 +540,28 @@ cert_prep_free(struct cert_prep *p)
 	free(p);
 }
 
-static void *
-worker(void *arg)
-{
-	struct cert *c = arg;
-	struct cert_job *j;
-	ssize_t w;
-
-	pthread_mutex_lock(&c->mu);
-	for (;;) {
-		while (!c->stop && TAILQ_EMPTY(&c->todo))
-			pthread_cond_wait(&c->cv, &c->mu);
-		if (c->stop)
-			break;
-		j = TAILQ_FIRST(&c->todo);
-		TAILQ_REMOVE(&c->todo, j, entry);
-		pthread_mutex_unlock(&c->mu);
-		if (j->done == NULL) {
-			/* cert_prep_release(): free the tree here. */
-			cert_prep_free(j->prep);
-			free(j);
-			pthread_mutex_lock(&c->mu);
-			continue;
-		}
-		cert_prep_run(j->prep);
-		pthread_mutex_lock(&c->mu);
-		TAILQ_INSERT_TAIL(&c->done, j, entry);
-		/* Full pipe: a wake-up is already pending. */
-		do
-			w = write(c->pfd[1], "", 1);
-		while (w == -1 && errno == EINTR);
-	}
-	pthread_mutex_unlock(&c->mu);
-	return NULL;
-}
-
-/* The event loop's side: hand the done jobs to their callbacks. */
 static void
-worker_done(evutil_socket_t fd, short ev, void *arg)
+prep_run(void *arg)
 {
-	struct cert *c = arg;
-	struct cert_jobs done;
-	struct cert_job *j;
-	char buf[64];
-
-	(void)ev;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	TAILQ_INIT(&done);
-	pthread_mutex_lock(&c->mu);
-	TAILQ_CONCAT(&done, &c->done, entry);
-	pthread_mutex_unlock(&c->mu);
-	while ((j = TAILQ_FIRST(&done)) != NULL) {
-		TAILQ_REMOVE(&done, j, entry);
-		j->done(j->arg, 0);
-		free(j);
-	}
+	cert_prep_run(arg);
 }
 
-/* Start the worker thread and its pipe; 0 or -1. */
-static int
-worker_start(struct cert *c)
+static void
+prep_free(void *arg)
 {
-	int i;
-
-	if (pipe(c->pfd) == -1) {
-		log_warn("cert: pipe");
-		return -1;
-	}
-	for (i = 0; i < 2; i++)
-		if (fcntl(c->pfd[i], F_SETFL, O_NONBLOCK) == -1 ||
-		    fcntl(c->pfd[i], F_SETFD, FD_CLOEXEC) == -1)
-			goto fail;
-	if ((c->ev = event_new(c->d->base, c->pfd[0], EV_READ | EV_PERSIST,
-	    worker_done, c)) == NULL || event_add(c->ev, NULL) == -1)
-		goto fail;
-	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->cv, NULL);
-	if (pthread_create(&c->th, NULL, worker, c) != 0) {
-		pthread_mutex_destroy(&c->mu);
-		pthread_cond_destroy(&c->cv);
-		goto fail;
-	}
-	c->th_up = 1;
-	return 0;
-fail:
-	log_warnx("cert: cannot start the worker thread; parsing on the "
-	    "event loop");
-	if (c->ev != NULL)
-		event_free(c->ev);
-	c->ev = NULL;
-	close(c->pfd[0]);
-	close(c->pfd[1]);
-	c->pfd[0] = c->pfd[1] = -1;
-	return -1;
+	cert_prep_free(arg);
 }
 
 void
 cert_prep_release(struct hotlined *d, struct cert_prep *p)
 {
-	struct cert *c = d->cert;
-	struct cert_job *j;
-
 	if (p == NULL)
 		return;
-	if (!c->th_up) {
-		cert_prep_free(p);
-		return;
-	}
-	j = xcalloc(1, sizeof(*j));
-	j->prep = p;
-	pthread_mutex_lock(&c->mu);
 	/* First: at most the trees of the envelope being parsed and of the
-	 * ones being answered live at once, however many clients post. */
-	TAILQ_INSERT_HEAD(&c->todo, j, entry);
-	pthread_cond_signal(&c->cv);
-	pthread_mutex_unlock(&c->mu);
+	 * ones being answered live at once, however many clients post. A
+	 * tree of 2,000 objects takes a while to free. */
+	if (worker_submit(d->cert->w, prep_free, p, NULL, NULL, 1, 0) == -1)
+		cert_prep_free(p);
 }
 
 void
@@ -707,22 +569,13 @@ cert_prep_submit(struct hotlined *d, struct cert_prep *p, cert_prep_done done,
     void *arg)
 {
 	struct cert *c = d->cert;
-	struct cert_job *j;
 
-	if (!c->th_up && (c->th_failed || c->d->base == NULL ||
-	    (c->th_failed = worker_start(c) == -1))) {
+	if (c->w == NULL && d->base != NULL)
+		c->w = worker_new(d->base, "cert");
+	if (worker_submit(c->w, prep_run, p, done, arg, 0, 1) == -1) {
 		cert_prep_run(p);
 		done(arg, 0);
-		return;
 	}
-	j = xcalloc(1, sizeof(*j));
-	j->prep = p;
-	j->done = done;
-	j->arg = arg;
-	pthread_mutex_lock(&c->mu);
-	TAILQ_INSERT_TAIL(&c->todo, j, entry);
-	pthread_cond_signal(&c->cv);
-	pthread_mutex_unlock(&c->mu);
 }
 
 /*
