@@ -52,6 +52,7 @@
 #include "signer.h"
 #include "store.h"
 #include "util.h"
+#include "worker.h"
 
 #define API_MAX_HEADERS		8192
 #define API_TIMEOUT_S		30
@@ -71,6 +72,7 @@ struct api {
 	size_t			 nclients;
 	TAILQ_HEAD(, waiter)	 waiters;
 	size_t			 nwaiters;
+	struct worker		*w;	/* batches being parsed (h_submit_batch) */
 };
 
 /* A GET /v1/messages/{id}?wait=STATE held until the message reaches the
@@ -776,64 +778,154 @@ h_submit(struct api_req *q)
 #define API_BATCH_MAX	1000	/* messages per POST /v1/messages/batch */
 
 /*
- * POST /v1/messages/batch {"messages": [ {as POST /v1/messages}, ... ]}:
- * up to API_BATCH_MAX messages accepted in one transaction, all or none.
- * 201 {"ids": [...]} in request order; on a bad element, its index is in
- * the error message and nothing is accepted.
+ * A POST /v1/messages/batch while its request is parsed, every message
+ * checked and each body serialised on the API worker thread (worker.c;
+ * batch_prep: jansson only, no store, no libevent). The event loop then
+ * does the rest in batch_done: roles, refs, sequencing, signing, one
+ * transaction.
  */
-static void
-h_submit_batch(struct api_req *q)
-{
-	struct hotlined *d = q->d;
-	struct msg *ms = NULL;
-	char **bodies = NULL, (*ids)[ID_HEX_LEN + 1] = NULL;
-	char ref[ID_HEX_LEN + 1], refid[ID_HEX_LEN + 1], err[256];
-	const char *errmsg = NULL;
-	json_t *req, *arr, *el, *out = NULL;
-	size_t i, n = 0;
-	int status = 0, bad = -1;
-	static const char *const fields[] = { "messages", NULL };
+struct batch_job {
+	struct api_req	 q;		/* a copy: who and the request */
+	char		*text;		/* the request body (owned) */
+	size_t		 len;
+	uint64_t	 max_body;
+	/* Set by batch_prep. */
+	size_t		 n;		/* messages in the request */
+	size_t		 nok;		/* parsed, in order, before a bad one */
+	struct msg	*ms;
+	char		**bodies;
+	char		(*refs)[ID_HEX_LEN + 1];
+	int		 status;	/* 0, or the error of messages[nok] */
+	int		 whole;		/* the error is the request's */
+	char		 err[256];
+};
 
-	if ((req = api_read_body(q, 0)) == NULL)
-		return;
-	if (api_check_fields(q, req, fields) == -1)
-		goto done;
-	arr = json_object_get(req, "messages");
-	if (!json_is_array(arr) || (n = json_array_size(arr)) == 0 ||
-	    n > API_BATCH_MAX) {
-		api_reply_error(q, 400, "\"messages\" must be an array of 1..%d "
-		    "messages", API_BATCH_MAX);
+/* On the worker thread: what h_submit_batch did before the store. */
+static void
+batch_prep(void *arg)
+{
+	static const char *const fields[] = { "messages", NULL };
+	struct batch_job *j = arg;
+	json_error_t jerr;
+	json_t *req = NULL, *arr;
+	size_t i;
+
+	j->whole = 1;
+	j->status = 400;
+	if (j->len == 0) {
+		(void)snprintf(j->err, sizeof(j->err), "request body must be a "
+		    "JSON object");
 		goto done;
 	}
-	ms = xcalloc(n, sizeof(*ms));
-	bodies = xcalloc(n, sizeof(*bodies));
-	ids = xcalloc(n, sizeof(*ids));
-	for (i = 0; i < n; i++) {
-		el = json_array_get(arr, i);
-		/* Parsed once with the request: checked in place. */
-		if (api_parse_submit_obj(el, d->cf.max_body, &ms[i],
-		    &bodies[i], ref, &status, err, sizeof(err)) == -1) {
-			api_reply_error(q, status, "messages[%zu]: %s", i, err);
-			goto done;
-		}
-		if (!api_may_write(&q->who, ms[i].channel)) {
+	if ((req = json_loadb(j->text, j->len, JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL) {
+		(void)snprintf(j->err, sizeof(j->err), "malformed JSON at line "
+		    "%d column %d: %s", jerr.line, jerr.column, jerr.text);
+		goto done;
+	}
+	if (!json_is_object(req)) {
+		(void)snprintf(j->err, sizeof(j->err), "request body must be a "
+		    "JSON object");
+		goto done;
+	}
+	if (fields_check(req, fields, j->err, sizeof(j->err)) == -1)
+		goto done;
+	arr = json_object_get(req, "messages");
+	if (!json_is_array(arr) || (j->n = json_array_size(arr)) == 0 ||
+	    j->n > API_BATCH_MAX) {
+		(void)snprintf(j->err, sizeof(j->err), "\"messages\" must be an "
+		    "array of 1..%d messages", API_BATCH_MAX);
+		goto done;
+	}
+	j->whole = 0;
+	j->status = 0;
+	j->ms = xcalloc(j->n, sizeof(*j->ms));
+	j->bodies = xcalloc(j->n, sizeof(*j->bodies));
+	j->refs = xcalloc(j->n, sizeof(*j->refs));
+	/* Parsed once with the request: checked in place. */
+	for (i = 0; i < j->n; i++) {
+		if (api_parse_submit_obj(json_array_get(arr, i), j->max_body,
+		    &j->ms[i], &j->bodies[i], j->refs[i], &j->status, j->err,
+		    sizeof(j->err)) == -1)
+			break;
+		j->status = 0;
+	}
+	j->nok = i;
+ done:
+	json_decref(req);	/* the request's tree is freed here too */
+	free(j->text);
+	j->text = NULL;
+}
+
+static void
+batch_job_free(struct batch_job *j)
+{
+	size_t i;
+
+	if (j->bodies != NULL)
+		for (i = 0; i < j->n; i++)
+			free(j->bodies[i]);
+	free(j->bodies);
+	free(j->refs);
+	free(j->ms);
+	free(j->text);
+	free(j);
+}
+
+/*
+ * On the event loop, once batch_prep has run: answer the request. A client
+ * that hung up meanwhile left a request without a connection: nothing is
+ * accepted for it. cancelled: the daemon is stopping (api_jobs_stop).
+ */
+static void
+batch_done(void *arg, int cancelled)
+{
+	struct batch_job *j = arg;
+	struct api_req *q = &j->q;
+	struct hotlined *d = q->d;
+	char (*ids)[ID_HEX_LEN + 1] = NULL, refid[ID_HEX_LEN + 1];
+	const char *errmsg = NULL;
+	json_t *out;
+	size_t i;
+	int status = 0, bad = -1;
+
+	if (evhttp_request_get_connection(q->r) == NULL) {
+		/* Orphaned by evhttp (the client went away): ours to free. */
+		log_debug("api: batch client went away; nothing accepted");
+		evhttp_request_free(q->r);
+		goto done;
+	}
+	if (cancelled)
+		goto done;	/* evhttp_free() frees the request */
+	if (j->whole) {
+		api_reply_error(q, j->status, "%s", j->err);
+		goto done;
+	}
+	for (i = 0; i < j->nok; i++) {
+		if (!api_may_write(&q->who, j->ms[i].channel)) {
 			api_reply_error(q, 403, "messages[%zu]: your role may not "
 			    "send on the %s channel", i,
-			    channel_name(ms[i].channel));
+			    channel_name(j->ms[i].channel));
 			goto done;
 		}
-		if (ref[0] != '\0') {
-			if (resolve_id(q, ref, "ref", refid) == -1)
+		if (j->refs[i][0] != '\0') {
+			if (resolve_id(q, j->refs[i], "ref", refid) == -1)
 				goto done;
-			if (hex_decode(refid, ms[i].ref, MSG_ID_LEN) == -1) {
+			if (hex_decode(refid, j->ms[i].ref, MSG_ID_LEN) == -1) {
 				api_reply_error(q, 500, "internal error: bad id");
 				goto done;
 			}
-			ms[i].has_ref = true;
+			j->ms[i].has_ref = true;
 		}
 	}
-	if (deliver_submit_many_as(d, ms, (int)n, q->who.account, ids, &bad,
-	    &status, &errmsg) == -1) {
+	if (j->nok < j->n) {
+		api_reply_error(q, j->status, "messages[%zu]: %s", j->nok,
+		    j->err);
+		goto done;
+	}
+	ids = xcalloc(j->n, sizeof(*ids));
+	if (deliver_submit_many_as(d, j->ms, (int)j->n, q->who.account, ids,
+	    &bad, &status, &errmsg) == -1) {
 		if (status < 400 || status > 599)
 			status = 500;
 		if (bad >= 0)
@@ -845,17 +937,49 @@ h_submit_batch(struct api_req *q)
 		goto done;
 	}
 	out = json_array();
-	for (i = 0; i < n; i++)
+	for (i = 0; i < j->n; i++)
 		json_array_append_new(out, json_string(ids[i]));
 	api_reply_json(q, 201, json_pack("{s:o}", "ids", out));
  done:
-	if (bodies != NULL)
-		for (i = 0; i < n; i++)
-			free(bodies[i]);
-	free(bodies);
 	free(ids);
-	free(ms);
-	json_decref(req);
+	batch_job_free(j);
+}
+
+/*
+ * POST /v1/messages/batch {"messages": [ {as POST /v1/messages}, ... ]}:
+ * up to API_BATCH_MAX messages accepted in one transaction, all or none.
+ * 201 {"ids": [...]} in request order; on a bad element, its index is in
+ * the error message and nothing is accepted. The parsing runs on the API
+ * worker (batch_prep) while the loop serves other requests and the links;
+ * without a worker thread, inline.
+ */
+static void
+h_submit_batch(struct api_req *q)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(q->r);
+	struct batch_job *j;
+	size_t len = evbuffer_get_length(in);
+
+	if (len > q->d->cf.api_max_request) {
+		api_reply_error(q, 413, "request body larger than %llu bytes",
+		    (unsigned long long)q->d->cf.api_max_request);
+		return;
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->q = *q;
+	j->max_body = q->d->cf.max_body;
+	j->len = len;
+	j->text = xmalloc(len + 1);
+	if (evbuffer_remove(in, j->text, len) != (int)len) {
+		batch_job_free(j);
+		api_reply_error(q, 500, "cannot read the request body");
+		return;
+	}
+	if (worker_submit(q->d->api->w, batch_prep, j, batch_done, j, 0,
+	    1) == -1) {
+		batch_prep(j);
+		batch_done(j, 0);
+	}
 }
 
 /*
@@ -1961,6 +2085,7 @@ api_start(struct hotlined *d)
 		log_warnx("api: evhttp_bind_listener failed");
 		goto fail;
 	}
+	a->w = worker_new(d->base, "api");
 	d->api = a;
 	log_info("api: listening on %s", a->path);
 	return 0;
@@ -1979,6 +2104,15 @@ api_start(struct hotlined *d)
 }
 
 void
+api_jobs_stop(struct hotlined *d)
+{
+	if (d->api == NULL)
+		return;
+	worker_free(d->api->w);
+	d->api->w = NULL;
+}
+
+void
 api_stop(struct hotlined *d)
 {
 	struct api *a = d->api;
@@ -1986,6 +2120,7 @@ api_stop(struct hotlined *d)
 
 	if (a == NULL)
 		return;
+	api_jobs_stop(d);
 	while (!TAILQ_EMPTY(&a->waiters))
 		waiter_free(TAILQ_FIRST(&a->waiters));
 	evhttp_free(a->http);	/* frees the bound listener and its socket */

@@ -18,6 +18,9 @@
 /* Bind the socket (mode 0660, stale socket removed) and serve. 0 or -1. */
 int	api_start(struct hotlined *d);
 void	api_stop(struct hotlined *d);
+/* Stop the API worker thread: batches being parsed are dropped unanswered
+ * (their requests go with their connections). Before https_stop. */
+void	api_jobs_stop(struct hotlined *d);
 /* Message states may have changed (a commit): answer the requests waiting
  * for them (GET /v1/messages/{id}?wait=...). */
 void	api_changed(struct hotlined *d);

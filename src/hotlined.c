@@ -68,6 +68,7 @@ hotlined_free(struct hotlined *d)
 
 	link_stop(d);
 	events_stop(d);
+	api_jobs_stop(d);	/* before https_stop: the jobs hold requests */
 	https_stop(d);	/* before api_stop: its connections are API clients */
 	api_stop(d);
 	nrrc_stop(d);
