@@ -195,6 +195,19 @@ static const char *const migrations[] = {
 	"  created INTEGER NOT NULL,"
 	"  changed INTEGER NOT NULL);"
 	"ALTER TABLE msgs ADD COLUMN operator TEXT;",
+	/* 6 (STORE_V_TLOG_POS): tlog_hashes keyed in append order (tlog.c
+	 * node_pos): pos =
+	 * 64 * (the subtree's last leaf) + level. Keyed by (lvl, idx), each
+	 * commit appended inside every level's range, a b-tree page per
+	 * level; now all of a commit's hashes go to the table's end. */
+	"CREATE TABLE tlog_hashes_new ("
+	"  pos INTEGER PRIMARY KEY,"
+	"  hash BLOB NOT NULL);"
+	"INSERT INTO tlog_hashes_new (pos, hash)"
+	"  SELECT (((idx + 1) << lvl) - 1) * 64 + lvl, hash FROM tlog_hashes"
+	"  ORDER BY 1;"
+	"DROP TABLE tlog_hashes;"
+	"ALTER TABLE tlog_hashes_new RENAME TO tlog_hashes;",
 };
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
