@@ -12,11 +12,20 @@
  *  - the signature field (plain or batch form, docs/PROTOCOL.md) re-encodes
  *    to the same bytes, a batch form's path gives a root, and the cached
  *    verification (msg_verify_cached, as the daemon uses it) agrees with
- *    msg_verify both on a cold cache and on one the first call filled.
+ *    msg_verify both on a cold cache and on one the first call filled;
+ *  - msg_peek_stream() runs on anything, and on what decodes it names the
+ *    decoded channel and precedence;
+ *  - msg_decode_lazy() (the receiver's decode, deliver.c) followed by the
+ *    body check it leaves to its caller accepts exactly what msg_decode()
+ *    accepts, with the same id; and cert_bundle_parse(), the check the
+ *    receiver does instead for a CERT bundle, agrees with msg_check_body().
  */
 #include <string.h>
 
+#include <jansson.h>
+
 #include "buf.h"
+#include "cert.h"
 #include "fuzz.h"
 #include "msg.h"
 #include "wire.h"
@@ -31,13 +40,35 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool ok;
 	struct cursor c;
 	struct buf b;
-	struct msg m;
+	struct msg m, lm;
+	json_t *j;
+	int lazy, full;
+	uint8_t ch, prec;
+	int peeked;
 
+	peeked = msg_peek_stream(data, size, false, &ch, &prec);
 	cur_init(&c, data, size);
-	if (msg_decode(&c, &m, &why) == -1) {
+	lazy = msg_decode_lazy(&c, &lm, &why) == 0;
+	cur_init(&c, data, size);
+	full = msg_decode(&c, &m, &why) == 0;
+	if (lazy) {
+		const char *w1 = NULL, *w2 = NULL;
+		int body_ok = msg_check_body(lm.body, lm.body_len, &w1) == 0;
+
+		FUZZ_CHECK(full == body_ok);
+		j = cert_bundle_parse(&lm, &w2);
+		FUZZ_CHECK((j != NULL) == body_ok);
+		FUZZ_CHECK(body_ok || strcmp(w1, w2) == 0);
+		json_decref(j);
+		if (full)
+			FUZZ_CHECK(memcmp(lm.id, m.id, sizeof(m.id)) == 0);
+	} else
+		FUZZ_CHECK(!full);
+	if (!full) {
 		FUZZ_CHECK(why != NULL);
 		return 0;
 	}
+	FUZZ_CHECK(peeked == 0 && ch == m.channel && prec == m.prec);
 	FUZZ_CHECK(m.body_len <= MSG_BODY_MAX);
 	FUZZ_CHECK(m.body >= data && m.body + m.body_len <= data + size);
 	memcpy(id, m.id, sizeof(id));

@@ -5,7 +5,9 @@
  *  - receipt_encode() of the decoded receipt gives back exactly the input
  *    bytes (the encoding is canonical; the id hashes bytes as received);
  *  - receipt_verify() against the test key runs, and the id it recomputes
- *    from the fields equals the id decoded from the bytes.
+ *    from the fields equals the id decoded from the bytes;
+ *  - msg_peek_stream() runs on anything, and on what decodes it names the
+ *    decoded channel and precedence.
  */
 #include <string.h>
 
@@ -22,12 +24,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct receipt r;
 	struct cursor c;
 	struct buf b;
+	uint8_t ch, prec;
+	int peeked;
 
+	peeked = msg_peek_stream(data, size, true, &ch, &prec);
 	cur_init(&c, data, size);
 	if (receipt_decode(&c, &r, &why) == -1) {
 		FUZZ_CHECK(why != NULL);
 		return 0;
 	}
+	/* msg_peek_stream() reads the stream of what decodes */
+	FUZZ_CHECK(peeked == 0 && ch == r.channel && prec == r.prec);
 	memcpy(id, r.id, sizeof(id));
 
 	buf_init(&b, WIRE_FRAME_MAX);

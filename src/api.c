@@ -44,6 +44,7 @@
 #include "events.h"
 #include "hotlined.h"
 #include "http.h"
+#include "link.h"
 #include "log.h"
 #include "metrics.h"
 #include "msg.h"
@@ -1383,6 +1384,12 @@ current_state(struct hotlined *d, const char *id)
 	return st;
 }
 
+bool
+api_waiting(struct hotlined *d)
+{
+	return d->api != NULL && d->api->nwaiters > 0;
+}
+
 /* deliver.c calls this after a commit that may have changed states. */
 void
 api_changed(struct hotlined *d)
@@ -1482,6 +1489,8 @@ h_show(struct api_req *q, const char *idarg)
 	evtimer_add(w->timer, &tv);
 	TAILQ_INSERT_TAIL(&a->waiters, w, entry);
 	a->nwaiters++;
+	/* Receipts held back for a group commit are wanted now. */
+	link_receipts_now(q->d);
  done:
 	if (parsed)
 		evhttp_clear_headers(&params);

@@ -20,7 +20,9 @@ int	api_start(struct hotlined *d);
 void	api_stop(struct hotlined *d);
 /* Message states may have changed (a commit): answer the requests waiting
  * for them (GET /v1/messages/{id}?wait=...). */
-void	api_changed(struct hotlined *d);	/* closes and unlinks the socket */
+void	api_changed(struct hotlined *d);
+/* True while a GET ?wait= request is held (someone waits for a state). */
+bool	api_waiting(struct hotlined *d);	/* closes and unlinks the socket */
 
 /*
  * Who is asking. The listener sets it before routing: on the Unix socket

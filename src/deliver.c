@@ -625,7 +625,8 @@ pump_row(void *arg, const struct msg_row *row)
 		}
 		s->sent_hi[pc->ch][pc->prec] = row->m.seq;
 	}
-	return link_out_room(pc->l) > b->len ? 0 : -1;
+	return (pc->prec <= PREC_IMMEDIATE ? link_out_room_urgent(pc->l) :
+	    link_out_room(pc->l)) > b->len ? 0 : -1;
 }
 
 /*
@@ -634,6 +635,10 @@ pump_row(void *arg, const struct msg_row *row)
  * in order direct, nrrc, check, wg, cert; precedences flash first within a
  * channel; seq order within a stream. The output is small, so a FLASH
  * message accepted now waits behind at most one output's worth of bulk.
+ * FLASH and IMMEDIATE messages do not wait for the output to drain below
+ * its mark: they are queued at once (up to LINK_OUT_URGENT), so they
+ * need not wait for the loop to come back to the link's write callback,
+ * which a large API batch can delay.
  */
 void
 deliver_pump(struct peer *p, struct link *l)
@@ -644,7 +649,7 @@ deliver_pump(struct peer *p, struct link *l)
 	uint64_t next;
 
 	buf_init(&out, PUMP_WRITE_BYTES + WIRE_HDR_LEN + WIRE_FRAME_MAX);
-	while (link_out_room(l) > out.len) {
+	while (link_out_room_urgent(l) > out.len) {
 		for (ch = CH_MIN; ch <= CH_MAX; ch++)
 			for (prec = PREC_MIN; prec <= PREC_MAX; prec++)
 				if (*link_cursor(l, ch, prec) <=
@@ -652,6 +657,8 @@ deliver_pump(struct peer *p, struct link *l)
 					goto found;
 		break;
 found:
+		if (prec > PREC_IMMEDIATE && link_out_room(l) <= out.len)
+			break;
 		next = *link_cursor(l, ch, prec);
 		memset(&pc, 0, sizeof(pc));
 		pc.p = p;
@@ -692,11 +699,23 @@ apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
 	const char *err = NULL;
 	struct cursor c;
 	struct msg m;
+	json_t *bundle = NULL;
 	uint64_t held, received;
-	int rc;
+	int rc, ret = -1;
 
 	cur_init(&c, f->p, f->len);
-	if (msg_decode(&c, &m, &err) == -1) {
+	if (msg_decode_lazy(&c, &m, &err) == -1) {
+		snprintf(why, whylen, "malformed message: %s", err);
+		return -1;
+	}
+	/* The body's JSON check, as msg_decode() does it; a CERT bundle is
+	 * parsed once, here, and the tree handed to cert_bundle_in(). */
+	if (m.channel == CH_CERT && strcmp(m.kind, CERT_KIND_BUNDLE) == 0) {
+		if ((bundle = cert_bundle_parse(&m, &err)) == NULL) {
+			snprintf(why, whylen, "malformed message: %s", err);
+			return -1;
+		}
+	} else if (msg_check_body(m.body, m.body_len, &err) == -1) {
 		snprintf(why, whylen, "malformed message: %s", err);
 		return -1;
 	}
@@ -704,54 +723,54 @@ apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
 	    strcmp(m.to, d->cf.party) != 0) {
 		snprintf(why, whylen, "message from %s to %s on %s's link",
 		    m.from, m.to, p->conf->party);
-		return -1;
+		goto done;
 	}
 	held = bs->in_held[m.channel][m.prec];
 	if (m.seq <= held) {
 		snprintf(why, whylen, "replayed %s/%s seq %llu (holding %llu)",
 		    channel_name(m.channel), prec_name(m.prec),
 		    (unsigned long long)m.seq, (unsigned long long)held);
-		return -1;
+		goto done;
 	}
 	if (m.seq != held + 1) {
 		snprintf(why, whylen, "sequence gap on %s/%s: seq %llu after "
 		    "%llu", channel_name(m.channel), prec_name(m.prec),
 		    (unsigned long long)m.seq, (unsigned long long)held);
-		return -1;
+		goto done;
 	}
 	if (m.body_len > d->cf.max_body) {
 		snprintf(why, whylen, "message body of %u bytes over max_body",
 		    m.body_len);
-		return -1;
+		goto done;
 	}
 	if (!msg_verify_cached(&m, p->pub, &p->vcache)) {
 		snprintf(why, whylen, "bad signature on %s/%s seq %llu",
 		    channel_name(m.channel), prec_name(m.prec),
 		    (unsigned long long)m.seq);
-		return -1;
+		goto done;
 	}
 	received = now_utc_ms();
 	if ((rc = store_msg_insert(d->st, &m, DIR_IN, p->conf->party,
 	    received)) != 0) {
 		snprintf(why, whylen, rc == -2 ? "message id already stored "
 		    "(replay)" : "store failed");
-		return -1;
+		goto done;
 	}
 	if (log_leaf(d, LEAF_MSG, m.id, DIR_IN, p->conf->party, received) ==
 	    -1) {
 		snprintf(why, whylen, "store failed");
-		return -1;
+		goto done;
 	}
 	if (m.channel == CH_CERT && strcmp(m.kind, CERT_KIND_BUNDLE) == 0 &&
-	    cert_bundle_in(d, p->conf->party, &m) == -1) {
+	    cert_bundle_in(d, p->conf->party, &m, bundle) == -1) {
 		snprintf(why, whylen, "store failed");
-		return -1;
+		goto done;
 	}
 	if (strcmp(m.kind, "ack") == 0 && m.has_ref &&
 	    (rc = store_msg_mark_acked(d->st, &m)) != 0) {
 		if (rc == -1) {
 			snprintf(why, whylen, "store failed");
-			return -1;
+			goto done;
 		}
 		log_info("%s acknowledged a message we do not hold",
 		    p->conf->party);
@@ -761,7 +780,10 @@ apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
 	/* The watch log: every message but bulk CERT traffic. */
 	if (m.channel != CH_CERT)
 		nrrc_log_received(p, &m);
-	return 0;
+	ret = 0;
+done:
+	json_decref(bundle);
+	return ret;
 }
 
 static int
@@ -879,4 +901,14 @@ fail:
 fail_committed:
 	snprintf(why, whylen, "store failed; batch not committed");
 	return -1;
+}
+
+bool
+deliver_frame_urgent(const struct frame_ref *f)
+{
+	uint8_t ch, prec;
+
+	return (f->type == FR_MSG || f->type == FR_RECEIPT) &&
+	    msg_peek_stream(f->p, f->len, f->type == FR_RECEIPT, &ch,
+	    &prec) == 0 && prec >= PREC_MIN && prec <= PREC_IMMEDIATE;
 }

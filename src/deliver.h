@@ -80,5 +80,8 @@ struct frame_ref {
 };
 int	deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
 	    int n, char *why, size_t whylen);
+/* A FLASH or IMMEDIATE message, or a receipt for such a stream (from the
+ * frame's leading fields; false if they cannot be read). */
+bool	deliver_frame_urgent(const struct frame_ref *f);
 
 #endif

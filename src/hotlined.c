@@ -23,6 +23,7 @@
 #include "deliver.h"
 #include "events.h"
 #include "hotlined.h"
+#include "identity.h"
 #include "https.h"
 #include "link.h"
 #include "log.h"
@@ -88,6 +89,7 @@ hotlined_free(struct hotlined *d)
 	tlog_free(d->tlog);
 	store_free(d->st);
 	signer_free(d->signer);
+	identity_verify_cache_clear();
 	if (d->base != NULL)
 		event_base_free(d->base);
 }

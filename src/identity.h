@@ -36,9 +36,15 @@ EVP_PKEY *identity_load_cert_pubkey(const char *cert_path);
 /* Build a public key from 32 raw bytes (caller frees) or NULL. */
 EVP_PKEY *identity_pubkey_from_raw(const uint8_t raw[ED25519_PUB_LEN]);
 
-/* Verify an Ed25519 signature over data. true only if valid. */
+/*
+ * Verify an Ed25519 signature over data. true only if valid. Keeps an
+ * initialised context (and a reference) for the last few keys verified.
+ */
 bool	identity_verify(EVP_PKEY *pub, const void *data, size_t len,
 	    const uint8_t sig[ED25519_SIG_LEN]);
+
+/* Drop the cached verification contexts and their key references. */
+void	identity_verify_cache_clear(void);
 
 /*
  * Refuse a key file that is not a regular file owned by us, or is readable

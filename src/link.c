@@ -55,14 +55,30 @@
 #define LINK_OUT_TARGET		(32 * 1024)	/* fill the output up to this */
 #endif
 #define LINK_OUT_LOWAT		(LINK_OUT_TARGET / 2)	/* pump again below */
+/* FLASH/IMMEDIATE messages are queued without waiting up to this much. */
+#define LINK_OUT_URGENT		(4 * LINK_OUT_TARGET)
 #ifndef LINK_NOTSENT_LOWAT
 #define LINK_NOTSENT_LOWAT	(16 * 1024)	/* TCP_NOTSENT_LOWAT */
 #endif
 #ifndef LINK_RCVBUF
-#define LINK_RCVBUF		(128 * 1024)	/* SO_RCVBUF */
+#define LINK_RCVBUF		(32 * 1024)	/* SO_RCVBUF */
 #endif
-#define LINK_BATCH_BYTES	(256 * 1024)	/* frames handled per read batch */
-#define LINK_BATCH_FRAMES	256
+#ifndef LINK_BATCH_FRAMES
+#define LINK_BATCH_FRAMES	256	/* frames handled per read batch */
+#endif
+#define LINK_BATCH_BYTES	(256 * 1024)
+/* Read this far ahead of the batch being handled, so that urgent frames
+ * behind bulk are seen in user space (link_urgent_first) rather than
+ * waiting in the socket buffer. */
+#ifndef LINK_READ_AHEAD
+#define LINK_READ_AHEAD		(1024 * 1024)
+#endif
+#define LINK_SCAN_FRAMES	4096	/* frames looked at for urgent ones */
+/* Receipts nobody waits for are handled this long after the first arrives,
+ * so that one commit covers several (link_defer_receipts). */
+#ifndef LINK_RCPT_DEFER_US
+#define LINK_RCPT_DEFER_US	2000
+#endif
 /* Coalescing bulk reads into one commit (link_readcb). */
 #define LINK_COALESCE_BYTES	(128 * 1024)	/* below LINK_BATCH_BYTES */
 #define LINK_COALESCE_MAX	32	/* read events waited for at most */
@@ -95,9 +111,16 @@ struct link {
 	uint64_t		 next[CH_MAX + 1][PREC_MAX + 1];	/* next seq to send */
 	struct buf		 wbuf;		/* frame encoding scratch */
 	struct frame_ref	 batch[LINK_BATCH_FRAMES];
+	/* Urgent frames already applied ahead of their turn: offsets from
+	 * the head of the input, ascending; skipped when their turn comes. */
+	uint32_t		 done[LINK_BATCH_FRAMES];
+	int			 ndone;
+	struct event		*resume;	/* handle the rest of the input */
+	uint64_t		 defer_until;	/* monotonic us; 0: not deferring */
 };
 
 static void	link_readcb(struct bufferevent *, void *);
+static void	link_resumecb(evutil_socket_t, short, void *);
 static void	link_writecb(struct bufferevent *, void *);
 static void	link_eventcb(struct bufferevent *, short, void *);
 static void	link_timercb(evutil_socket_t, short, void *);
@@ -193,10 +216,11 @@ link_new(struct hotlined *d, struct peer *p, int outbound, SSL *ssl,
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	bufferevent_setcb(bev, link_readcb, link_writecb, link_eventcb, l);
 	bufferevent_setwatermark(bev, EV_WRITE, LINK_OUT_LOWAT, 0);
-	/* Stop reading the socket while a batch's worth is buffered. */
-	bufferevent_setwatermark(bev, EV_READ, 0, LINK_BATCH_BYTES);
+	/* Stop reading the socket while this much is buffered. */
+	bufferevent_setwatermark(bev, EV_READ, 0, LINK_READ_AHEAD);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	l->timer = evtimer_new(d->base, link_timercb, l);
+	l->resume = evtimer_new(d->base, link_resumecb, l);
 	l->coalesce = evtimer_new(d->base, link_coalescecb, l);
 	tv.tv_sec = (time_t)(d->cf.handshake_timeout_ms / 1000);
 	tv.tv_usec = (suseconds_t)(d->cf.handshake_timeout_ms % 1000) * 1000;
@@ -215,6 +239,8 @@ link_free(struct link *l)
 		event_free(l->timer);
 	if (l->reaper != NULL)
 		event_free(l->reaper);
+	if (l->resume != NULL)
+		event_free(l->resume);
 	if (l->coalesce != NULL)
 		event_free(l->coalesce);
 	if (l->bev != NULL)
@@ -329,6 +355,16 @@ link_out_room(struct link *l)
 	if (l->state != C_LIVE || !l->hello_rcvd || n >= LINK_OUT_TARGET)
 		return 0;
 	return LINK_OUT_TARGET - n;
+}
+
+size_t
+link_out_room_urgent(struct link *l)
+{
+	size_t n = link_out_pending(l);
+
+	if (l->state != C_LIVE || !l->hello_rcvd || n >= LINK_OUT_URGENT)
+		return 0;
+	return LINK_OUT_URGENT - n;
 }
 
 int
@@ -544,10 +580,178 @@ link_handle_hello(struct link *l, struct cursor *c)
 	witness_link_up(p, l);
 }
 
+static bool
+link_done(const struct link *l, uint32_t off)
+{
+	int i;
+
+	for (i = 0; i < l->ndone; i++)
+		if (l->done[i] == off)
+			return true;
+	return false;
+}
+
+/* total bytes were drained from the input: shift the applied offsets. */
+static void
+link_done_drained(struct link *l, size_t total)
+{
+	int i, k = 0;
+
+	for (i = 0; i < l->ndone; i++)
+		if (l->done[i] >= total)
+			l->done[k++] = l->done[i] - (uint32_t)total;
+	l->ndone = k;
+}
+
+/*
+ * Urgent first, also on the receiving side: look through the complete
+ * MSG/RECEIPT frames in the input (up to the first control frame) for
+ * FLASH/IMMEDIATE ones. If there are any, and other data frames not yet
+ * handled besides them, apply them now in a transaction of their own
+ * (deliver_frames commits and queues their receipts), remember their
+ * offsets so they are skipped in turn, and come back for the rest from a
+ * timer, after the loop has written those receipts. Every stream is
+ * (channel, precedence): its frames are all urgent or all not, so each
+ * stream stays in order. Returns 1 if it did that, 0 if there was nothing
+ * to do, -1 if the link was closed.
+ */
+static int
+link_urgent_first(struct link *l, struct evbuffer *in, size_t avail)
+{
+	struct frame_ref u[LINK_BATCH_FRAMES];
+	uint32_t uoff[LINK_BATCH_FRAMES];
+	const uint8_t *base;
+	const char *why = NULL;
+	char werr[256];
+	uint8_t type;
+	uint32_t len;
+	size_t off = 0;
+	int n = 0, nu = 0, bulk = 0, i, j;
+	struct timeval zero = { 0, 0 };
+
+	if (!l->hello_rcvd || l->peer == NULL || avail > UINT32_MAX ||
+	    (base = evbuffer_pullup(in, (ev_ssize_t)avail)) == NULL)
+		return 0;
+	while (n < LINK_SCAN_FRAMES && nu < LINK_BATCH_FRAMES &&
+	    l->ndone + nu < LINK_BATCH_FRAMES && avail - off >= WIRE_HDR_LEN) {
+		if (wire_peek(base + off, WIRE_HDR_LEN, &type, &len, &why) !=
+		    1 || avail - off - WIRE_HDR_LEN < len ||
+		    (type != FR_MSG && type != FR_RECEIPT))
+			break;	/* bad, incomplete or control: stop here */
+		u[nu].type = type;
+		u[nu].p = base + off + WIRE_HDR_LEN;
+		u[nu].len = len;
+		if (!link_done(l, (uint32_t)off)) {
+			if (deliver_frame_urgent(&u[nu]))
+				uoff[nu++] = (uint32_t)off;
+			else
+				bulk = 1;
+		}
+		off += WIRE_HDR_LEN + len;
+		n++;
+	}
+	if (nu == 0 || !bulk)
+		return 0;	/* none, or nothing else to go before */
+	if (deliver_frames(l->peer, l, u, nu, werr, sizeof(werr)) == -1) {
+		link_close(l, "%s", werr);
+		return -1;
+	}
+	/* Keep done[] ascending: merge uoff[] (ascending) into it. */
+	for (i = 0; i < nu; i++) {
+		for (j = l->ndone; j > 0 && l->done[j - 1] > uoff[i]; j--)
+			l->done[j] = l->done[j - 1];
+		l->done[j] = uoff[i];
+		l->ndone++;
+	}
+	evtimer_add(l->resume, &zero);
+	return 1;
+}
+
+/*
+ * Group commit of receipts: a sender that streams single messages gets one
+ * receipt per message, and committing each on its own costs a second
+ * fdatasync per message on the loop that also serves the API. When the
+ * input holds only complete RECEIPT frames, none of them urgent, and no API
+ * client waits for a state change (GET ?wait=), leave them for up to
+ * LINK_RCPT_DEFER_US so that one transaction covers all that arrive
+ * meanwhile (a GET ?wait= arriving ends the wait: link_receipts_now).
+ * Nothing is acknowledged to anyone before that commit, so durability is
+ * unchanged; "delivered" shows up to that much later.
+ * Returns true if the input was left for l->resume.
+ */
+static bool
+link_defer_receipts(struct link *l, struct evbuffer *in, size_t avail)
+{
+	struct frame_ref f;
+	const uint8_t *base;
+	const char *why = NULL;
+	uint8_t type;
+	uint32_t len;
+	size_t off = 0;
+	uint64_t now;
+	struct timeval tv;
+	int n = 0;
+
+	if (!l->hello_rcvd || l->peer == NULL || api_waiting(l->d) ||
+	    avail < WIRE_HDR_LEN ||
+	    (base = evbuffer_pullup(in, (ev_ssize_t)avail)) == NULL)
+		goto no;
+	while (avail - off >= WIRE_HDR_LEN && n < LINK_SCAN_FRAMES) {
+		if (wire_peek(base + off, WIRE_HDR_LEN, &type, &len, &why) !=
+		    1 || type != FR_RECEIPT || avail - off - WIRE_HDR_LEN < len)
+			goto no;
+		f.type = type;
+		f.p = base + off + WIRE_HDR_LEN;
+		f.len = len;
+		if (deliver_frame_urgent(&f))
+			goto no;
+		off += WIRE_HDR_LEN + len;
+		n++;
+	}
+	if (off != avail)
+		goto no;	/* a partial frame: read on */
+	now = now_mono_us();
+	if (l->defer_until == 0)
+		l->defer_until = now + LINK_RCPT_DEFER_US;
+	if (now < l->defer_until) {
+		tv.tv_sec = 0;
+		tv.tv_usec = (suseconds_t)(l->defer_until - now);
+		evtimer_add(l->resume, &tv);
+		return true;
+	}
+no:
+	l->defer_until = 0;
+	return false;
+}
+
+void
+link_receipts_now(struct hotlined *d)
+{
+	struct timeval zero = { 0, 0 };
+	struct link *l;
+
+	TAILQ_FOREACH(l, &d->links, entry)
+		if (l->defer_until != 0 && l->resume != NULL) {
+			l->defer_until = 1;	/* long past */
+			evtimer_add(l->resume, &zero);
+		}
+}
+
+static void
+link_resumecb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct link *l = arg;
+
+	(void)fd;
+	(void)ev;
+	link_readcb(l->bev, l);
+}
+
 /*
  * Read every complete frame in the input (bounded per call), handle
  * control frames here and hand runs of MSG/RECEIPT frames to deliver.c,
- * which commits them in one transaction before sending receipts.
+ * which commits them in one transaction before sending receipts. Urgent
+ * frames further on go first (link_urgent_first).
  */
 /*
  * Is the complete frame at off (len bytes) in `in` a MSG of routine or
@@ -618,6 +822,11 @@ link_readcb(struct bufferevent *bev, void *arg)
 	if (l->state == C_CLOSING)
 		return;
 	avail = evbuffer_get_length(in);
+	if (l->ndone < LINK_BATCH_FRAMES &&
+	    (r = link_urgent_first(l, in, avail)) != 0)
+		return;	/* closed, or the rest comes from l->resume */
+	if (link_defer_receipts(l, in, avail))
+		return;
 	/* Find the complete frames at the head of the buffer. */
 	while (nframes < LINK_BATCH_FRAMES && total < LINK_BATCH_BYTES) {
 		if (avail - total < WIRE_HDR_LEN)
@@ -633,6 +842,11 @@ link_readcb(struct bufferevent *bev, void *arg)
 		}
 		if (avail - total - WIRE_HDR_LEN < len)
 			break;
+		if (l->ndone > 0 && link_done(l, (uint32_t)total)) {
+			/* applied ahead of its turn */
+			total += WIRE_HDR_LEN + len;
+			continue;
+		}
 		fr[nframes].type = type;
 		fr[nframes].off = (uint32_t)(total + WIRE_HDR_LEN);
 		fr[nframes].len = len;
@@ -641,7 +855,7 @@ link_readcb(struct bufferevent *bev, void *arg)
 	}
 	if (nframes == LINK_BATCH_FRAMES || total >= LINK_BATCH_BYTES)
 		more = avail > total;
-	if (nframes == 0)
+	if (total == 0)
 		return;
 	/*
 	 * Coalescing. libevent's TLS bufferevent hands over at most two
@@ -751,6 +965,7 @@ link_readcb(struct bufferevent *bev, void *arg)
 	if (l->state == C_CLOSING)
 		return;
 	evbuffer_drain(in, total);
+	link_done_drained(l, total);
 	if (more) {
 		/* Let other links and the API run; come back next iteration. */
 		bufferevent_trigger(bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);

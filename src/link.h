@@ -26,6 +26,11 @@ int	link_wants_more(struct link *l);
 /* Bytes the scheduler may still queue before the output is at its mark
  * (0: none, or the link is not live). */
 size_t	link_out_room(struct link *l);
+/* The same for FLASH and IMMEDIATE messages, which do not wait for the
+ * output to drain below the mark: room up to a few marks' worth. */
+size_t	link_out_room_urgent(struct link *l);
+/* End every link's wait for more receipts (someone waits for a state). */
+void	link_receipts_now(struct hotlined *d);
 /* Append one already-encoded frame (header included). 0 or -1. */
 int	link_send_frame(struct link *l, const void *frame, size_t len);
 /* The pin check tls.c calls inside every handshake (arg: the context). */

@@ -204,7 +204,7 @@ msg_check_header(const struct msg *m, const char **why)
 }
 
 /* The body must be one JSON object in valid UTF-8, without duplicate keys. */
-static int
+int
 msg_check_body(const uint8_t *body, size_t len, const char **why)
 {
 	json_error_t err;
@@ -621,14 +621,47 @@ get_str8(struct cursor *c, char *out, size_t outsz, const char *toolong,
 	return 0;
 }
 
+/* Skip a str8 field (a length byte, then that many bytes). 0 or -1. */
+static int
+skip_str8(struct cursor *c)
+{
+	const uint8_t *p;
+	uint8_t n;
+
+	return cur_get_u8(c, &n) == -1 || cur_get_ptr(c, &p, n) == -1 ?
+	    -1 : 0;
+}
+
+/*
+ * The leading fields as msg_decode() and receipt_decode() read them:
+ * version, from, to, then channel, kind and prec (MSG) or channel and prec
+ * (RECEIPT). Used only to order a read batch (deliver.c); the frame is
+ * decoded and checked in full when it is applied.
+ */
+int
+msg_peek_stream(const uint8_t *p, size_t n, bool receipt, uint8_t *channel,
+    uint8_t *prec)
+{
+	struct cursor c;
+	uint8_t version;
+
+	cur_init(&c, p, n);
+	if (cur_get_u8(&c, &version) == -1 || skip_str8(&c) == -1 ||
+	    skip_str8(&c) == -1 || cur_get_u8(&c, channel) == -1)
+		return -1;
+	if (!receipt && skip_str8(&c) == -1)
+		return -1;
+	return cur_get_u8(&c, prec);
+}
+
 /*
  * Decode and validate a MSG payload. The id is computed from the header
  * bytes exactly as received (the encoding is canonical: decode rejects
  * anything encode would not produce). m->body borrows the cursor's memory.
  * Returns 0, or -1 with a static reason in *why; m is then unspecified.
  */
-int
-msg_decode(struct cursor *c, struct msg *m, const char **why)
+static int
+decode(struct cursor *c, struct msg *m, const char **why, int check_body)
 {
 	uint8_t sb[MSG_SIGNED_MAX];
 	const uint8_t *hdr = c->p;
@@ -685,7 +718,7 @@ msg_decode(struct cursor *c, struct msg *m, const char **why)
 	c->len = 0;
 	if (m->body_len == 0)
 		m->body = NULL;
-	if (msg_check(m, why) == -1)
+	if ((check_body ? msg_check(m, why) : msg_check_header(m, why)) == -1)
 		return -1;
 	if ((n = msg_signed_from_header(hdr, hdrlen, m->body, m->body_len,
 	    sb)) == 0) {
@@ -694,6 +727,18 @@ msg_decode(struct cursor *c, struct msg *m, const char **why)
 	}
 	sha256(sb, n, m->id);
 	return 0;
+}
+
+int
+msg_decode(struct cursor *c, struct msg *m, const char **why)
+{
+	return decode(c, m, why, 1);
+}
+
+int
+msg_decode_lazy(struct cursor *c, struct msg *m, const char **why)
+{
+	return decode(c, m, why, 0);
 }
 
 /* Receipts. */

@@ -66,7 +66,8 @@ struct msg {
 	const uint8_t	*body;		/* not owned: points into a frame or a row */
 	uint32_t	 body_len;
 	/* Not on the wire: the body was made by json_dumps() of a JSON
-	 * object, so msg_check() need not parse it again. */
+	 * object (or, for CERT bundles, from objects of a JSON text jansson
+	 * has parsed), so msg_check() need not parse it again. */
 	bool		 body_valid;
 	/* The signature: plain (batch_n == 0) over the message's signed
 	 * bytes, or batch (batch_n >= 2) over the batch statement, with
@@ -151,10 +152,24 @@ int	msg_encode(const struct msg *m, struct buf *b);
  * into the cursor's memory. Computes m->id. Does not verify the signature.
  * Returns 0 or -1 with a reason in *why. */
 int	msg_decode(struct cursor *c, struct msg *m, const char **why);
+/* msg_decode() without the body's JSON check: the caller must check the
+ * body (msg_check_body, or a parse of its own with the same flags) before
+ * it uses or stores the message. */
+int	msg_decode_lazy(struct cursor *c, struct msg *m, const char **why);
+/* The body must be one JSON object in valid UTF-8, without duplicate keys
+ * (jansson, JSON_REJECT_DUPLICATES). 0 or -1 with a reason in *why. */
+int	msg_check_body(const uint8_t *body, size_t len, const char **why);
 
 int	receipt_sign(struct receipt *r, struct signer *s);
 bool	receipt_verify(struct receipt *r, EVP_PKEY *pub);
 int	receipt_encode(const struct receipt *r, struct buf *b);
 int	receipt_decode(struct cursor *c, struct receipt *r, const char **why);
+/*
+ * The stream (channel, precedence) a MSG (receipt false) or RECEIPT
+ * (receipt true) payload names, read from its leading fields only: no
+ * other validation. 0, or -1 if the payload is too short for them.
+ */
+int	msg_peek_stream(const uint8_t *p, size_t n, bool receipt,
+	    uint8_t *channel, uint8_t *prec);
 
 #endif

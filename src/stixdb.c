@@ -102,27 +102,39 @@ check(struct stixdb *db, const char *coll, const struct stix_meta *m,
     char *why, size_t whylen, int *has, int64_t *newest)
 {
 	sqlite3_stmt *s;
-	int rc = -1;
+	int64_t v, minrev = 0;
+	int rc = -1, step, held = 0, revoked = 0;
 
-	s = cached(db, &db->check, "SELECT EXISTS (SELECT 1 FROM stix_objects "
-	    "WHERE coll = ?1 AND id = ?2 AND version = ?3), (SELECT "
-	    "MIN(version) FROM stix_objects WHERE coll = ?1 AND id = ?2 AND "
-	    "revoked = 1), MAX(version), COUNT(*) FROM stix_objects WHERE "
-	    "coll = ?1 AND id = ?2");
+	/* One seek in stix_version: a new object (the common case) has no
+	 * row; a known one has a row per version held. */
+	s = cached(db, &db->check, "SELECT version, revoked FROM stix_objects "
+	    "WHERE coll = ?1 AND id = ?2");
 	if (s == NULL)
 		return -1;
-	if (bind_t(s, 1, coll) == -1 || bind_t(s, 2, m->id) == -1 ||
-	    bind_i(s, 3, m->modified) == -1 || sqlite3_step(s) != SQLITE_ROW)
+	*has = 0;
+	*newest = 0;
+	if (bind_t(s, 1, coll) == -1 || bind_t(s, 2, m->id) == -1)
 		goto done;
-	*has = sqlite3_column_int(s, 3) > 0;
-	*newest = sqlite3_column_int64(s, 2);
-	if (sqlite3_column_int(s, 0)) {
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		v = sqlite3_column_int64(s, 0);
+		if (!*has || v > *newest)
+			*newest = v;
+		*has = 1;
+		if (v == m->modified)
+			held = 1;
+		if (sqlite3_column_int(s, 1) && (!revoked || v < minrev)) {
+			minrev = v;
+			revoked = 1;
+		}
+	}
+	if (step != SQLITE_DONE)
+		goto done;
+	if (held) {
 		rc = 1;
 		goto done;
 	}
 	rc = 0;
-	if (sqlite3_column_type(s, 1) != SQLITE_NULL &&
-	    m->modified > sqlite3_column_int64(s, 1) && !m->revoked) {
+	if (revoked && m->modified > minrev && !m->revoked) {
 		snprintf(why, whylen, "%s was revoked; a later version cannot "
 		    "un-revoke it", m->id);
 		rc = 2;

@@ -613,20 +613,113 @@ send_page(struct api_req *q, struct taxii_query *tq, const char *coll,
 
 /* ---- POST objects ---- */
 
+/* A POST waiting for its envelope to be parsed (cert_prep_submit). */
+struct post_job {
+	struct api_req	 q;		/* a copy: who and the request */
+	char		 coll[COLL_NAME_MAX + 1];
+	int64_t		 now;
+	struct cert_prep *prep;
+};
+
+/*
+ * The rest of a POST, on the event loop: store what the envelope holds
+ * (cert.c) and answer with the status resource, written as text (the
+ * details are text), kept for GET status.
+ */
+static void
+post_done(void *arg, int cancelled)
+{
+	struct post_job *j = arg;
+	struct api_req *q = &j->q;
+	struct cert_details det = { NULL, NULL, 0, 0 };
+	struct evbuffer *st = NULL;
+	char sid[UUID_LEN + 16], ts[40], *text;
+	char src[8 + API_ACCOUNT_MAX + 1];
+	const char *errmsg = NULL;
+	size_t tlen;
+	int status = 500, rc, errs = 0;
+
+	if (cancelled)
+		goto done;
+	if (!cert_prep_ok(j->prep)) {
+		reply_error(q, 400, "bad request", "the body must be an "
+		    "envelope: {\"objects\": [...]}");
+		goto done;
+	}
+	if (stix_id_new("status", sid, sizeof(sid)) == -1) {
+		reply_error(q, 500, "internal error", "no randomness");
+		goto done;
+	}
+	if ((det.ok = evbuffer_new()) == NULL || (det.bad = evbuffer_new()) ==
+	    NULL || (st = evbuffer_new()) == NULL) {
+		reply_error(q, 500, "internal error", "out of memory");
+		goto done;
+	}
+	/* Provenance: the local socket, or the TAXII account. */
+	snprintf(src, sizeof(src), "%s%s", q->who.local ? "local" : "taxii:",
+	    q->who.local ? "" : q->who.account);
+	/* As api_serve() does: whatever is submitted is the caller's. */
+	q->d->operator = q->who.local || q->who.account[0] == '\0' ? NULL :
+	    q->who.account;
+	rc = cert_ingest_text(q->d, j->coll, j->prep, src, &det, &status,
+	    &errmsg);
+	q->d->operator = NULL;
+	if (rc == -1) {
+		reply_error(q, status, "not stored", "%s", errmsg);
+		goto done;
+	}
+	stix_time_format(j->now, ts);
+	errs |= evbuffer_add_printf(st, "{\"id\":\"%s\",\"status\":"
+	    "\"complete\",\"request_timestamp\":\"%s\",\"total_count\":%zu,"
+	    "\"success_count\":%zu,\"successes\":[", sid + 8, ts,
+	    det.nok + det.nbad, det.nok) < 0;
+	errs |= evbuffer_add_buffer(st, det.ok);
+	errs |= evbuffer_add_printf(st, "],\"failure_count\":%zu,"
+	    "\"failures\":[", det.nbad) < 0;
+	errs |= evbuffer_add_buffer(st, det.bad);
+	errs |= evbuffer_add_printf(st, "],\"pending_count\":0,"
+	    "\"pendings\":[]}") < 0;
+	tlen = evbuffer_get_length(st);
+	if (errs || evbuffer_add(st, "", 1) == -1 || (text = (char *)
+	    evbuffer_pullup(st, -1)) == NULL) {
+		reply_error(q, 500, "internal error", "out of memory");
+		goto done;
+	}
+	if (store_begin(q->d->st) == -1)
+		log_warnx("taxii: cannot keep status %s", sid + 8);
+	else if (stixdb_status_put(cert_db(q->d), sid + 8, j->now, text) ==
+	    -1 || store_commit(q->d->st) == -1) {
+		store_rollback(q->d->st);
+		log_warnx("taxii: cannot keep status %s", sid + 8);
+	}
+	reply_text(q, 202, text, tlen);
+done:
+	if (det.ok != NULL)
+		evbuffer_free(det.ok);
+	if (det.bad != NULL)
+		evbuffer_free(det.bad);
+	if (st != NULL)
+		evbuffer_free(st);
+	if (cancelled)
+		cert_prep_free(j->prep);
+	else
+		cert_prep_release(q->d, j->prep);
+	free(j);
+}
+
+/*
+ * POST objects: the envelope is parsed and validated on the CERT worker
+ * thread while the event loop goes on (links keep pumping); post_done()
+ * answers. evhttp keeps the request until it is answered; a client that
+ * hangs up meanwhile leaves a request that the answer frees.
+ */
 static void
 post_objects(struct api_req *q, const char *coll)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(q->r);
-	char sid[UUID_LEN + 16], ts[40], *text;
-	char src[8 + API_ACCOUNT_MAX + 1];
-	struct cert_span *raw;
-	json_error_t jerr;
-	json_t *env, *objs, *succ = NULL, *fail = NULL, *st;
-	const char *errmsg = NULL;
+	struct post_job *j;
 	size_t len = evbuffer_get_length(in);
-	unsigned char *p;
-	int status = 500, rc;
-	int64_t now = (int64_t)now_utc_ms() * 1000;
+	char *body;
 
 	if (!content_type_ok(q)) {
 		reply_error(q, 415, "unsupported media type", "POST a TAXII "
@@ -639,54 +732,18 @@ post_objects(struct api_req *q, const char *coll)
 		    (unsigned long long)q->d->cf.api_max_request);
 		return;
 	}
-	p = evbuffer_pullup(in, (ev_ssize_t)len);
-	env = p != NULL ? json_loadb((const char *)p, len,
-	    JSON_REJECT_DUPLICATES, &jerr) : NULL;
-	if (env == NULL || !json_is_object(env) ||
-	    !json_is_array(objs = json_object_get(env, "objects"))) {
-		json_decref(env);
-		reply_error(q, 400, "bad request", "the body must be an "
-		    "envelope: {\"objects\": [...]}");
+	body = xmalloc(len + 1);
+	if (evbuffer_remove(in, body, len) != (int)len) {
+		free(body);
+		reply_error(q, 500, "internal error", "cannot read the body");
 		return;
 	}
-	raw = cert_raw_elements((const char *)p, len, "objects",
-	    json_array_size(objs));
-	/* Provenance: the local socket, or the TAXII account. */
-	snprintf(src, sizeof(src), "%s%s", q->who.local ? "local" : "taxii:",
-	    q->who.local ? "" : q->who.account);
-	rc = cert_ingest_raw(q->d, coll, objs, raw, src, &succ, &fail, &status,
-	    &errmsg);
-	free(raw);
-	if (rc == -1) {
-		json_decref(env);
-		reply_error(q, status, "not stored", "%s", errmsg);
-		return;
-	}
-	json_decref(env);
-	if (stix_id_new("status", sid, sizeof(sid)) == -1) {
-		json_decref(succ);
-		json_decref(fail);
-		reply_error(q, 500, "internal error", "no randomness");
-		return;
-	}
-	stix_time_format(now, ts);
-	st = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:I, s:o, s:I, s:[]}",
-	    "id", sid + 8, "status", "complete", "request_timestamp", ts,
-	    "total_count", (json_int_t)(json_array_size(succ) +
-	    json_array_size(fail)), "success_count",
-	    (json_int_t)json_array_size(succ), "successes", succ,
-	    "failure_count", (json_int_t)json_array_size(fail), "failures",
-	    fail, "pending_count", (json_int_t)0, "pendings");
-	text = st != NULL ? json_dumps(st, JSON_COMPACT) : NULL;
-	if (text == NULL || store_begin(q->d->st) == -1 ||
-	    stixdb_status_put(cert_db(q->d), sid + 8, now, text) == -1 ||
-	    store_commit(q->d->st) == -1) {
-		if (text != NULL)
-			store_rollback(q->d->st);
-		log_warnx("taxii: cannot keep status %s", sid + 8);
-	}
-	free(text);
-	reply(q, 202, st);
+	j = xcalloc(1, sizeof(*j));
+	j->q = *q;
+	snprintf(j->coll, sizeof(j->coll), "%s", coll);
+	j->now = (int64_t)now_utc_ms() * 1000;
+	j->prep = cert_prep_new(body, len);
+	cert_prep_submit(q->d, j->prep, post_done, j);
 }
 
 /* ---- routing ---- */

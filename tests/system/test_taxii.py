@@ -8,8 +8,11 @@ deduplication and revoked staying revoked; the TLP rule that stops an
 object, in the status, the CLI policy and the log; and the objects shared in
 us's outbound collection for ru arriving in ru's inbound collection."""
 
+import json
 import os
+import socket
 import sys
+import threading
 import time
 import uuid
 
@@ -153,6 +156,30 @@ def test(env):
     vs = c.versions(root, out, oid)["versions"]
     check(vs == ["2024-01-01T00:00:00.000Z", "2024-02-01T00:00:00.000Z"],
           "versions: %r" % vs)
+    # (In local, emptied after: the checks below count the others.)
+    # Two versions of a new id and one of them again, in one request: the
+    # repeat is "already held", the newer version is current.
+    loc = colls["local"]["id"]
+    nid = "indicator--%s" % uuid.uuid4()
+    w1 = indicator(7, oid=nid, modified="2024-05-01T00:00:00.000Z")
+    w2 = indicator(7, oid=nid, modified="2024-06-01T00:00:00.000Z")
+    s = c.add_objects(root, loc, [w2, w1, w2])
+    check(s["success_count"] == 3 and s["failure_count"] == 0 and
+          [d.get("message") for d in s["successes"]].count("already held")
+          == 1, "versions in one request: %r" % s)
+    check(sorted(c.versions(root, loc, nid)["versions"]) ==
+          ["2024-05-01T00:00:00.000Z", "2024-06-01T00:00:00.000Z"] and
+          c.get_object(root, loc, nid)["objects"][0]["modified"] ==
+          w2["modified"], "newest of one request is current")
+    c.delete_object(root, loc, nid)
+    # A refused object's id goes back escaped as it came (the status is
+    # written as text).
+    odd = 'indicator--"q\\u\u00e9\n'
+    s = c.add_objects(root, loc, [{"type": "indicator", "id": odd}])
+    check(s["failure_count"] == 1 and s["failures"][0]["id"] == odd,
+          "escaped id in the status: %r" % s)
+    check(c.status(root, s["id"])["failures"][0]["id"] == odd,
+          "escaped id in the kept status")
     last = c.get_object(root, out, oid)["objects"]
     check(len(last) == 1 and last[0]["modified"] == v2["modified"],
           "object default is the last version")
@@ -177,8 +204,56 @@ def test(env):
           man["objects"][0]["media_type"].startswith("application/stix+json"),
           "manifest: %r" % man)
 
+    # A client that hangs up while its envelope is being taken: the
+    # objects are stored all the same, and the daemon goes on.
+    hang = [indicator(3000 + i, None) for i in range(300)]
+    body = json.dumps({"objects": hang}).encode()
+    sk = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sk.connect(us.sock)
+    sk.sendall(("POST %scollections/%s/objects/ HTTP/1.1\r\nHost: x\r\n"
+                "Content-Type: %s\r\nAccept: %s\r\nContent-Length: %d"
+                "\r\n\r\n" % (root, loc, MEDIA, MEDIA, len(body))).encode()
+               + body)
+    sk.close()
+
+    def stored():
+        try:
+            return all(c.get_object(root, loc, o["id"])["objects"]
+                       for o in hang)
+        except TaxiiError as e:
+            check(e.status == 404, "GET object: %d" % e.status)
+            return False
+    hlib.wait_until(stored, hlib.scaled(30), "the hung-up POST stored")
+    for o in hang:
+        c.delete_object(root, loc, o["id"])
+
+    # Four clients at once, each with 50 objects of its own and the same
+    # 50 shared ones: each shared object is stored once, "already held"
+    # for the three others.
+    shared = [indicator(4000 + i, None) for i in range(50)]
+    sets = [[indicator(4100 + 50 * t + i, None) for i in range(50)] + shared
+            for t in range(4)]
+    results = [None] * 4
+
+    def post(t):
+        results[t] = TaxiiClient(unix=us.sock).add_objects(root, loc,
+                                                           sets[t])
+    ths = [threading.Thread(target=post, args=(t,)) for t in range(4)]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join()
+    check(all(r is not None and r["success_count"] == 100 for r in results),
+          "concurrent POSTs: %r" % [r and r["success_count"] for r in results])
+    held = sum([d.get("message") for d in r["successes"]].count(
+        "already held") for r in results)
+    check(held == 150, "shared objects held once: %d" % held)
+    inloc = c.all_objects(root, loc, limit=1000)
+    check(len(inloc) == 250, "local holds %d" % len(inloc))
+    for o in inloc:
+        c.delete_object(root, loc, o["id"])
+
     # DELETE: only in local.
-    loc = colls["local"]["id"]
     lo = indicator(77, None)
     c.add_objects(root, loc, [lo])
     check(len(c.all_objects(root, loc)) == 1, "local holds one")

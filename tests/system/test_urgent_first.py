@@ -8,14 +8,16 @@ us) within 1 s of its acceptance (x3 under the sanitizers), while more
 than 90% of the bulk is still undelivered, and ru receives it before the
 last bulk message. The link
 scheduler sends direct > nrrc > check > wg > cert, flash first within a
-channel, keeps at most ~64 KiB in the link's output buffer and ~16 KiB
-unsent in the kernel (TCP_NOTSENT_LOWAT), and the receiver reads in
-bounded batches, so only a few hundred kilobytes of bulk can be ahead of
-the flash message. What remains ahead of it is the bulk already in the
-receiver's socket buffer (SO_RCVBUF 128 KiB) and current read batch, at
-the receiver's processing rate (~6,000 messages/s here, bound by
-signature verification and the insert): typically 100-350 ms measured on
-this 2-core machine (docs/BENCHMARKS.md has the figures and the fix)."""
+channel, keeps at most ~32 KiB of bulk in the link's output buffer (a
+FLASH/IMMEDIATE message is queued without waiting for it to drain) and
+~16 KiB unsent in the kernel (TCP_NOTSENT_LOWAT); the receiver reads up to
+1 MiB ahead and applies FLASH/IMMEDIATE frames found anywhere in what it
+has read before the bulk ahead of them. What remains ahead of the flash
+message is the current read batch (at most 256 frames) and the bulk still
+in the kernel's buffers (SO_RCVBUF 32 KiB, the sender's unsent data and
+output), at the receiver's processing rate (bound by signature
+verification and the insert): a few tens of milliseconds on this 2-core
+machine (docs/BENCHMARKS.md has the figures)."""
 
 import os
 import sys

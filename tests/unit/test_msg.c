@@ -705,6 +705,43 @@ test_receipt(void **state)
 	free(p);
 }
 
+/* msg_peek_stream: the stream of a message or receipt from its leading
+ * fields; -1 when they are cut short. */
+static void
+test_peek_stream(void **state)
+{
+	struct fx *fx = *state;
+	struct msg m;
+	struct receipt r;
+	uint8_t *p, ch, prec;
+	size_t n, i, need;
+
+	fill_msg(&m, "{\"text\":\"hello\"}", true, false);
+	m.channel = CH_CERT;
+	m.prec = PREC_ROUTINE;
+	p = signed_payload(&m, fx->sa, &n);
+	assert_int_equal(msg_peek_stream(p, n, false, &ch, &prec), 0);
+	assert_int_equal(ch, CH_CERT);
+	assert_int_equal(prec, PREC_ROUTINE);
+	/* version, from, to, channel, kind, prec */
+	need = 1 + 1 + strlen(m.from) + 1 + strlen(m.to) + 1 + 1 +
+	    strlen(m.kind) + 1;
+	assert_int_equal(msg_peek_stream(p, need, false, &ch, &prec), 0);
+	for (i = 0; i < need; i++)
+		assert_int_equal(msg_peek_stream(p, i, false, &ch, &prec), -1);
+	free(p);
+
+	fill_rcpt(&r);
+	p = rcpt_payload(&r, fx->sa, &n);
+	assert_int_equal(msg_peek_stream(p, n, true, &ch, &prec), 0);
+	assert_int_equal(ch, CH_DIRECT);
+	assert_int_equal(prec, PREC_IMMEDIATE);
+	need = 1 + 1 + strlen(r.from) + 1 + strlen(r.to) + 1 + 1;
+	for (i = 0; i < need; i++)
+		assert_int_equal(msg_peek_stream(p, i, true, &ch, &prec), -1);
+	free(p);
+}
+
 static void
 test_receipt_bad(void **state)
 {
@@ -1160,6 +1197,7 @@ main(void)
 		cmocka_unit_test(test_tamper),
 		cmocka_unit_test(test_receipt),
 		cmocka_unit_test(test_receipt_bad),
+		cmocka_unit_test(test_peek_stream),
 		cmocka_unit_test(test_worked_example),
 		cmocka_unit_test(test_batch_good),
 		cmocka_unit_test(test_batch_offline),
