@@ -571,7 +571,7 @@ parse_fail(int *status, int code, char *err, size_t errlen, const char *fmt,
 /*
  * Check one already parsed POST /v1/messages request (an element of a
  * batch, or a whole request parsed by api_parse_submit) into m. The body is
- * serialised once, compactly, and marked valid so that it is not parsed
+ * serialised once, compactly (*bodybuf, NUL-terminated), and marked valid so that it is not parsed
  * again (msg_check). Same results as api_parse_submit on the request's text.
  */
 static int
@@ -581,6 +581,7 @@ api_parse_submit_obj(json_t *req, uint64_t max_body, struct msg *m,
 {
 	static const char *const fields[] = { "to", "channel", "kind",
 	    "precedence", "body", "ref", "exercise", NULL };
+	static _Thread_local char dumpbuf[MSG_BODY_MAX];
 	const char *to, *chan, *kind, *prec, *ref;
 	json_t *v;
 	char *body = NULL;
@@ -657,12 +658,18 @@ api_parse_submit_obj(json_t *req, uint64_t max_body, struct msg *m,
 		    "object");
 		goto done;
 	}
-	if ((body = json_dumps(v, JSON_COMPACT)) == NULL) {
+	/*
+	 * Serialised into a reused buffer (no growing string, no copy of
+	 * it), then copied once at its size. json_dumpb() gives the full
+	 * length even when the text does not fit, so too large a body is
+	 * still reported with its size.
+	 */
+	if ((blen = json_dumpb(v, dumpbuf, sizeof(dumpbuf),
+	    JSON_COMPACT)) == 0) {
 		*status = 500;
 		(void)snprintf(err, errlen, "cannot serialise the body");
 		goto done;
 	}
-	blen = strlen(body);
 	if (blen > max_body || blen > MSG_BODY_MAX) {
 		*status = 413;
 		(void)snprintf(err, errlen, "body is %zu bytes; the limit is "
@@ -670,9 +677,12 @@ api_parse_submit_obj(json_t *req, uint64_t max_body, struct msg *m,
 		    max_body : MSG_BODY_MAX));
 		goto done;
 	}
+	body = xmalloc(blen + 1);
+	memcpy(body, dumpbuf, blen);
+	body[blen] = '\0';
 	m->body = (const uint8_t *)body;
 	m->body_len = (uint32_t)blen;
-	m->body_valid = true;	/* json_dumps() of an object */
+	m->body_valid = true;	/* json_dumpb() of an object */
 	*bodybuf = body;
 	body = NULL;
 	rc = 0;

@@ -34,6 +34,19 @@
 #define LIST_LIMIT_MAX		1000
 
 /*
+ * WAL frames between automatic checkpoints (SQLite's default is 1000). A
+ * checkpoint copies each page changed since the last one into the database
+ * file once and syncs it; random index pages (msgs.id) are changed again
+ * and again within a few thousand messages, so a longer interval writes
+ * them fewer times. The WAL file grows to about this many 4 KiB pages.
+ */
+#ifndef STORE_WAL_CHECKPOINT
+#define STORE_WAL_CHECKPOINT	8192
+#endif
+#define STORE_STR_(x)	#x
+#define STORE_STR(x)	STORE_STR_(x)
+
+/*
  * Migrations: migrations[i] takes the schema from user_version i to i + 1.
  * Append only; never edit a migration that has shipped.
  */
@@ -195,6 +208,19 @@ static const char *const migrations[] = {
 	"  created INTEGER NOT NULL,"
 	"  changed INTEGER NOT NULL);"
 	"ALTER TABLE msgs ADD COLUMN operator TEXT;",
+	/* 6 (STORE_V_TLOG_POS): tlog_hashes keyed in append order (tlog.c
+	 * node_pos): pos =
+	 * 64 * (the subtree's last leaf) + level. Keyed by (lvl, idx), each
+	 * commit appended inside every level's range, a b-tree page per
+	 * level; now all of a commit's hashes go to the table's end. */
+	"CREATE TABLE tlog_hashes_new ("
+	"  pos INTEGER PRIMARY KEY,"
+	"  hash BLOB NOT NULL);"
+	"INSERT INTO tlog_hashes_new (pos, hash)"
+	"  SELECT (((idx + 1) << lvl) - 1) * 64 + lvl, hash FROM tlog_hashes"
+	"  ORDER BY 1;"
+	"DROP TABLE tlog_hashes;"
+	"ALTER TABLE tlog_hashes_new RENAME TO tlog_hashes;",
 };
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -708,6 +734,7 @@ store_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	if (exec_sql(st->db, "PRAGMA synchronous = FULL;"
+	    "PRAGMA wal_autocheckpoint = " STORE_STR(STORE_WAL_CHECKPOINT) ";"
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA trusted_schema = OFF;", err, errlen) == -1)
 		goto fail;

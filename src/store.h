@@ -33,6 +33,9 @@ int	     msg_state_from_name(const char *s);	/* -1 if unknown */
 
 struct store;
 
+/* The schema version whose migration keys tlog_hashes by position (tests). */
+#define STORE_V_TLOG_POS	6
+
 /* One message with its delivery facts. From store_msg_get() body is owned
  * by the row (msg_row_clear frees it). In store_out_fetch/store_msg_list
  * callbacks body is NULL and m.body points into SQLite's memory, valid only

@@ -421,9 +421,9 @@ enum tlog_stmt {
 static const char *const tlog_sql[T_COUNT] = {
 	[T_LEAF_INS] = "INSERT INTO tlog_leaves (idx, type, ref, time, hash, "
 	    "data) VALUES (?, ?, ?, ?, ?, ?)",
-	[T_HASH_INS] = "INSERT INTO tlog_hashes (lvl, idx, hash) VALUES (?, ?, ?)",
+	[T_HASH_INS] = "INSERT INTO tlog_hashes (pos, hash) VALUES (?, ?)",
 	[T_LEAF_HASH] = "SELECT hash FROM tlog_leaves WHERE idx = ?",
-	[T_HASH_GET] = "SELECT hash FROM tlog_hashes WHERE lvl = ? AND idx = ?",
+	[T_HASH_GET] = "SELECT hash FROM tlog_hashes WHERE pos = ?",
 	[T_SIZE] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM tlog_leaves",
 	[T_LEAF_GET] = "SELECT data FROM tlog_leaves WHERE idx = ?",
 	[T_LEAF_FIND] = "SELECT idx FROM tlog_leaves WHERE time = ? AND "
@@ -452,11 +452,31 @@ tlog_stmt_done(sqlite3_stmt *s)
 	sqlite3_clear_bindings(s);
 }
 
+/*
+ * The key of the subtree hash at level >= 1, index idx, in tlog_hashes:
+ * 64 * (its last leaf) + level, so that the hashes an append completes
+ * (its leaf's, levels upwards) sort after every earlier one and a commit
+ * writes only the table's last page (store.c migration 6). 0, or -1 past
+ * 2^57 leaves.
+ */
+static int
+node_pos(int level, uint64_t idx, sqlite3_int64 *pos)
+{
+	uint64_t last;
+
+	if (level < 1 || level > 57 || idx >= (UINT64_C(1) << 57) >> level)
+		return -1;
+	last = ((idx + 1) << level) - 1;
+	*pos = (sqlite3_int64)(last * 64 + (uint64_t)level);
+	return 0;
+}
+
 static int
 db_read(void *arg, int level, uint64_t idx, uint8_t out[TLOG_HASH_LEN])
 {
 	struct tlog *t = arg;
 	sqlite3_stmt *s;
+	sqlite3_int64 pos;
 	int ret = -1;
 
 	if (idx > INT64_MAX)
@@ -465,9 +485,10 @@ db_read(void *arg, int level, uint64_t idx, uint8_t out[TLOG_HASH_LEN])
 		s = t->s[T_LEAF_HASH];
 		sqlite3_bind_int64(s, 1, (sqlite3_int64)idx);
 	} else {
+		if (node_pos(level, idx, &pos) == -1)
+			return -1;
 		s = t->s[T_HASH_GET];
-		sqlite3_bind_int(s, 1, level);
-		sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
+		sqlite3_bind_int64(s, 1, pos);
 	}
 	if (sqlite3_step(s) == SQLITE_ROW &&
 	    sqlite3_column_bytes(s, 0) == TLOG_HASH_LEN) {
@@ -485,6 +506,7 @@ db_write(void *arg, int level, uint64_t idx, const uint8_t h[TLOG_HASH_LEN])
 {
 	struct tlog *t = arg;
 	sqlite3_stmt *s;
+	sqlite3_int64 pos;
 	int rc;
 
 	if (idx > INT64_MAX)
@@ -500,10 +522,11 @@ db_write(void *arg, int level, uint64_t idx, const uint8_t h[TLOG_HASH_LEN])
 		sqlite3_bind_blob(s, 6, t->cur_data, (int)t->cur_len,
 		    SQLITE_STATIC);
 	} else {
+		if (node_pos(level, idx, &pos) == -1)
+			return -1;
 		s = t->s[T_HASH_INS];
-		sqlite3_bind_int(s, 1, level);
-		sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
-		sqlite3_bind_blob(s, 3, h, TLOG_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 1, pos);
+		sqlite3_bind_blob(s, 2, h, TLOG_HASH_LEN, SQLITE_STATIC);
 	}
 	rc = sqlite3_step(s);
 	tlog_stmt_done(s);

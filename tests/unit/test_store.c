@@ -193,6 +193,10 @@ test_open_wal(void **state)
 	sqlite3_close(db);
 	assert_int_equal(stat(fx->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 077, 0);
+	/* Per connection: the store's own, not SQLite's default of 1000. */
+	assert_int_equal(side_int(store_db(fx->st), "PRAGMA wal_autocheckpoint"),
+	    8192);
+	assert_int_equal(side_int(store_db(fx->st), "PRAGMA synchronous"), 2);
 }
 
 static void

@@ -6,7 +6,8 @@
  * plain list of leaf hashes (recomputing everything from the leaves), and
  * checked with the RFC 9162 verifiers, which must also refuse every
  * altered proof. The same is done for the SQLite-backed log, which must
- * also follow rollbacks and survive a reopen.
+ * also follow rollbacks, survive a reopen, and be read the same after the
+ * migration from subtree hashes keyed by (level, index).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 
 #include <cmocka.h>
 #include <openssl/sha.h>
+#include <sqlite3.h>
 
 #include "store.h"
 #include "testlib.h"
@@ -276,6 +278,55 @@ test_leaf_codec(void **state)
 }
 
 static void
+side_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/*
+ * Put the store at path back to the layout before STORE_V_TLOG_POS:
+ * tlog_hashes keyed by (lvl, idx), filled from the reference over the
+ * first n leaves (leaves[]), not from what the store holds.
+ */
+static void
+old_layout(const char *path, uint64_t n)
+{
+	char sql[128];
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	uint8_t h[32];
+	uint64_t idx;
+	int lvl;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE tlog_hashes;"
+	    "CREATE TABLE tlog_hashes (lvl INTEGER NOT NULL, idx INTEGER NOT "
+	    "NULL, hash BLOB NOT NULL, PRIMARY KEY (lvl, idx)) WITHOUT ROWID;",
+	    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO tlog_hashes "
+	    "VALUES (?, ?, ?)", -1, &s, NULL), SQLITE_OK);
+	memset(memo_set, 0, sizeof(memo_set));
+	for (lvl = 1; (UINT64_C(1) << lvl) <= n; lvl++)
+		for (idx = 0; (idx + 1) << lvl <= n; idx++) {
+			ref_mth(idx << lvl, (idx + 1) << lvl, h);
+			sqlite3_bind_int(s, 1, lvl);
+			sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
+			sqlite3_bind_blob(s, 3, h, 32, SQLITE_TRANSIENT);
+			assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+			sqlite3_reset(s);
+		}
+	sqlite3_finalize(s);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	    STORE_V_TLOG_POS - 1);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
 test_store_log(void **state)
 {
 	char dir[4096], path[4200], why[200];
@@ -350,6 +401,52 @@ test_store_log(void **state)
 	assert_int_equal(tlog_size(t), 110);
 	tlog_root(t, root);
 	assert_memory_equal(root, ref, 32);
+	tlog_free(t);
+	store_free(st);
+	old_layout(path, 110);
+	/* Migrated: the same tree, proofs and a clean check. */
+	assert_non_null(st = store_open(path, why, sizeof(why)));
+	assert_non_null(t = tlog_open(st));
+	assert_int_equal(tlog_size(t), 110);
+	tlog_root(t, root);
+	assert_memory_equal(root, ref, 32);
+	assert_int_equal(tlog_check_all(t, why, sizeof(why)), 0);
+	for (m = 0; m < 110; m += 3) {
+		assert_int_equal(tlog_log_inclusion(t, 110, m, p, &plen), 0);
+		assert_true(tlog_verify_inclusion(m, 110, leaves[m],
+		    (const uint8_t (*)[32])p, plen, ref));
+		assert_int_equal(tlog_log_tree_hash(t, m + 1, root), 0);
+		assert_int_equal(tlog_log_consistency(t, m + 1, 110, p, &plen),
+		    0);
+		assert_true(tlog_verify_consistency(m + 1, 110,
+		    (const uint8_t (*)[32])p, plen, root, ref));
+	}
+	/* Appends after the migration extend the same tree. */
+	assert_int_equal(store_begin(st), 0);
+	for (i = 110; i < 130; i++) {
+		memset(id, 0, sizeof(id));
+		id[0] = (uint8_t)i;
+		assert_int_equal(tlog_append_msg(t, id, 0, "ru", 2000 + i), 0);
+	}
+	assert_int_equal(store_commit(st), 0);
+	for (i = 110; i < 130; i++) {
+		assert_int_equal(tlog_leaf_get(t, i, data, &len), 0);
+		tlog_leaf_hash(data, len, leaves[i]);
+	}
+	memset(memo_set, 0, sizeof(memo_set));
+	ref_mth(0, 130, ref);
+	tlog_root(t, root);
+	assert_memory_equal(root, ref, 32);
+	assert_int_equal(tlog_check_all(t, why, sizeof(why)), 0);
+	/* A wrong stored hash is still found. */
+	tlog_free(t);
+	store_free(st);
+	side_exec(path, "UPDATE tlog_hashes SET hash = zeroblob(32) WHERE "
+	    "rowid = (SELECT rowid FROM tlog_hashes LIMIT 1 OFFSET 7)");
+	assert_non_null(st = store_open(path, why, sizeof(why)));
+	assert_non_null(t = tlog_open(st));
+	assert_int_equal(tlog_check_all(t, why, sizeof(why)), 1);
+	assert_non_null(strstr(why, "stored subtree hash"));
 	tlog_free(t);
 	store_free(st);
 	testlib_rmtree(dir);
