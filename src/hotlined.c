@@ -169,6 +169,7 @@ main(int argc, char **argv)
 		fatalx("cannot start the CERT channel");
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	(void)store_checkpoint_thread(d.st, d.base);
 	if (witness_new(&d) == NULL)
 		fatalx("cannot start checkpoints");
 	d.ev_sigterm = evsignal_new(d.base, SIGTERM, on_signal, &d);

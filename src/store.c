@@ -28,6 +28,7 @@
 #include "log.h"
 #include "store.h"
 #include "util.h"
+#include "worker.h"
 
 /* Receipts handed to a store_receipts_for() callback at most. */
 #define RECEIPTS_FOR_MAX	4
@@ -315,6 +316,11 @@ struct store {
 	sqlite3_stmt	*list[LIST_SLOTS];
 	store_tx_hook	 tx_hook;
 	void		*tx_hook_arg;
+	/* Checkpoints on a background thread (store_checkpoint_thread). */
+	sqlite3		*ckdb;		/* used only by that thread */
+	struct worker	*ckw;
+	int		 ck_busy;	/* a checkpoint is queued or running */
+	int		 ck_rc;		/* its result, read in ck_done */
 };
 
 static const char *const state_names[] = {
@@ -755,6 +761,99 @@ fail:
 	return NULL;
 }
 
+/* On the checkpoint thread: copy what the WAL holds into the database. */
+static void
+ck_run(void *arg)
+{
+	struct store *st = arg;
+
+	int frames, copied, pass = 0;
+
+	/* Again while the loop's commits added many frames meanwhile, so
+	 * that little is left for ck_done to copy on the loop. */
+	do {
+		st->ck_rc = sqlite3_wal_checkpoint_v2(st->ckdb, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+	} while (st->ck_rc == SQLITE_OK && frames - copied > 256 &&
+	    ++pass < 8);
+}
+
+/*
+ * Back on the loop, between transactions: copy the few frames committed
+ * while the thread worked. Without this the WAL would never be wholly
+ * copied under steady writing, so SQLite could never start it over and it
+ * would grow without bound.
+ */
+static void
+ck_done(void *arg, int cancelled)
+{
+	struct store *st = arg;
+
+	st->ck_busy = 0;
+	if (cancelled)
+		return;
+	if (st->ck_rc != SQLITE_OK && st->ck_rc != SQLITE_BUSY)
+		log_warnx("store: checkpoint: %s", sqlite3_errstr(st->ck_rc));
+	if (sqlite3_get_autocommit(st->db))
+		(void)sqlite3_wal_checkpoint_v2(st->db, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
+/*
+ * After each commit on the loop's connection (SQLite's WAL hook, which
+ * replaces its automatic checkpoint): once the WAL holds
+ * STORE_WAL_CHECKPOINT frames, hand a checkpoint to the thread, or run it
+ * here when there is no thread.
+ */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store *st = arg;
+
+	if (frames < STORE_WAL_CHECKPOINT || st->ck_busy)
+		return SQLITE_OK;
+	st->ck_busy = 1;
+	if (worker_submit(st->ckw, ck_run, st, ck_done, st, 0, 1) == -1) {
+		st->ck_busy = 0;
+		(void)sqlite3_wal_checkpoint_v2(db, name,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	}
+	return SQLITE_OK;
+}
+
+/*
+ * The daemon's checkpoints: a WAL checkpoint copies up to
+ * STORE_WAL_CHECKPOINT pages into the database file and syncs it, which on
+ * the loop's connection ran inside a commit and held every request and link
+ * behind it for tens of milliseconds. A second connection on a worker
+ * thread does it instead (a PASSIVE checkpoint never blocks the writer).
+ */
+int
+store_checkpoint_thread(struct store *st, struct event_base *base)
+{
+	const char *path = sqlite3_db_filename(st->db, "main");
+	char err[256];
+
+	if (path == NULL || sqlite3_open_v2(path, &st->ckdb,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		log_warnx("store: checkpoint connection: %s", st->ckdb != NULL ?
+		    sqlite3_errmsg(st->ckdb) : "out of memory");
+		goto fail;
+	}
+	if (exec_sql(st->ckdb, "PRAGMA synchronous = FULL;", err,
+	    sizeof(err)) == -1) {
+		log_warnx("store: checkpoint connection: %s", err);
+		goto fail;
+	}
+	st->ckw = worker_new(base, "checkpoint");
+	sqlite3_wal_hook(st->db, wal_hook, st);
+	return 0;
+fail:
+	sqlite3_close(st->ckdb);
+	st->ckdb = NULL;
+	return -1;
+}
+
 void
 store_free(struct store *st)
 {
@@ -762,6 +861,9 @@ store_free(struct store *st)
 
 	if (st == NULL)
 		return;
+	worker_free(st->ckw);
+	if (st->ckdb != NULL)
+		sqlite3_close(st->ckdb);
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	for (i = 0; i < LIST_SLOTS; i++)

@@ -76,6 +76,11 @@ struct msg_filter {
 
 struct store	*store_open(const char *path, char *err, size_t errlen);
 void		 store_free(struct store *st);	/* NULL is a no-op */
+struct event_base;
+/* The daemon's WAL checkpoints on a background thread with its own
+ * connection. 0, or -1 (logged; checkpoints stay automatic, in commits). */
+int		 store_checkpoint_thread(struct store *st,
+		    struct event_base *base);
 int		 store_begin(struct store *st);
 int		 store_commit(struct store *st);
 void		 store_rollback(struct store *st);

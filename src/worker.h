@@ -5,7 +5,8 @@
 
 /*
  * worker.c: one background thread for pure work (parsing, validating,
- * serialising: no SQLite, no libevent) so the event loop goes on meanwhile.
+ * serialising; no libevent, and no SQLite but a connection of the thread's
+ * own, as store.c's checkpoints) so the event loop goes on meanwhile.
  * A job is run(run_arg) on the thread, then done(arg, 0) on the loop. The
  * thread and its wake-up pipe are started on first use; if that fails,
  * worker_submit() returns -1 and the caller does the work inline.

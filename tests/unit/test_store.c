@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -1136,6 +1137,72 @@ test_state_names(void **state)
 	store_free(NULL);
 }
 
+/* The WAL header's checkpoint sequence (bytes 12-15, big-endian). */
+static uint32_t
+wal_ckpt_seq(const char *dbpath)
+{
+	char path[PATH_MAX];
+	unsigned char h[16];
+	FILE *f;
+
+	assert_true(snprintf(path, sizeof(path), "%s-wal", dbpath) <
+	    (int)sizeof(path));
+	assert_non_null(f = fopen(path, "rb"));
+	assert_int_equal(fread(h, 1, sizeof(h), f), sizeof(h));
+	fclose(f);
+	return (uint32_t)h[12] << 24 | (uint32_t)h[13] << 16 |
+	    (uint32_t)h[14] << 8 | h[15];
+}
+
+/*
+ * Checkpoints on the store's thread: once the WAL passes its mark (and no
+ * checkpoint runs in the commits: the store's WAL hook replaces SQLite's),
+ * the thread copies it into the database file, and the next commit starts
+ * the WAL over, so it stays bounded.
+ */
+static void
+test_checkpoint_thread(void **state)
+{
+	struct fx *fx = *state;
+	sqlite3 *db = store_db(fx->st);
+	struct event_base *base = event_base_new();
+	struct timeval tick = { 0, 20000 };
+	struct stat sb;
+	uint32_t seq;
+	int i;
+
+	assert_non_null(base);
+	assert_int_equal(store_checkpoint_thread(fx->st, base), 0);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA synchronous = OFF;"
+	    "CREATE TABLE ck(x BLOB)", NULL, NULL, NULL), SQLITE_OK);
+	/* 48 commits of 1 MiB: ~12,300 frames, past the 8,192 mark. */
+	for (i = 0; i < 48; i++)
+		assert_int_equal(sqlite3_exec(db, "INSERT INTO ck "
+		    "VALUES (zeroblob(1048576))", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(stat(fx->path, &sb), 0);
+	assert_true(sb.st_size < 8 * 1048576);	/* all still in the WAL */
+	seq = wal_ckpt_seq(fx->path);
+	/* Let the thread copy and its done callback run on this loop. */
+	for (i = 0; i < 500; i++) {
+		(void)event_base_loopexit(base, &tick);
+		(void)event_base_loop(base, 0);
+		assert_int_equal(stat(fx->path, &sb), 0);
+		if (sb.st_size > 32 * 1048576)
+			break;
+	}
+	assert_true(sb.st_size > 32 * 1048576);
+	for (i = 0; i < 5; i++) {
+		(void)event_base_loopexit(base, &tick);
+		(void)event_base_loop(base, 0);
+	}
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO ck VALUES (1)", NULL,
+	    NULL, NULL), SQLITE_OK);
+	assert_true(wal_ckpt_seq(fx->path) > seq);	/* the WAL started over */
+	store_free(fx->st);	/* joins the thread before the base goes */
+	fx->st = NULL;
+	event_base_free(base);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1157,6 +1224,7 @@ main(void)
 		T(test_list_combinations),
 		T(test_receipts_for),
 		T(test_events),
+		T(test_checkpoint_thread),
 		cmocka_unit_test(test_state_names),
 	};
 
