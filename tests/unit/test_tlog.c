@@ -326,19 +326,40 @@ old_layout(const char *path, uint64_t n)
 	sqlite3_close(db);
 }
 
+/* The stored log's inclusion and consistency proofs for every step-th leaf
+ * of a log of n leaves verify against the reference root ref. */
+static void
+check_log_proofs(struct tlog *t, uint64_t n, uint64_t step,
+    const uint8_t ref[32])
+{
+	uint8_t root[32], p[TLOG_PROOF_MAX][32];
+	uint64_t m;
+	int plen;
+
+	for (m = 0; m < n; m += step) {
+		assert_int_equal(tlog_log_inclusion(t, n, m, p, &plen), 0);
+		assert_true(tlog_verify_inclusion(m, n, leaves[m],
+		    (const uint8_t (*)[32])p, plen, ref));
+		assert_int_equal(tlog_log_tree_hash(t, m + 1, root), 0);
+		assert_int_equal(tlog_log_consistency(t, m + 1, n, p, &plen),
+		    0);
+		assert_true(tlog_verify_consistency(m + 1, n,
+		    (const uint8_t (*)[32])p, plen, root, ref));
+	}
+}
+
 static void
 test_store_log(void **state)
 {
 	char dir[4096], path[4200], why[200];
 	struct store *st;
 	struct tlog *t;
-	uint8_t id[32], root[32], ref[32], p[TLOG_PROOF_MAX][32];
+	uint8_t id[32], root[32], ref[32];
 	uint8_t data[TLOG_LEAF_MAX];
 	struct tlog_leaf lf;
 	const char *err;
-	uint64_t i, idx, m;
+	uint64_t i, idx;
 	size_t len;
-	int plen;
 
 	(void)state;
 	assert_int_equal(testlib_tmpdir(dir, sizeof(dir), "tlog"), 0);
@@ -374,16 +395,7 @@ test_store_log(void **state)
 	ref_mth(0, 110, ref);
 	tlog_root(t, root);
 	assert_memory_equal(root, ref, 32);
-	for (m = 0; m < 110; m += 7) {
-		assert_int_equal(tlog_log_inclusion(t, 110, m, p, &plen), 0);
-		assert_true(tlog_verify_inclusion(m, 110, leaves[m],
-		    (const uint8_t (*)[32])p, plen, ref));
-		assert_int_equal(tlog_log_tree_hash(t, m + 1, root), 0);
-		assert_int_equal(tlog_log_consistency(t, m + 1, 110, p, &plen),
-		    0);
-		assert_true(tlog_verify_consistency(m + 1, 110,
-		    (const uint8_t (*)[32])p, plen, root, ref));
-	}
+	check_log_proofs(t, 110, 7, ref);
 	memset(id, 0, sizeof(id));
 	id[0] = 45;	/* rolled back */
 	assert_int_equal(tlog_leaf_find(t, LEAF_MSG, id, 1045, &idx), 1);
@@ -411,16 +423,7 @@ test_store_log(void **state)
 	tlog_root(t, root);
 	assert_memory_equal(root, ref, 32);
 	assert_int_equal(tlog_check_all(t, why, sizeof(why)), 0);
-	for (m = 0; m < 110; m += 3) {
-		assert_int_equal(tlog_log_inclusion(t, 110, m, p, &plen), 0);
-		assert_true(tlog_verify_inclusion(m, 110, leaves[m],
-		    (const uint8_t (*)[32])p, plen, ref));
-		assert_int_equal(tlog_log_tree_hash(t, m + 1, root), 0);
-		assert_int_equal(tlog_log_consistency(t, m + 1, 110, p, &plen),
-		    0);
-		assert_true(tlog_verify_consistency(m + 1, 110,
-		    (const uint8_t (*)[32])p, plen, root, ref));
-	}
+	check_log_proofs(t, 110, 3, ref);
 	/* Appends after the migration extend the same tree. */
 	assert_int_equal(store_begin(st), 0);
 	for (i = 110; i < 130; i++) {
