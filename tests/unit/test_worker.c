@@ -54,6 +54,22 @@ count_run(void *arg)
 	(*(int *)arg)++;
 }
 
+/* Queue the NJOBS jobs, in order, each counting into *order and *left. */
+static void
+submit_jobs(struct worker *w, struct event_base *base, struct job *jobs,
+    int *order, int *left)
+{
+	int i;
+
+	for (i = 0; i < NJOBS; i++) {
+		jobs[i].order = order;
+		jobs[i].base = base;
+		jobs[i].left = left;
+		assert_int_equal(worker_submit(w, job_run, &jobs[i], job_done,
+		    &jobs[i], 0, 1), 0);
+	}
+}
+
 static void
 test_order(void **state)
 {
@@ -66,13 +82,7 @@ test_order(void **state)
 	assert_non_null(base);
 	w = worker_new(base, "test");
 	memset(jobs, 0, sizeof(jobs));
-	for (i = 0; i < NJOBS; i++) {
-		jobs[i].order = &order;
-		jobs[i].base = base;
-		jobs[i].left = &left;
-		assert_int_equal(worker_submit(w, job_run, &jobs[i], job_done,
-		    &jobs[i], 0, 1), 0);
-	}
+	submit_jobs(w, base, jobs, &order, &left);
 	assert_int_equal(event_base_dispatch(base), 0);
 	for (i = 0; i < NJOBS; i++) {
 		assert_int_equal(jobs[i].ran, 1);
@@ -123,13 +133,7 @@ test_free_cancels(void **state)
 
 	(void)state;
 	memset(jobs, 0, sizeof(jobs));
-	for (i = 0; i < NJOBS; i++) {
-		jobs[i].order = &order;
-		jobs[i].base = base;
-		jobs[i].left = &left;
-		assert_int_equal(worker_submit(w, job_run, &jobs[i], job_done,
-		    &jobs[i], 0, 1), 0);
-	}
+	submit_jobs(w, base, jobs, &order, &left);
 	assert_int_equal(worker_submit(w, count_run, &n, NULL, NULL, 1, 0), 0);
 	/* The loop never runs: every job is answered by worker_free, with
 	 * cancelled set, and the done-less one is run (on the thread or at
