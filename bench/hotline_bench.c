@@ -637,7 +637,9 @@ flash_loop(void *arg)
 {
 	struct conn c;
 	char id[65];
-	uint64_t t0, next;
+	uint64_t t0, t1, t2, next;
+	const char *tp = getenv("HB_FLASH_TRACE");
+	FILE *tf = tp != NULL && *tp != '\0' ? fopen(tp, "w") : NULL;
 
 	(void)arg;
 	conn_open(&c);
@@ -645,15 +647,27 @@ flash_loop(void *arg)
 	while (!flash_stop) {
 		t0 = now_ns();
 		post_one(&c, "direct", "flash", id);
-		lat_add(&flash_acc, (double)(now_ns() - t0) / 1e6);
+		t1 = now_ns();
+		lat_add(&flash_acc, (double)(t1 - t0) / 1e6);
 		wait_delivered(&c, id);
-		lat_add(&flash_lat, (double)(now_ns() - t0) / 1e6);
+		t2 = now_ns();
+		lat_add(&flash_lat, (double)(t2 - t0) / 1e6);
+		/* HB_FLASH_TRACE=FILE: monotonic us of POST, 201, delivered
+		 * per flash message, to join with a -DHOTLINE_TRACE=ON
+		 * daemon's lines (bench/trace_flash.py). */
+		if (tf != NULL)
+			fprintf(tf, "%llu %llu %llu %.12s\n",
+			    (unsigned long long)(t0 / 1000),
+			    (unsigned long long)(t1 / 1000),
+			    (unsigned long long)(t2 / 1000), id);
 		next += (uint64_t)o.interval_ms * 1000000u;
 		while (!flash_stop && now_ns() < next)
 			usleep(1000);
 		if (now_ns() > next + (uint64_t)o.interval_ms * 1000000u)
 			next = now_ns();
 	}
+	if (tf != NULL)
+		fclose(tf);
 	conn_close(&c);
 	return NULL;
 }

@@ -192,6 +192,15 @@ bench() {
 		    --pid-a "$PID_A" --pid-b "$PID_B" >>"$out"; then
 			log "FAILED: hotline_bench $*"
 		fi
+		# HB_LOGDIR: keep both daemons' logs (and HB_FLASH_TRACE's
+		# file, if set) of each run, e.g. for bench/trace_flash.py.
+		if [ -n "${HB_LOGDIR:-}" ]; then
+			mkdir -p "$HB_LOGDIR"
+			cp "$d/us.log" "$HB_LOGDIR/run$npair.us.log"
+			cp "$d/ru.log" "$HB_LOGDIR/run$npair.ru.log"
+			[ -z "${HB_FLASH_TRACE:-}" ] ||
+			    cp "$HB_FLASH_TRACE" "$HB_LOGDIR/run$npair.client"
+		fi
 		i=$((i + 1))
 	done
 }

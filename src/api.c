@@ -51,6 +51,7 @@
 #include "nrrc.h"
 #include "signer.h"
 #include "store.h"
+#include "trace.h"
 #include "util.h"
 #include "worker.h"
 
@@ -73,6 +74,7 @@ struct api {
 	TAILQ_HEAD(, waiter)	 waiters;
 	size_t			 nwaiters;
 	struct worker		*w;	/* batches being parsed (h_submit_batch) */
+	struct batch_job	*storing;	/* a batch being stored, or NULL */
 };
 
 /* A GET /v1/messages/{id}?wait=STATE held until the message reaches the
@@ -737,7 +739,9 @@ h_submit(struct api_req *q)
 	unsigned char *p = NULL;
 	int status = 0;
 	size_t len;
+	uint64_t t_in = TRACE_NOW();
 
+	(void)t_in;
 	len = evbuffer_get_length(in);
 	if (len > d->cf.api_max_request) {
 		api_reply_error(q, 413, "request body larger than %llu bytes",
@@ -775,6 +779,7 @@ h_submit(struct api_req *q)
 		    "cannot accept the message");
 		goto done;
 	}
+	TRACE_FLASH("post", m.channel, m.prec, m.seq, t_in);
 	if (snprintf(loc, sizeof(loc), "/v1/messages/%s", id) < (int)sizeof(loc))
 		evhttp_add_header(evhttp_request_get_output_headers(q->r),
 		    "Location", loc);
@@ -786,6 +791,11 @@ h_submit(struct api_req *q)
 }
 
 #define API_BATCH_MAX	1000	/* messages per POST /v1/messages/batch */
+/* Messages of a batch stored per event-loop turn (deliver_batch_step). */
+#define API_BATCH_STEP	100
+/* Times a batch being stored is rolled back for urgent work before it
+ * no longer yields (store.h: the long transaction). */
+#define API_BATCH_YIELDS	4
 
 /*
  * A POST /v1/messages/batch while its request is parsed, every message
@@ -808,9 +818,18 @@ struct batch_job {
 	int		 status;	/* 0, or the error of messages[nok] */
 	int		 whole;		/* the error is the request's */
 	char		 err[256];
+	/* Being stored, over several loop turns (batch_step). */
+	struct deliver_batch *db;
+	char		(*ids)[ID_HEX_LEN + 1];
+	struct event	*step;		/* the next part */
+	int		 yields;	/* rolled back for urgent work */
 };
 
 /* On the worker thread: what h_submit_batch did before the store. */
+static void	batch_stepcb(evutil_socket_t, short, void *);
+static void	batch_refused(struct api_req *, int, int, const char *);
+static void	batch_resolve(void *, bool);
+
 static void
 batch_prep(void *arg)
 {
@@ -872,6 +891,10 @@ batch_job_free(struct batch_job *j)
 {
 	size_t i;
 
+	if (j->step != NULL)
+		event_free(j->step);
+	deliver_batch_free(j->db);	/* rolls back what is not committed */
+	free(j->ids);
 	if (j->bodies != NULL)
 		for (i = 0; i < j->n; i++)
 			free(j->bodies[i]);
@@ -893,11 +916,11 @@ batch_done(void *arg, int cancelled)
 	struct batch_job *j = arg;
 	struct api_req *q = &j->q;
 	struct hotlined *d = q->d;
-	char (*ids)[ID_HEX_LEN + 1] = NULL, refid[ID_HEX_LEN + 1];
+	char refid[ID_HEX_LEN + 1];
 	const char *errmsg = NULL;
-	json_t *out;
 	size_t i;
 	int status = 0, bad = -1;
+	TRACE_BEGIN(t0);
 
 	if (evhttp_request_get_connection(q->r) == NULL) {
 		/* Orphaned by evhttp (the client went away): ours to free. */
@@ -933,26 +956,120 @@ batch_done(void *arg, int cancelled)
 		    j->err);
 		goto done;
 	}
-	ids = xcalloc(j->n, sizeof(*ids));
-	if (deliver_submit_many_as(d, j->ms, (int)j->n, q->who.account, ids,
-	    &bad, &status, &errmsg) == -1) {
-		if (status < 400 || status > 599)
-			status = 500;
-		if (bad >= 0)
-			api_reply_error(q, status, "messages[%d]: %s", bad,
-			    errmsg != NULL ? errmsg : "refused");
-		else
-			api_reply_error(q, status, "%s", errmsg != NULL ? errmsg :
-			    "cannot accept the messages");
+	/* Routed, sequenced and signed now; stored in parts (batch_step). */
+	if ((j->db = deliver_batch_new(d, j->ms, (int)j->n, q->who.account,
+	    batch_resolve, j, &bad, &status, &errmsg)) == NULL) {
+		batch_refused(q, status, bad, errmsg);
 		goto done;
 	}
-	out = json_array();
-	for (i = 0; i < j->n; i++)
-		json_array_append_new(out, json_string(ids[i]));
-	api_reply_json(q, 201, json_pack("{s:o}", "ids", out));
+	if ((j->step = evtimer_new(d->base, batch_stepcb, j)) == NULL) {
+		api_reply_error(q, 500, "out of memory");
+		goto done;
+	}
+	j->ids = xcalloc(j->n, sizeof(*j->ids));
+	d->api->storing = j;
+	batch_stepcb(-1, 0, j);
+	TRACE_END("batch_done", NULL, t0);
+	return;
  done:
-	free(ids);
 	batch_job_free(j);
+	TRACE_END("batch_done", NULL, t0);
+}
+
+static void
+batch_refused(struct api_req *q, int status, int bad, const char *errmsg)
+{
+	if (status < 400 || status > 599)
+		status = 500;
+	if (bad >= 0)
+		api_reply_error(q, status, "messages[%d]: %s", bad,
+		    errmsg != NULL ? errmsg : "refused");
+	else
+		api_reply_error(q, status, "%s", errmsg != NULL ? errmsg :
+		    "cannot accept the messages");
+}
+
+/* The batch being stored is done with, answered or not. */
+static void
+batch_end(struct batch_job *j)
+{
+	if (j->q.d->api->storing == j)
+		j->q.d->api->storing = NULL;
+	batch_job_free(j);
+}
+
+/* Everything stored (or storing the rest now): commit and answer. */
+static void
+batch_finish(struct batch_job *j)
+{
+	struct api_req *q = &j->q;
+	const char *errmsg = NULL;
+	json_t *out;
+	size_t i;
+	int status = 0;
+
+	if (evhttp_request_get_connection(q->r) == NULL) {
+		/* The client went away before the commit: nothing stored. */
+		log_debug("api: batch client went away; nothing accepted");
+		evhttp_request_free(q->r);
+	} else if (deliver_batch_commit(j->db, j->ids, &status, &errmsg) ==
+	    -1)
+		batch_refused(q, status, -1, errmsg);
+	else {
+		out = json_array();
+		for (i = 0; i < j->n; i++)
+			json_array_append_new(out, json_string(j->ids[i]));
+		api_reply_json(q, 201, json_pack("{s:o}", "ids", out));
+	}
+	batch_end(j);
+}
+
+/*
+ * Other work begins a transaction while the batch's is open (store.h):
+ * urgent work goes first, up to API_BATCH_YIELDS times per batch (the
+ * batch is rolled back and stored again from the next turn); anything
+ * else waits for the batch, which is stored whole and committed now.
+ */
+static void
+batch_resolve(void *arg, bool preempt)
+{
+	struct batch_job *j = arg;
+	struct timeval zero = { 0, 0 };
+
+	if (preempt && j->yields < API_BATCH_YIELDS) {
+		j->yields++;
+		deliver_batch_rollback(j->db);
+		evtimer_add(j->step, &zero);
+		return;
+	}
+	batch_finish(j);
+}
+
+/* Store the next API_BATCH_STEP messages of the batch, in its open
+ * transaction; come back next turn for more, or commit. */
+static void
+batch_stepcb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct batch_job *j = arg;
+	struct timeval zero = { 0, 0 };
+	int rc;
+	TRACE_BEGIN(t0);
+
+	(void)fd;
+	(void)ev;
+	if (evhttp_request_get_connection(j->q.r) == NULL) {
+		log_debug("api: batch client went away; nothing accepted");
+		evhttp_request_free(j->q.r);
+		batch_end(j);	/* rolls back */
+	} else if ((rc = deliver_batch_step(j->db, API_BATCH_STEP)) == -1) {
+		batch_refused(&j->q, 503, -1,
+		    "the message store failed; nothing accepted");
+		batch_end(j);
+	} else if (rc == 1)
+		batch_finish(j);
+	else
+		evtimer_add(j->step, &zero);
+	TRACE_END("batch_step", NULL, t0);
 }
 
 /*
@@ -1838,8 +1955,10 @@ static void
 api_request(struct evhttp_request *r, void *arg)
 {
 	struct api_req q = { arg, r, { "", ROLE_ADMIN, 1 } };
+	TRACE_BEGIN(t0);
 
 	api_serve(&q);
+	TRACE_END("api", evhttp_request_get_uri(r), t0);
 }
 
 static void	api_route(struct api_req *);
@@ -2120,6 +2239,14 @@ api_jobs_stop(struct hotlined *d)
 		return;
 	worker_free(d->api->w);
 	d->api->w = NULL;
+	/* A batch being stored: rolled back, unanswered (its request goes
+	 * with its connection, or is freed here if orphaned). */
+	if (d->api->storing != NULL) {
+		if (evhttp_request_get_connection(d->api->storing->q.r) ==
+		    NULL)
+			evhttp_request_free(d->api->storing->q.r);
+		batch_end(d->api->storing);
+	}
 }
 
 void

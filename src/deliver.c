@@ -28,6 +28,7 @@
 #include "signer.h"
 #include "store.h"
 #include "tlog.h"
+#include "trace.h"
 #include "util.h"
 
 #define PUMP_FETCH_MAX	64	/* rows per store fetch while pumping */
@@ -282,93 +283,330 @@ deliver_submit_many_as(struct hotlined *d, struct msg *ms, int n,
 }
 
 /*
- * Accept n messages in one transaction: route, sequence and sign each,
- * store them (recording op, the operator, when not NULL), run hook in the
- * same transaction, commit, then pump. 0, or -1 with *status, *errmsg and
- * *bad (the index of the refused message, or -1).
+ * n submissions being accepted, all or none: routed, sequenced and signed
+ * at once (batch_new), stored in one transaction (batch_store; the API's
+ * batches spread that over loop turns, deliver_batch_step), committed
+ * (batch_commit). The streams' out_last advance only after the commit.
  */
-int
-deliver_submit_many_ex(struct hotlined *d, struct msg *ms, int n,
-    const char *op, char (*ids)[ID_HEX_LEN + 1], int *bad, int *status,
-    const char **errmsg, deliver_tx_hook hook, void *hook_arg)
+struct deliver_batch {
+	struct hotlined	*d;
+	struct msg	*ms;
+	struct peer	**ps;
+	const char	*op;		/* operator to record, or NULL */
+	int		 n;
+	int		 stored;	/* in the open transaction */
+	/* An API batch (deliver_batch_new): its owner, and whether its
+	 * long transaction is open (else it waits to be stored again). */
+	store_long_fn	 resolve;
+	void		*arg;
+	bool		 open;
+};
+
+/*
+ * Is the work of ms[n] urgent enough to go before the open long batch, if
+ * any: every message FLASH or IMMEDIATE and none in a stream of the batch
+ * (whose seqs are taken but not yet committed).
+ */
+static bool
+urgent_before_batch(struct hotlined *d, const struct msg *ms, int n)
 {
-	char idhex[ID_HEX_LEN + 1];
+	const struct deliver_batch *b = d->long_batch;
+	int i, k;
 
-	struct peer **ps = NULL;
-	uint64_t (*last)[CH_MAX + 1][PREC_MAX + 1] = NULL;
-	int i, j, rc = -1;
+	for (i = 0; i < n; i++) {
+		if (ms[i].prec < PREC_MIN || ms[i].prec > PREC_IMMEDIATE)
+			return false;
+		for (k = 0; b != NULL && k < b->n; k++)
+			if (b->ms[k].channel == ms[i].channel &&
+			    b->ms[k].prec == ms[i].prec &&
+			    strcmp(b->ms[k].to, ms[i].to) == 0)
+				return false;
+	}
+	return true;
+}
 
-	*bad = -1;
-	if (n <= 0)
-		return 0;
-	ps = xcalloc((size_t)n, sizeof(*ps));
-	/* Working copies of every peer's out_last, applied after commit. */
+/*
+ * Before other work that takes seqs: an API batch in progress has its
+ * seqs taken already, so it is stored whole and committed first, unless
+ * the work is urgent and in other streams (urgent_ok): then it goes first,
+ * and an open batch transaction is rolled back to be stored again later.
+ */
+static void
+batch_settle(struct hotlined *d, bool urgent_ok)
+{
+	struct deliver_batch *b = d->long_batch;
+
+	if (b == NULL)
+		return;
+	if (b->open)
+		store_long_resolve(d->st, urgent_ok);
+	else if (!urgent_ok)
+		b->resolve(b->arg, false);
+}
+
+static void
+batch_free(struct deliver_batch *b)
+{
+	if (b == NULL)
+		return;
+	free(b->ps);
+	free(b);
+}
+
+/* Route, sequence (after the committed out_last) and sign ms[n]. */
+static struct deliver_batch *
+batch_new(struct hotlined *d, struct msg *ms, int n, const char *op,
+    int *bad, int *status, const char **errmsg)
+{
+	struct deliver_batch *b;
+	uint64_t (*last)[CH_MAX + 1][PREC_MAX + 1];
+	uint64_t t0 = TRACE_NOW();
+	int i, j;
+
+	(void)t0;
+	b = xcalloc(1, sizeof(*b));
+	b->d = d;
+	b->ms = ms;
+	b->n = n;
+	/* Without an explicit operator, the account of the API request
+	 * being served (api_serve), if any: so what module routes submit
+	 * (/v1/notify, /v1/checks) names its operator too. */
+	b->op = op != NULL ? op : d->operator;
+	b->ps = xcalloc((size_t)n, sizeof(*b->ps));
+	/* Working copies of every peer's out_last. */
 	last = xcalloc((size_t)d->npeers, sizeof(*last));
 	for (j = 0; j < d->npeers; j++)
 		memcpy(last[j], d->peers[j].s.out_last, sizeof(last[j]));
 	for (i = 0; i < n; i++) {
-		if ((ps[i] = submit_route(d, &ms[i], status, errmsg)) == NULL ||
-		    submit_prepare(d, ps[i], &ms[i],
-		    &last[ps[i] - d->peers][ms[i].channel][ms[i].prec], status,
-		    errmsg) == -1) {
+		if ((b->ps[i] = submit_route(d, &ms[i], status, errmsg)) ==
+		    NULL || submit_prepare(d, b->ps[i], &ms[i],
+		    &last[b->ps[i] - d->peers][ms[i].channel][ms[i].prec],
+		    status, errmsg) == -1) {
 			*bad = i;
-			goto done;
+			goto fail;
 		}
 	}
-	if (sign_batches(d, ms, ps, n) == -1) {
+	free(last);
+	last = NULL;
+	TRACE_SUB("sub_prep", t0);
+	t0 = TRACE_NOW();
+	if (sign_batches(d, ms, b->ps, n) == -1) {
 		*status = 500;
 		*errmsg = "signing failed";
-		goto done;
-	}
-	if (store_begin(d->st) == -1)
 		goto fail;
-	/* Without an explicit operator, the account of the API request
-	 * being served (api_serve), if any: so what module routes submit
-	 * (/v1/notify, /v1/checks) names its operator too. */
-	if (op == NULL)
-		op = d->operator;
-	for (i = 0; i < n; i++) {
-		if (submit_store(d, ps[i], &ms[i]) == -1)
-			goto fail_rollback;
-		if (op != NULL) {
-			hex_encode(ms[i].id, MSG_ID_LEN, idhex);
-			if (store_msg_set_operator(d->st, idhex, op) == -1)
-				goto fail_rollback;
+	}
+	TRACE_SUB("sub_sign", t0);
+	return b;
+fail:
+	free(last);
+	batch_free(b);
+	return NULL;
+}
+
+/* Store messages b->stored .. upto - 1 in the open transaction. 0 or -1. */
+static int
+batch_store(struct deliver_batch *b, int upto)
+{
+	char idhex[ID_HEX_LEN + 1];
+	uint64_t t0 = TRACE_NOW();
+
+	(void)t0;
+	for (; b->stored < upto; b->stored++) {
+		if (submit_store(b->d, b->ps[b->stored],
+		    &b->ms[b->stored]) == -1)
+			return -1;
+		if (b->op != NULL) {
+			hex_encode(b->ms[b->stored].id, MSG_ID_LEN, idhex);
+			if (store_msg_set_operator(b->d->st, idhex, b->op) ==
+			    -1)
+				return -1;
 		}
 	}
-	if (hook != NULL && hook(hook_arg, ms, n) == -1)
+	TRACE_SUB("sub_store", t0);
+	return 0;
+}
+
+/* Everything stored: run hook, commit, advance the streams, pump. 0 or -1
+ * (rolled back, *status and *errmsg set). */
+static int
+batch_commit(struct deliver_batch *b, char (*ids)[ID_HEX_LEN + 1],
+    int *status, const char **errmsg, deliver_tx_hook hook, void *hook_arg)
+{
+	struct hotlined *d = b->d;
+	struct msg *m;
+	int i, j;
+
+	if (hook != NULL && hook(hook_arg, b->ms, b->n) == -1)
 		goto fail_rollback;
 	for (j = 0; j < d->npeers; j++)
 		if (flush_sent(&d->peers[j]) == -1)
 			goto fail_rollback;
 	if (store_commit(d->st) == -1)
 		goto fail;
-	for (j = 0; j < d->npeers; j++) {
+	b->stored = 0;
+	for (j = 0; j < d->npeers; j++)
 		clear_sent(&d->peers[j]);
-		memcpy(d->peers[j].s.out_last, last[j], sizeof(last[j]));
-	}
-	for (i = 0; i < n; i++) {
-		hex_encode(ms[i].id, MSG_ID_LEN, ids[i]);
+	/* Per message, not a copy of the working out_last: other streams
+	 * may have advanced meanwhile (urgent work that went first). */
+	for (i = 0; i < b->n; i++) {
+		m = &b->ms[i];
+		if (m->seq > b->ps[i]->s.out_last[m->channel][m->prec])
+			b->ps[i]->s.out_last[m->channel][m->prec] = m->seq;
+		hex_encode(m->id, MSG_ID_LEN, ids[i]);
+		TRACE_FLASH("accepted", m->channel, m->prec, m->seq,
+		    (uint64_t)b->n);
 		log_debug("accepted %.12s %s/%s %s seq %llu to %s%s", ids[i],
-		    channel_name(ms[i].channel), ms[i].kind,
-		    prec_name(ms[i].prec), (unsigned long long)ms[i].seq,
-		    ps[i]->conf->party, ms[i].exercise ? " EXERCISE" : "");
+		    channel_name(m->channel), m->kind, prec_name(m->prec),
+		    (unsigned long long)m->seq, b->ps[i]->conf->party,
+		    m->exercise ? " EXERCISE" : "");
 	}
 	api_changed(d);
 	for (j = 0; j < d->npeers; j++)
 		if (d->peers[j].link != NULL)
 			deliver_pump(&d->peers[j], d->peers[j].link);
-	rc = 0;
-	goto done;
+	return 0;
 fail_rollback:
 	store_rollback(d->st);
 fail:
+	b->stored = 0;
 	*status = 503;
 	*errmsg = "the message store failed; nothing accepted";
-done:
-	free(last);
-	free(ps);
+	return -1;
+}
+
+/*
+ * Accept n messages in one transaction: route, sequence and sign each,
+ * store them (recording op, the operator, when not NULL), run hook in the
+ * same transaction, commit, then pump. 0, or -1 with *status, *errmsg and
+ * *bad (the index of the refused message, or -1). An API batch being
+ * stored over several loop turns (deliver_batch_step) is finished first,
+ * or, if these messages are urgent and in other streams, rolled back to
+ * be stored again after them.
+ */
+int
+deliver_submit_many_ex(struct hotlined *d, struct msg *ms, int n,
+    const char *op, char (*ids)[ID_HEX_LEN + 1], int *bad, int *status,
+    const char **errmsg, deliver_tx_hook hook, void *hook_arg)
+{
+	struct deliver_batch *b;
+	int rc;
+
+	*bad = -1;
+	if (n <= 0)
+		return 0;
+	batch_settle(d, urgent_before_batch(d, ms, n));
+	if ((b = batch_new(d, ms, n, op, bad, status, errmsg)) == NULL)
+		return -1;
+	rc = store_begin(d->st);
+	if (rc == 0 && (rc = batch_store(b, n)) == -1)
+		store_rollback(d->st);
+	if (rc == -1) {
+		*status = 503;
+		*errmsg = "the message store failed; nothing accepted";
+		batch_free(b);
+		return -1;
+	}
+	rc = batch_commit(b, ids, status, errmsg, hook, hook_arg);
+	batch_free(b);
 	return rc;
+}
+
+struct deliver_batch *
+deliver_batch_new(struct hotlined *d, struct msg *ms, int n, const char *op,
+    store_long_fn resolve, void *arg, int *bad, int *status,
+    const char **errmsg)
+{
+	struct deliver_batch *b;
+
+	*bad = -1;
+	if (n <= 0) {
+		*status = 400;
+		*errmsg = "no messages";
+		return NULL;
+	}
+	batch_settle(d, false);
+	if ((b = batch_new(d, ms, n, op, bad, status, errmsg)) == NULL)
+		return NULL;
+	b->resolve = resolve;
+	b->arg = arg;
+	d->long_batch = b;	/* its seqs are taken */
+	return b;
+}
+
+int
+deliver_batch_step(struct deliver_batch *b, int max)
+{
+	struct hotlined *d = b->d;
+
+	if (!b->open) {
+		/* First part (or again after a rollback). */
+		b->stored = 0;
+		if (store_long_begin(d->st, b->resolve, b->arg) == -1)
+			return -1;
+		b->open = true;
+	} else
+		store_long_resume(d->st);
+	if (batch_store(b, b->n - b->stored > max ? b->stored + max :
+	    b->n) == -1) {
+		deliver_batch_rollback(b);
+		return -1;
+	}
+	store_long_pause(d->st);
+	return b->stored == b->n;
+}
+
+int
+deliver_batch_commit(struct deliver_batch *b, char (*ids)[ID_HEX_LEN + 1],
+    int *status, const char **errmsg)
+{
+	struct hotlined *d = b->d;
+	int rc;
+
+	if (b->open) {
+		store_long_end(d->st);
+		b->open = false;
+		if (!store_in_transaction(d->st))
+			b->stored = 0;	/* ended under us: once more */
+	} else
+		b->stored = 0;
+	if (d->long_batch == b)
+		d->long_batch = NULL;
+	if ((b->stored == 0 && store_begin(d->st) == -1) ||
+	    batch_store(b, b->n) == -1) {
+		if (store_in_transaction(d->st))
+			store_rollback(d->st);
+		b->stored = 0;
+		*status = 503;
+		*errmsg = "the message store failed; nothing accepted";
+		return -1;
+	}
+	rc = batch_commit(b, ids, status, errmsg, NULL, NULL);
+	return rc;
+}
+
+void
+deliver_batch_rollback(struct deliver_batch *b)
+{
+	struct hotlined *d = b->d;
+
+	if (b->open) {
+		store_long_end(d->st);
+		b->open = false;
+		if (store_in_transaction(d->st))
+			store_rollback(d->st);
+	}
+	b->stored = 0;
+}
+
+void
+deliver_batch_free(struct deliver_batch *b)
+{
+	if (b == NULL)
+		return;
+	deliver_batch_rollback(b);
+	if (b->d->long_batch == b)
+		b->d->long_batch = NULL;
+	batch_free(b);
 }
 
 int
@@ -617,6 +855,8 @@ pump_row(void *arg, const struct msg_row *row)
 		pc->failed = 1;
 		return -1;
 	}
+	TRACE_FLASH("queued", pc->ch, pc->prec, row->m.seq,
+	    link_out_pending(pc->l) + b->len);
 	(*next)++;
 	if (row->sent == 0) {
 		if (s->sent_lo[pc->ch][pc->prec] == 0) {
@@ -775,6 +1015,7 @@ apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
 		log_info("%s acknowledged a message we do not hold",
 		    p->conf->party);
 	}
+	TRACE_FLASH("rx", m.channel, m.prec, m.seq, 0);
 	bs->in_held[m.channel][m.prec] = m.seq;
 	bs->touched[m.channel][m.prec] = 1;
 	/* The watch log: every message but bulk CERT traffic. */
@@ -846,6 +1087,7 @@ apply_receipt(struct peer *p, struct batch_state *bs,
 		}
 		bs->out_delivered[r.channel][r.prec] = r.seq;
 	}
+	TRACE_FLASH("rcpt_rx", r.channel, r.prec, r.seq, 0);
 	return 0;
 }
 
@@ -856,12 +1098,18 @@ deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
 	struct hotlined *d = p->d;
 	struct batch_state bs;
 	struct receipt rc[CH_MAX * PREC_MAX];
-	int i, ch, prec, nr = 0, bad = 0;
+	int i, ch, prec, nr = 0, bad = 0, rc_begin;
 
 	memcpy(bs.in_held, p->s.in_held, sizeof(bs.in_held));
 	memcpy(bs.out_delivered, p->s.out_delivered, sizeof(bs.out_delivered));
 	memset(bs.touched, 0, sizeof(bs.touched));
-	if (store_begin(d->st) == -1) {
+	/* Urgent frames go before an API batch being stored (store.h). */
+	for (i = 0; i < n && deliver_frame_urgent(&f[i]); i++)
+		;
+	store_set_urgent(d->st, i == n);
+	rc_begin = store_begin(d->st);
+	store_set_urgent(d->st, false);
+	if (rc_begin == -1) {
 		snprintf(why, whylen, "store failed");
 		return -1;
 	}
@@ -889,6 +1137,13 @@ deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
 	if (store_commit(d->st) == -1)
 		goto fail_committed;
 	clear_sent(p);
+	if (bs.touched[CH_DIRECT][PREC_FLASH])
+		TRACE_FLASH("rx_commit", CH_DIRECT, PREC_FLASH,
+		    bs.in_held[CH_DIRECT][PREC_FLASH], (uint64_t)n);
+	if (bs.out_delivered[CH_DIRECT][PREC_FLASH] !=
+	    p->s.out_delivered[CH_DIRECT][PREC_FLASH])
+		TRACE_FLASH("rcpt_commit", CH_DIRECT, PREC_FLASH,
+		    bs.out_delivered[CH_DIRECT][PREC_FLASH], (uint64_t)n);
 	memcpy(p->s.in_held, bs.in_held, sizeof(bs.in_held));
 	memcpy(p->s.out_delivered, bs.out_delivered, sizeof(bs.out_delivered));
 	api_changed(d);

@@ -57,6 +57,31 @@ int	deliver_ack_as(struct hotlined *d, const char *id, const char *note,
 	    const char *op, char ack_id_out[ID_HEX_LEN + 1], int *status,
 	    const char **errmsg);
 
+/*
+ * The same for an API batch, stored over several event-loop turns so that
+ * no turn holds the loop long (store.h: the long transaction): route,
+ * sequence and sign at once (deliver_batch_new: NULL with *bad, *status
+ * and *errmsg on a refusal; any other batch in progress is finished
+ * first), then deliver_batch_step() stores up to max more messages per
+ * turn (1: all stored, 0: more to do, -1: the store failed, rolled back),
+ * then deliver_batch_commit() (also stores what is left; 0, or -1 with
+ * *status and *errmsg: nothing accepted). Until then the batch's seqs are
+ * taken: other work that begins a transaction, or submits, has
+ * resolve(arg, preempt) called first (store.h). preempt (urgent work in
+ * other streams): call deliver_batch_rollback() and step again later,
+ * from the start; else deliver_batch_commit() now. deliver_batch_free()
+ * rolls back what is not committed. ms[] must stay valid until then.
+ */
+struct deliver_batch;
+struct deliver_batch *deliver_batch_new(struct hotlined *d, struct msg *ms,
+	    int n, const char *op, store_long_fn resolve, void *arg, int *bad,
+	    int *status, const char **errmsg);
+int	deliver_batch_step(struct deliver_batch *b, int max);
+int	deliver_batch_commit(struct deliver_batch *b,
+	    char (*ids)[ID_HEX_LEN + 1], int *status, const char **errmsg);
+void	deliver_batch_rollback(struct deliver_batch *b);
+void	deliver_batch_free(struct deliver_batch *b);
+
 /* Store the "sent" times not yet written (they normally ride along with
  * the next commit). 0 or -1. */
 int	deliver_flush_sent(struct peer *p);

@@ -32,6 +32,7 @@
 #include "store.h"
 #include "tls.h"
 #include "tlog.h"
+#include "trace.h"
 #include "util.h"
 #include "witness.h"
 
@@ -192,7 +193,9 @@ main(int argc, char **argv)
 	log_info("party %s ready: key %s, %d peer(s), API %s", d.cf.party,
 	    signer_fingerprint(d.signer), d.npeers, d.cf.api_socket);
 
+	trace_start(d.base);
 	event_base_dispatch(d.base);
+	trace_stop();
 
 	hotlined_free(&d);
 	log_info("stopped");

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "msg.h"
 
+struct deliver_batch;
 struct link;
 struct api;
 struct cert;
@@ -86,6 +87,8 @@ struct hotlined {
 	 * the duration of the handler; NULL otherwise or for the socket). */
 	const char		*operator;
 	struct https		*https;		/* NULL: no HTTPS listener */
+	/* An API batch being stored over several loop turns (deliver.c). */
+	struct deliver_batch	*long_batch;
 	struct events		*events;	/* Server-Sent Events clients */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	uint64_t		 started;	/* UTC ms */

@@ -41,6 +41,7 @@
 #include "nrrc.h"
 #include "store.h"
 #include "tls.h"
+#include "trace.h"
 #include "util.h"
 #include "wire.h"
 #include "witness.h"
@@ -83,6 +84,11 @@
 #define LINK_COALESCE_BYTES	(128 * 1024)	/* below LINK_BATCH_BYTES */
 #define LINK_COALESCE_MAX	32	/* read events waited for at most */
 #define LINK_COALESCE_US	2000	/* then process anyway */
+/* While an API batch is being stored (store.h: the long transaction),
+ * non-urgent input waits for it, looking again every LINK_BATCH_POLL_US,
+ * at most LINK_BATCH_WAIT_US (then it has the batch finish at once). */
+#define LINK_BATCH_POLL_US	1000
+#define LINK_BATCH_WAIT_US	50000
 #define LINK_BYE_GRACE_MS	1000
 #define LINK_STABLE_MS		10000	/* up this long: redial quickly */
 
@@ -117,6 +123,7 @@ struct link {
 	int			 ndone;
 	struct event		*resume;	/* handle the rest of the input */
 	uint64_t		 defer_until;	/* monotonic us; 0: not deferring */
+	uint64_t		 batch_until;	/* monotonic us; 0: not waiting */
 };
 
 static void	link_readcb(struct bufferevent *, void *);
@@ -724,6 +731,64 @@ no:
 	return false;
 }
 
+/*
+ * An API batch is being stored over several loop turns (deliver.c,
+ * deliver_batch_step): handling input now would begin a transaction, and
+ * so have the batch stored whole and committed first, in this turn. Input
+ * that is all FLASH/IMMEDIATE goes first instead (the batch is rolled back
+ * and stored again after it; link_urgent_first has taken such frames out
+ * of mixed input already); anything else waits for the batch, up to
+ * LINK_BATCH_WAIT_US. Returns true if the input was left for l->resume.
+ */
+static bool
+link_wait_for_batch(struct link *l, struct evbuffer *in, size_t avail)
+{
+	struct frame_ref f;
+	const uint8_t *base;
+	const char *why = NULL;
+	uint8_t type;
+	uint32_t len;
+	size_t off = 0;
+	uint64_t now;
+	struct timeval tv = { 0, LINK_BATCH_POLL_US };
+	int n = 0;
+
+	if (!store_long_open(l->d->st) || !l->hello_rcvd || l->peer == NULL ||
+	    l->resume == NULL) {
+		l->batch_until = 0;
+		return false;
+	}
+	now = now_mono_us();
+	if (l->batch_until == 0)
+		l->batch_until = now + LINK_BATCH_WAIT_US;
+	else if (now >= l->batch_until) {
+		l->batch_until = 0;
+		return false;
+	}
+	if (avail < WIRE_HDR_LEN ||
+	    (base = evbuffer_pullup(in, (ev_ssize_t)avail)) == NULL)
+		goto wait;
+	while (avail - off >= WIRE_HDR_LEN && n < LINK_SCAN_FRAMES) {
+		if (wire_peek(base + off, WIRE_HDR_LEN, &type, &len, &why) !=
+		    1 || avail - off - WIRE_HDR_LEN < len)
+			break;
+		f.type = type;
+		f.p = base + off + WIRE_HDR_LEN;
+		f.len = len;
+		if (!link_done(l, (uint32_t)off) && !deliver_frame_urgent(&f))
+			goto wait;
+		off += WIRE_HDR_LEN + len;
+		n++;
+	}
+	if (n == 0)
+		goto wait;	/* nothing complete yet */
+	l->batch_until = 0;
+	return false;		/* only urgent frames: they go first */
+wait:
+	evtimer_add(l->resume, &tv);
+	return true;
+}
+
 void
 link_receipts_now(struct hotlined *d)
 {
@@ -799,8 +864,19 @@ link_coalescecb(evutil_socket_t fd, short ev, void *arg)
 	bufferevent_trigger(l->bev, EV_READ, 0);
 }
 
+static void	link_readcb_(struct bufferevent *, void *);
+
 static void
 link_readcb(struct bufferevent *bev, void *arg)
+{
+	TRACE_BEGIN(t0);
+
+	link_readcb_(bev, arg);
+	TRACE_END("link_read", NULL, t0);
+}
+
+static void
+link_readcb_(struct bufferevent *bev, void *arg)
 {
 	struct link *l = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
@@ -825,6 +901,8 @@ link_readcb(struct bufferevent *bev, void *arg)
 	if (l->ndone < LINK_BATCH_FRAMES &&
 	    (r = link_urgent_first(l, in, avail)) != 0)
 		return;	/* closed, or the rest comes from l->resume */
+	if (link_wait_for_batch(l, in, avail))
+		return;
 	if (link_defer_receipts(l, in, avail))
 		return;
 	/* Find the complete frames at the head of the buffer. */
@@ -983,8 +1061,12 @@ link_writecb(struct bufferevent *bev, void *arg)
 			event_active(l->reaper, EV_TIMEOUT, 0);
 		return;
 	}
-	if (l->state == C_LIVE && l->hello_rcvd)
+	if (l->state == C_LIVE && l->hello_rcvd) {
+		TRACE_BEGIN(t0);
+
 		deliver_pump(l->peer, l);
+		TRACE_END("link_write", NULL, t0);
+	}
 }
 
 /*

@@ -27,6 +27,7 @@
 
 #include "log.h"
 #include "store.h"
+#include "trace.h"
 #include "util.h"
 #include "worker.h"
 
@@ -44,6 +45,15 @@
 #ifndef STORE_WAL_CHECKPOINT
 #define STORE_WAL_CHECKPOINT	8192
 #endif
+/*
+ * The checkpoint thread copies the WAL in passes until all of it is in the
+ * database file (then the loop's next commit starts it over), at most this
+ * many passes per turn. Only if the WAL still grew to STORE_WAL_FALLBACK
+ * frames (the loop's commits kept outrunning the thread) does the loop copy
+ * the rest itself, as SQLite's own checkpoint would.
+ */
+#define STORE_CK_PASSES		64
+#define STORE_WAL_FALLBACK	(4 * STORE_WAL_CHECKPOINT)
 #define STORE_STR_(x)	#x
 #define STORE_STR(x)	STORE_STR_(x)
 
@@ -321,6 +331,13 @@ struct store {
 	struct worker	*ckw;
 	int		 ck_busy;	/* a checkpoint is queued or running */
 	int		 ck_rc;		/* its result, read in ck_done */
+	int		 ck_frames;	/* WAL frames at the last commit */
+	/* The long transaction (store_long_begin), if one is open. */
+	store_long_fn	 lt_fn;
+	void		*lt_arg;
+	bool		 lt_inside;	/* its owner is storing a part */
+	int64_t		 lt_changes;	/* rows changed when it paused */
+	bool		 urgent;	/* store_set_urgent */
 };
 
 static const char *const state_names[] = {
@@ -767,22 +784,31 @@ ck_run(void *arg)
 {
 	struct store *st = arg;
 
-	int frames, copied, pass = 0;
+	int frames, copied, prev = -1, pass = 0;
 
-	/* Again while the loop's commits added many frames meanwhile, so
-	 * that little is left for ck_done to copy on the loop. */
+	/*
+	 * Again while the loop's commits added frames meanwhile (a pass
+	 * reports the WAL as it was when it began): once a pass finds the
+	 * whole WAL copied and no frame added since the pass before, the
+	 * loop's next commit starts the WAL over (SQLite does that when every
+	 * frame is in the database file), so it stays bounded without any
+	 * copying on the loop.
+	 */
 	do {
 		st->ck_rc = sqlite3_wal_checkpoint_v2(st->ckdb, NULL,
 		    SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
-	} while (st->ck_rc == SQLITE_OK && frames - copied > 256 &&
-	    ++pass < 8);
+		if (st->ck_rc != SQLITE_OK || (copied == frames &&
+		    frames == prev))
+			break;
+		prev = frames;
+	} while (++pass < STORE_CK_PASSES);
 }
 
 /*
- * Back on the loop, between transactions: copy the few frames committed
- * while the thread worked. Without this the WAL would never be wholly
- * copied under steady writing, so SQLite could never start it over and it
- * would grow without bound.
+ * Back on the loop. Nothing to do unless the loop's commits outran the
+ * thread so far that the WAL reached STORE_WAL_FALLBACK frames: then copy
+ * the rest here, between transactions (a stall of the loop, but a bounded
+ * WAL). Otherwise the next commit past the mark queues another turn.
  */
 static void
 ck_done(void *arg, int cancelled)
@@ -794,9 +820,14 @@ ck_done(void *arg, int cancelled)
 		return;
 	if (st->ck_rc != SQLITE_OK && st->ck_rc != SQLITE_BUSY)
 		log_warnx("store: checkpoint: %s", sqlite3_errstr(st->ck_rc));
-	if (sqlite3_get_autocommit(st->db))
+	if (st->ck_frames >= STORE_WAL_FALLBACK &&
+	    sqlite3_get_autocommit(st->db)) {
+		TRACE_BEGIN(t0);
+
 		(void)sqlite3_wal_checkpoint_v2(st->db, NULL,
 		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		TRACE_END("ck_done", NULL, t0);
+	}
 }
 
 /*
@@ -810,6 +841,7 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct store *st = arg;
 
+	st->ck_frames = frames;
 	if (frames < STORE_WAL_CHECKPOINT || st->ck_busy)
 		return SQLITE_OK;
 	st->ck_busy = 1;
@@ -876,7 +908,82 @@ store_free(struct store *st)
 int
 store_begin(struct store *st)
 {
+	if (st->lt_fn != NULL && !st->lt_inside)
+		store_long_resolve(st, st->urgent);
 	return stmt_exec(st, st->stmt[S_BEGIN], "begin") == 0 ? 0 : -1;
+}
+
+int
+store_long_begin(struct store *st, store_long_fn resolve, void *arg)
+{
+	if (store_begin(st) == -1)
+		return -1;
+	st->lt_fn = resolve;
+	st->lt_arg = arg;
+	st->lt_inside = true;
+	return 0;
+}
+
+void
+store_long_resume(struct store *st)
+{
+	st->lt_inside = true;
+}
+
+void
+store_long_pause(struct store *st)
+{
+	st->lt_inside = false;
+	st->lt_changes = sqlite3_total_changes64(st->db);
+}
+
+void
+store_long_end(struct store *st)
+{
+	st->lt_fn = NULL;
+	st->lt_arg = NULL;
+	st->lt_inside = false;
+}
+
+bool
+store_long_open(const struct store *st)
+{
+	return st->lt_fn != NULL;
+}
+
+bool
+store_in_transaction(const struct store *st)
+{
+	return !sqlite3_get_autocommit(st->db);
+}
+
+bool
+store_long_intact(const struct store *st)
+{
+	return st->lt_fn != NULL && !sqlite3_get_autocommit(st->db) &&
+	    (st->lt_inside ||
+	    sqlite3_total_changes64(st->db) == st->lt_changes);
+}
+
+void
+store_long_resolve(struct store *st, bool urgent)
+{
+	store_long_fn fn = st->lt_fn;
+
+	if (fn == NULL || st->lt_inside)
+		return;
+	fn(st->lt_arg, urgent && store_long_intact(st));
+	if (st->lt_fn != NULL) {	/* the owner must have ended it */
+		log_warnx("store: long transaction not resolved; rolled back");
+		store_long_end(st);
+		store_rollback(st);
+	}
+}
+
+void
+store_set_urgent(struct store *st, bool urgent)
+{
+	st->urgent = urgent;
 }
 
 /*
@@ -886,7 +993,11 @@ store_begin(struct store *st)
 int
 store_commit(struct store *st)
 {
-	if (stmt_exec(st, st->stmt[S_COMMIT], "commit") == 0) {
+	TRACE_BEGIN(t0);
+	int rc = stmt_exec(st, st->stmt[S_COMMIT], "commit");
+
+	TRACE_END("commit", NULL, t0);
+	if (rc == 0) {
 		if (st->tx_hook != NULL)
 			st->tx_hook(st->tx_hook_arg, true);
 		return 0;

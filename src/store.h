@@ -85,6 +85,38 @@ int		 store_begin(struct store *st);
 int		 store_commit(struct store *st);
 void		 store_rollback(struct store *st);
 
+/*
+ * A transaction kept open across event-loop turns by one owner (the API's
+ * batches: deliver_batch_*), so that storing many rows does not hold the
+ * loop in one go. store_long_begin() begins it; the owner stores a part in
+ * each turn, between store_long_resume() and store_long_pause(), and ends
+ * it with store_long_end() followed by its own commit or rollback.
+ *
+ * Whoever else begins a transaction meanwhile (store_begin) first has the
+ * owner resolve its transaction: resolve(arg, preempt). preempt true: roll
+ * it back (the owner starts over later; nothing of it was durable) so the
+ * newcomer goes first; false: store the rest and commit now. preempt is
+ * true only if the newcomer is urgent (store_set_urgent) and nothing but
+ * the owner changed rows in the open transaction (a write outside any
+ * transaction would have joined it). Rows of an open long transaction are
+ * visible to reads on this connection before the commit.
+ */
+typedef void (*store_long_fn)(void *arg, bool preempt);
+int		 store_long_begin(struct store *st, store_long_fn resolve,
+		    void *arg);
+void		 store_long_resume(struct store *st);
+void		 store_long_pause(struct store *st);
+void		 store_long_end(struct store *st);
+bool		 store_long_open(const struct store *st);
+/* A transaction is open on the store's connection. */
+bool		 store_in_transaction(const struct store *st);
+/* Still open (not ended by anyone else) and changed only by its owner. */
+bool		 store_long_intact(const struct store *st);
+/* Have the owner finish (or, if urgent, roll back) its transaction now. */
+void		 store_long_resolve(struct store *st, bool urgent);
+/* The next store_begin() is for urgent work (FLASH/IMMEDIATE traffic). */
+void		 store_set_urgent(struct store *st, bool urgent);
+
 /* Called for every stream at start-up: its highest seq (out: assigned; in:
  * held, always contiguous) and, for out streams, the highest receipted seq
  * (0 if none). Returns 0 or -1. */

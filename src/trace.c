@@ -1,0 +1,102 @@
+/*
+ * trace.c: see trace.h. Only built into the daemon with -DHOTLINE_TRACE=ON.
+ * Event-loop only (no locking): spans nest, and only the outermost one is
+ * counted towards the time a stall is explained by.
+ */
+#ifdef HOTLINE_TRACE
+#include <stdio.h>
+
+#include <event2/event.h>
+
+#include "msg.h"
+#include "trace.h"
+#include "util.h"
+
+#define TRACE_TICK_US	1000
+
+static struct event	*tick;
+static uint64_t		 tick_due;	/* when the tick should fire */
+static uint64_t		 spans_us;	/* outermost spans since the tick */
+static int		 depth;
+
+static void
+tickcb(evutil_socket_t fd, short ev, void *arg)
+{
+	uint64_t now = now_mono_us();
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if (tick_due != 0 && now > tick_due + TRACE_SLOW_US)
+		fprintf(stderr, "trace %llu stall %llu %llu\n",
+		    (unsigned long long)now,
+		    (unsigned long long)(now - tick_due),
+		    (unsigned long long)spans_us);
+	spans_us = 0;
+	tick_due = now + TRACE_TICK_US;
+}
+
+void
+trace_start(struct event_base *base)
+{
+	struct timeval tv = { 0, TRACE_TICK_US };
+
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	tick = event_new(base, -1, EV_PERSIST, tickcb, NULL);
+	if (tick != NULL)
+		event_add(tick, &tv);
+	tick_due = now_mono_us() + TRACE_TICK_US;
+}
+
+void
+trace_stop(void)
+{
+	if (tick != NULL)
+		event_free(tick);
+	tick = NULL;
+}
+
+uint64_t
+trace_begin(void)
+{
+	depth++;
+	return now_mono_us();
+}
+
+void
+trace_end(const char *what, const char *detail, uint64_t t0)
+{
+	uint64_t now = now_mono_us(), dur = now - t0;
+
+	if (--depth == 0)
+		spans_us += dur;
+	if (dur >= TRACE_SLOW_US)
+		fprintf(stderr, "trace %llu span %s %llu %s\n",
+		    (unsigned long long)now, what, (unsigned long long)dur,
+		    detail != NULL ? detail : "");
+}
+
+void
+trace_sub(const char *what, uint64_t t0)
+{
+	uint64_t now = now_mono_us();
+
+	if (now - t0 >= TRACE_SLOW_US / 5)
+		fprintf(stderr, "trace %llu span %s %llu\n",
+		    (unsigned long long)now, what,
+		    (unsigned long long)(now - t0));
+}
+
+void
+trace_flash(const char *phase, int ch, int prec, uint64_t seq,
+    uint64_t value)
+{
+	if (ch != CH_DIRECT || prec != PREC_FLASH)
+		return;
+	fprintf(stderr, "trace %llu flash %s %llu %llu\n",
+	    (unsigned long long)now_mono_us(), phase,
+	    (unsigned long long)seq, (unsigned long long)value);
+}
+#else
+typedef int trace_empty_unit;	/* ISO C: no empty translation unit */
+#endif

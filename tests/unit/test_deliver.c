@@ -1,0 +1,364 @@
+/*
+ * test_deliver.c: API batches stored over several event-loop turns
+ * (deliver_batch_*, store.h's long transaction): all or none, contiguous
+ * and in order in their streams, whatever comes between the turns; urgent
+ * submissions in other streams go first (the batch is rolled back and
+ * stored again), anything else has the batch committed first.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "api.h"
+#include "deliver.h"
+#include "hotlined.h"
+#include "store.h"
+#include "testlib.h"
+
+#define NB	250	/* messages in the test batches */
+
+struct fx {
+	char			 dir[PATH_MAX];
+	char			 path[PATH_MAX + 16];
+	struct testlib_node	 node;
+	struct hotlined		 d;
+	struct peer		 peer;
+	struct peer_conf	 pc;
+	struct msg		 ms[NB];
+	char			*bodies[NB];
+	char			 ids[NB][ID_HEX_LEN + 1];
+	struct deliver_batch	*b;
+	int			 preempts, finishes, commit_rc;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *fx;
+	char err[256];
+
+	fx = calloc(1, sizeof(*fx));
+	if (fx == NULL || testlib_tmpdir(fx->dir, sizeof(fx->dir),
+	    "deliver") == -1 || testlib_node_init(&fx->node, fx->dir, "us") ==
+	    -1 || testlib_path_join(fx->path, sizeof(fx->path), fx->dir,
+	    "hotline.db") == -1 || (fx->d.st = store_open(fx->path, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "setup failed\n");
+		return -1;
+	}
+	snprintf(fx->d.cf.party, sizeof(fx->d.cf.party), "us");
+	fx->d.cf.max_body = 49152;
+	fx->d.signer = fx->node.signer;
+	snprintf(fx->pc.party, sizeof(fx->pc.party), "ru");
+	fx->peer.d = &fx->d;
+	fx->peer.conf = &fx->pc;
+	fx->d.peers = &fx->peer;
+	fx->d.npeers = 1;
+	if (deliver_init(&fx->d) == -1)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+	int i;
+
+	deliver_batch_free(fx->b);
+	for (i = 0; i < NB; i++)
+		free(fx->bodies[i]);
+	store_free(fx->d.st);
+	testlib_node_free(&fx->node);
+	testlib_rmtree(fx->dir);
+	free(fx);
+	return 0;
+}
+
+/* A request to send, as the API parses it. */
+static void
+request(struct msg *m, char **body, const char *channel, const char *prec,
+    int n)
+{
+	char text[256], ref[ID_HEX_LEN + 1], err[256];
+	int status, len;
+
+	len = snprintf(text, sizeof(text), "{\"to\":\"ru\",\"channel\":\"%s\","
+	    "\"kind\":\"test\",\"precedence\":\"%s\",\"body\":{\"n\":%d}}",
+	    channel, prec, n);
+	assert_true(len > 0 && len < (int)sizeof(text));
+	assert_int_equal(api_parse_submit(text, (size_t)len, 49152, m, body,
+	    ref, &status, err, sizeof(err)), 0);
+}
+
+/* The batch's owner, as api.c's batch_resolve (without its limit). */
+static void
+resolve(void *arg, bool preempt)
+{
+	struct fx *fx = arg;
+	const char *errmsg = NULL;
+	int status;
+
+	if (preempt) {
+		fx->preempts++;
+		deliver_batch_rollback(fx->b);
+		return;
+	}
+	fx->finishes++;
+	fx->commit_rc = deliver_batch_commit(fx->b, fx->ids, &status,
+	    &errmsg);
+}
+
+/* Start a batch of NB on channel/prec and store its first part. */
+static void
+batch_start(struct fx *fx, const char *channel, const char *prec)
+{
+	int i, bad, status;
+	const char *errmsg = NULL;
+
+	for (i = 0; i < NB; i++)
+		request(&fx->ms[i], &fx->bodies[i], channel, prec, i);
+	fx->b = deliver_batch_new(&fx->d, fx->ms, NB, NULL, resolve, fx,
+	    &bad, &status, &errmsg);
+	assert_non_null(fx->b);
+	assert_int_equal(deliver_batch_step(fx->b, 100), 0);
+	assert_true(store_long_open(fx->d.st));
+}
+
+/* Store the rest part by part and commit, as api.c's turns do. */
+static void
+batch_rest(struct fx *fx)
+{
+	const char *errmsg = NULL;
+	int rc, status;
+
+	while ((rc = deliver_batch_step(fx->b, 100)) == 0)
+		;
+	assert_int_equal(rc, 1);
+	assert_int_equal(deliver_batch_commit(fx->b, fx->ids, &status,
+	    &errmsg), 0);
+	deliver_batch_free(fx->b);
+	fx->b = NULL;
+}
+
+/* One more request, submitted while the batch is in progress. */
+static void
+submit_one(struct fx *fx, const char *channel, const char *prec,
+    char id[ID_HEX_LEN + 1])
+{
+	struct msg m;
+	char *body = NULL;
+	const char *errmsg = NULL;
+	int status;
+
+	request(&m, &body, channel, prec, 9999);
+	assert_int_equal(deliver_submit(&fx->d, &m, id, &status, &errmsg), 0);
+	free(body);
+}
+
+static int64_t
+sql_int(struct fx *fx, const char *sql, const char *id)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(fx->d.st), sql, -1, &s,
+	    NULL), SQLITE_OK);
+	if (id != NULL)
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* The batch is all there, seqs first..first+NB-1 in request order, its
+ * rows stored contiguously, the stream's out_last past it. */
+static void
+check_batch(struct fx *fx, int ch, int prec, uint64_t first)
+{
+	char sql[256];
+	int i;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM msgs WHERE dir = %d "
+	    "AND channel = %d AND prec = %d AND seq BETWEEN %llu AND %llu",
+	    DIR_OUT, ch, prec, (unsigned long long)first,
+	    (unsigned long long)(first + NB - 1));
+	assert_int_equal(sql_int(fx, sql, NULL), NB);
+	for (i = 0; i < NB; i++) {
+		assert_int_equal(fx->ms[i].seq, first + (uint64_t)i);
+		assert_int_equal(sql_int(fx, "SELECT seq FROM msgs WHERE id = ?",
+		    fx->ids[i]), (int64_t)(first + (uint64_t)i));
+	}
+	assert_int_equal(sql_int(fx, "SELECT rid FROM msgs WHERE id = ?",
+	    fx->ids[NB - 1]) - sql_int(fx, "SELECT rid FROM msgs WHERE id = ?",
+	    fx->ids[0]), NB - 1);
+	assert_true(fx->peer.s.out_last[ch][prec] >= first + NB - 1);
+}
+
+/* A FLASH message in another stream goes first: the batch's part is
+ * rolled back, the batch is stored again after it, whole and in order. */
+static void
+test_urgent_goes_first(void **state)
+{
+	struct fx *fx = *state;
+	char id[ID_HEX_LEN + 1];
+
+	batch_start(fx, "cert", "routine");
+	submit_one(fx, "direct", "flash", id);
+	assert_int_equal(fx->preempts, 1);
+	assert_int_equal(fx->finishes, 0);
+	assert_false(store_long_open(fx->d.st));
+	/* Committed alone: nothing of the batch yet. */
+	assert_int_equal(sql_int(fx, "SELECT count(*) FROM msgs", NULL), 1);
+	assert_int_equal(sql_int(fx, "SELECT seq FROM msgs WHERE id = ?", id),
+	    1);
+	batch_rest(fx);
+	check_batch(fx, CH_CERT, PREC_ROUTINE, 1);
+	assert_true(sql_int(fx, "SELECT rid FROM msgs WHERE id = ?", id) <
+	    sql_int(fx, "SELECT rid FROM msgs WHERE id = ?", fx->ids[0]));
+	assert_int_equal(fx->peer.s.out_last[CH_DIRECT][PREC_FLASH], 1);
+}
+
+/* Anything not urgent waits for the batch: it is stored whole and
+ * committed first, then the newcomer. */
+static void
+test_other_work_waits(void **state)
+{
+	struct fx *fx = *state;
+	char id[ID_HEX_LEN + 1];
+
+	batch_start(fx, "cert", "routine");
+	submit_one(fx, "direct", "routine", id);
+	assert_int_equal(fx->preempts, 0);
+	assert_int_equal(fx->finishes, 1);
+	assert_int_equal(fx->commit_rc, 0);
+	assert_false(store_long_open(fx->d.st));
+	check_batch(fx, CH_CERT, PREC_ROUTINE, 1);
+	assert_true(sql_int(fx, "SELECT rid FROM msgs WHERE id = ?", id) >
+	    sql_int(fx, "SELECT rid FROM msgs WHERE id = ?", fx->ids[NB - 1]));
+}
+
+/* An urgent message in the batch's own stream takes the seq after the
+ * batch's, so the batch goes first. */
+static void
+test_urgent_same_stream_waits(void **state)
+{
+	struct fx *fx = *state;
+	char id[ID_HEX_LEN + 1];
+
+	batch_start(fx, "direct", "flash");
+	submit_one(fx, "direct", "flash", id);
+	assert_int_equal(fx->preempts, 0);
+	assert_int_equal(fx->finishes, 1);
+	check_batch(fx, CH_DIRECT, PREC_FLASH, 1);
+	assert_int_equal(sql_int(fx, "SELECT seq FROM msgs WHERE id = ?", id),
+	    NB + 1);
+}
+
+/* Rolled back and waiting for its next turn, the batch still holds its
+ * seqs: a message in its stream has it committed first. */
+static void
+test_rolled_back_batch_keeps_seqs(void **state)
+{
+	struct fx *fx = *state;
+	char id1[ID_HEX_LEN + 1], id2[ID_HEX_LEN + 1];
+
+	batch_start(fx, "cert", "routine");
+	submit_one(fx, "direct", "flash", id1);
+	assert_int_equal(fx->preempts, 1);
+	submit_one(fx, "cert", "routine", id2);
+	assert_int_equal(fx->finishes, 1);
+	assert_int_equal(fx->commit_rc, 0);
+	check_batch(fx, CH_CERT, PREC_ROUTINE, 1);
+	assert_int_equal(sql_int(fx, "SELECT seq FROM msgs WHERE id = ?", id2),
+	    NB + 1);
+}
+
+/* A transaction begun by anyone else (here: not urgent) has the batch
+ * committed first; an urgent one has it rolled back. */
+static void
+test_store_begin_resolves(void **state)
+{
+	struct fx *fx = *state;
+
+	batch_start(fx, "cert", "routine");
+	store_set_urgent(fx->d.st, true);
+	assert_int_equal(store_begin(fx->d.st), 0);
+	store_set_urgent(fx->d.st, false);
+	assert_int_equal(fx->preempts, 1);
+	assert_int_equal(sql_int(fx, "SELECT count(*) FROM msgs", NULL), 0);
+	assert_int_equal(store_commit(fx->d.st), 0);
+	assert_int_equal(deliver_batch_step(fx->b, 100), 0);
+	assert_int_equal(store_begin(fx->d.st), 0);
+	assert_int_equal(fx->finishes, 1);
+	assert_int_equal(fx->commit_rc, 0);
+	assert_int_equal(store_commit(fx->d.st), 0);
+	check_batch(fx, CH_CERT, PREC_ROUTINE, 1);
+}
+
+/* A write outside any transaction joined the batch's: it is no longer
+ * rolled back for urgent work (that would undo the write), but committed. */
+static void
+test_foreign_write_not_undone(void **state)
+{
+	struct fx *fx = *state;
+
+	batch_start(fx, "cert", "routine");
+	assert_true(store_long_intact(fx->d.st));
+	assert_int_equal(sqlite3_exec(store_db(fx->d.st), "CREATE TABLE t(x);"
+	    "INSERT INTO t VALUES (42)", NULL, NULL, NULL), SQLITE_OK);
+	assert_false(store_long_intact(fx->d.st));
+	store_set_urgent(fx->d.st, true);
+	assert_int_equal(store_begin(fx->d.st), 0);
+	store_set_urgent(fx->d.st, false);
+	assert_int_equal(fx->preempts, 0);
+	assert_int_equal(fx->finishes, 1);
+	assert_int_equal(store_commit(fx->d.st), 0);
+	check_batch(fx, CH_CERT, PREC_ROUTINE, 1);
+	assert_int_equal(sql_int(fx, "SELECT x FROM t", NULL), 42);
+}
+
+/* Freed before its commit (the client went away, the daemon stops):
+ * nothing of it stays, and its seqs are free again. */
+static void
+test_free_rolls_back(void **state)
+{
+	struct fx *fx = *state;
+	char id[ID_HEX_LEN + 1];
+
+	batch_start(fx, "cert", "routine");
+	deliver_batch_free(fx->b);
+	fx->b = NULL;
+	assert_false(store_long_open(fx->d.st));
+	assert_int_equal(sql_int(fx, "SELECT count(*) FROM msgs", NULL), 0);
+	submit_one(fx, "cert", "routine", id);
+	assert_int_equal(sql_int(fx, "SELECT seq FROM msgs WHERE id = ?", id),
+	    1);
+	assert_int_equal(fx->finishes + fx->preempts, 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_urgent_goes_first),
+		T(test_other_work_waits),
+		T(test_urgent_same_stream_waits),
+		T(test_rolled_back_batch_keeps_seqs),
+		T(test_store_begin_resolves),
+		T(test_foreign_write_not_undone),
+		T(test_free_rolls_back),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
