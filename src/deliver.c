@@ -753,6 +753,10 @@ deliver_link_up(struct peer *p, struct link *l, const struct hello *h)
 	int ch, prec, i, n = 0;
 	uint64_t held;
 
+	/* The fresh receipts below cover everything committed, some of it
+	 * maybe lazily (deliver_frames): on disk first. */
+	if (store_sync(p->d->st) == -1)
+		return -1;
 	for (ch = CH_MIN; ch <= CH_MAX; ch++)
 		for (prec = PREC_MIN; prec <= PREC_MAX; prec++)
 			*link_cursor(l, ch, prec) = 1;
@@ -1091,6 +1095,38 @@ apply_receipt(struct peer *p, struct batch_state *bs,
 	return 0;
 }
 
+/*
+ * A read batch with no urgent frame is committed lazily (store.h): its
+ * commit does not wait for the WAL's fdatasync on the loop; the receipts
+ * it issues are sent, and API clients told, only once the sync thread has
+ * synced the WAL (frames_synced). Urgent frames are committed fully and
+ * receipted at once; their sync covers every lazy commit before them.
+ */
+struct frames_sync {
+	struct peer	*p;
+	struct receipt	 rc[CH_MAX * PREC_MAX];
+	int		 nr;
+};
+
+static void
+frames_synced(void *arg, bool ok)
+{
+	struct frames_sync *fs = arg;
+	struct peer *p = fs->p;
+	int i;
+
+	/* Not synced (shutting down, or the sync failed): nothing is
+	 * acknowledged; the peer is sent fresh receipts after its next
+	 * HELLO (deliver_link_up syncs first). */
+	if (ok) {
+		api_changed(p->d);
+		for (i = 0; i < fs->nr && p->link != NULL; i++)
+			if (send_receipt(p->link, &fs->rc[i]) == -1)
+				break;
+	}
+	free(fs);
+}
+
 int
 deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
     int n, char *why, size_t whylen)
@@ -1098,16 +1134,19 @@ deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
 	struct hotlined *d = p->d;
 	struct batch_state bs;
 	struct receipt rc[CH_MAX * PREC_MAX];
-	int i, ch, prec, nr = 0, bad = 0, rc_begin;
+	struct frames_sync *fs;
+	int i, ch, prec, nr = 0, bad = 0, rc_begin, nurgent;
+	bool lazy;
 
 	memcpy(bs.in_held, p->s.in_held, sizeof(bs.in_held));
 	memcpy(bs.out_delivered, p->s.out_delivered, sizeof(bs.out_delivered));
 	memset(bs.touched, 0, sizeof(bs.touched));
 	/* Urgent frames go before an API batch being stored (store.h). */
-	for (i = 0; i < n && deliver_frame_urgent(&f[i]); i++)
-		;
-	store_set_urgent(d->st, i == n);
-	rc_begin = store_begin(d->st);
+	for (i = 0, nurgent = 0; i < n; i++)
+		nurgent += deliver_frame_urgent(&f[i]);
+	lazy = nurgent == 0;
+	store_set_urgent(d->st, nurgent == n);
+	rc_begin = lazy ? store_begin_lazy(d->st) : store_begin(d->st);
 	store_set_urgent(d->st, false);
 	if (rc_begin == -1) {
 		snprintf(why, whylen, "store failed");
@@ -1146,6 +1185,15 @@ deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
 		    bs.out_delivered[CH_DIRECT][PREC_FLASH], (uint64_t)n);
 	memcpy(p->s.in_held, bs.in_held, sizeof(bs.in_held));
 	memcpy(p->s.out_delivered, bs.out_delivered, sizeof(bs.out_delivered));
+	if (lazy && store_lazy_pending(d->st)) {
+		/* Receipts and state changes wait for the WAL's sync. */
+		fs = xcalloc(1, sizeof(*fs));
+		fs->p = p;
+		fs->nr = nr;
+		memcpy(fs->rc, rc, sizeof(rc[0]) * (size_t)nr);
+		(void)store_sync_submit(d->st, frames_synced, fs);
+		return bad ? -1 : 0;
+	}
 	api_changed(d);
 	for (i = 0; i < nr; i++)
 		if (send_receipt(l, &rc[i]) == -1)

@@ -171,6 +171,7 @@ main(int argc, char **argv)
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	(void)store_checkpoint_thread(d.st, d.base);
+	(void)store_sync_thread(d.st, d.base);
 	if (witness_new(&d) == NULL)
 		fatalx("cannot start checkpoints");
 	d.ev_sigterm = evsignal_new(d.base, SIGTERM, on_signal, &d);

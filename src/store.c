@@ -14,8 +14,11 @@
  *
  * The database is used by one thread; the connection is opened NOMUTEX.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -338,6 +341,18 @@ struct store {
 	bool		 lt_inside;	/* its owner is storing a part */
 	int64_t		 lt_changes;	/* rows changed when it paused */
 	bool		 urgent;	/* store_set_urgent */
+	/* Lazy commits (store_begin_lazy) and their syncs on a thread. */
+	struct worker	*syncw;
+	int		 walfd;		/* the WAL file, for fdatasync */
+	char		 walpath[PATH_MAX];
+	bool		 lazy_tx;	/* the open transaction is lazy */
+	uint64_t	 lazy_seq;	/* lazy commits so far */
+	uint64_t	 synced_seq;	/* lazy commits known on disk */
+	/* Shared with the sync thread: lazy commits written (set by the
+	 * loop after each) and synced (set by the thread after each sync),
+	 * so that one fdatasync serves every job queued behind it. */
+	_Atomic uint64_t lazy_written;
+	_Atomic uint64_t lazy_synced;
 };
 
 static const char *const state_names[] = {
@@ -731,6 +746,7 @@ store_open(const char *path, char *err, size_t errlen)
 	int fd, i;
 
 	st = xcalloc(1, sizeof(*st));
+	st->walfd = -1;
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		setmsg(err, errlen, "%s: %s", path, strerror(errno));
@@ -893,6 +909,9 @@ store_free(struct store *st)
 
 	if (st == NULL)
 		return;
+	worker_free(st->syncw);	/* answers what is queued: not synced */
+	if (st->walfd != -1)
+		close(st->walfd);
 	worker_free(st->ckw);
 	if (st->ckdb != NULL)
 		sqlite3_close(st->ckdb);
@@ -905,12 +924,160 @@ store_free(struct store *st)
 	free(st);
 }
 
+/* Back to full commits after a lazy transaction. */
+static void
+lazy_end(struct store *st)
+{
+	st->lazy_tx = false;
+	if (exec_sql(st->db, "PRAGMA synchronous = FULL", NULL, 0) == -1)
+		log_warnx("store: cannot set synchronous = FULL: %s",
+		    sqlite3_errmsg(st->db));
+}
+
 int
 store_begin(struct store *st)
 {
 	if (st->lt_fn != NULL && !st->lt_inside)
 		store_long_resolve(st, st->urgent);
 	return stmt_exec(st, st->stmt[S_BEGIN], "begin") == 0 ? 0 : -1;
+}
+
+/*
+ * Lazy commits. A commit normally returns after SQLite's fdatasync of the
+ * WAL (synchronous=FULL), on the event loop. A lazy one (synchronous=
+ * NORMAL for that commit) writes the same WAL frames but returns without
+ * the sync; the caller then has store_sync_submit() sync the WAL on the
+ * sync thread and acknowledges nothing before its done callback. The WAL
+ * is one file written in order, so that sync (or any later full commit's)
+ * makes every commit before it durable. Without a sync thread a lazy
+ * commit is a full one.
+ */
+int
+store_begin_lazy(struct store *st)
+{
+	if (st->syncw == NULL)
+		return store_begin(st);
+	if (st->lt_fn != NULL && !st->lt_inside)
+		store_long_resolve(st, st->urgent);
+	if (exec_sql(st->db, "PRAGMA synchronous = NORMAL", NULL, 0) == -1)
+		return -1;
+	st->lazy_tx = true;
+	if (stmt_exec(st, st->stmt[S_BEGIN], "begin") == 0)
+		return 0;
+	lazy_end(st);
+	return -1;
+}
+
+bool
+store_lazy_pending(const struct store *st)
+{
+	return st->synced_seq != st->lazy_seq;
+}
+
+struct sync_job {
+	int		 fd;
+	int		 rc;
+	uint64_t	 seq;
+	struct store	*st;
+	store_sync_fn	 done;
+	void		*arg;
+};
+
+static void
+sync_run(void *arg)
+{
+	struct sync_job *j = arg;
+	uint64_t upto;
+
+	if (j->seq <= atomic_load(&j->st->lazy_synced)) {
+		j->rc = 0;	/* an earlier job's sync covered it */
+		return;
+	}
+	upto = atomic_load(&j->st->lazy_written);
+	j->rc = j->fd == -1 ? -1 : fdatasync(j->fd);
+	if (j->rc == 0 && upto > atomic_load(&j->st->lazy_synced))
+		atomic_store(&j->st->lazy_synced, upto);
+}
+
+static void
+sync_done(void *arg, int cancelled)
+{
+	struct sync_job *j = arg;
+	bool ok = !cancelled && j->rc == 0;
+
+	if (ok && j->seq > j->st->synced_seq)
+		j->st->synced_seq = j->seq;
+	if (!cancelled && j->rc != 0)
+		log_warnx("store: WAL fdatasync failed");
+	j->done(j->arg, ok);
+	free(j);
+}
+
+/* The WAL file, opened once and again if SQLite made a new one. */
+static int
+wal_fd(struct store *st)
+{
+	struct stat a, b;
+
+	if (st->walfd != -1 && fstat(st->walfd, &a) == 0 &&
+	    stat(st->walpath, &b) == 0 && a.st_ino == b.st_ino &&
+	    a.st_dev == b.st_dev)
+		return st->walfd;
+	if (st->walfd != -1)
+		close(st->walfd);
+	st->walfd = open(st->walpath, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (st->walfd == -1)
+		log_warn("store: %s", st->walpath);
+	return st->walfd;
+}
+
+int
+store_sync_submit(struct store *st, store_sync_fn done, void *arg)
+{
+	struct sync_job *j = xcalloc(1, sizeof(*j));
+
+	j->st = st;
+	j->done = done;
+	j->arg = arg;
+	j->seq = st->lazy_seq;
+	if (!store_lazy_pending(st)) {
+		sync_done(j, 0);	/* a full commit synced it already */
+		return 0;
+	}
+	j->fd = wal_fd(st);
+	if (st->syncw == NULL || worker_submit(st->syncw, sync_run, j,
+	    sync_done, j, 0, 1) == -1) {
+		sync_run(j);
+		sync_done(j, 0);
+	}
+	return 0;
+}
+
+int
+store_sync(struct store *st)
+{
+	int fd;
+
+	if (!store_lazy_pending(st))
+		return 0;
+	if ((fd = wal_fd(st)) == -1 || fdatasync(fd) == -1) {
+		log_warn("store: WAL fdatasync");
+		return -1;
+	}
+	st->synced_seq = st->lazy_seq;
+	return 0;
+}
+
+int
+store_sync_thread(struct store *st, struct event_base *base)
+{
+	const char *path = sqlite3_db_filename(st->db, "main");
+
+	if (path == NULL || snprintf(st->walpath, sizeof(st->walpath),
+	    "%s-wal", path) >= (int)sizeof(st->walpath))
+		return -1;
+	st->syncw = worker_new(base, "sync");
+	return st->syncw != NULL ? 0 : -1;
 }
 
 int
@@ -993,11 +1160,18 @@ store_set_urgent(struct store *st, bool urgent)
 int
 store_commit(struct store *st)
 {
+	int rc;
 	TRACE_BEGIN(t0);
-	int rc = stmt_exec(st, st->stmt[S_COMMIT], "commit");
 
-	TRACE_END("commit", NULL, t0);
+	rc = stmt_exec(st, st->stmt[S_COMMIT], "commit");
+	TRACE_END(st->lazy_tx ? "commit_lazy" : "commit", NULL, t0);
 	if (rc == 0) {
+		if (st->lazy_tx) {
+			st->lazy_seq++;
+			atomic_store(&st->lazy_written, st->lazy_seq);
+			lazy_end(st);
+		} else
+			st->synced_seq = st->lazy_seq;	/* WAL synced */
 		if (st->tx_hook != NULL)
 			st->tx_hook(st->tx_hook_arg, true);
 		return 0;
@@ -1012,9 +1186,10 @@ store_rollback(struct store *st)
 	if (st->tx_hook != NULL)
 		st->tx_hook(st->tx_hook_arg, false);
 	/* SQLite may already have rolled back after an I/O error. */
-	if (sqlite3_get_autocommit(st->db))
-		return;
-	(void)stmt_exec(st, st->stmt[S_ROLLBACK], "rollback");
+	if (!sqlite3_get_autocommit(st->db))
+		(void)stmt_exec(st, st->stmt[S_ROLLBACK], "rollback");
+	if (st->lazy_tx)
+		lazy_end(st);
 }
 
 void

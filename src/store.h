@@ -86,6 +86,22 @@ int		 store_commit(struct store *st);
 void		 store_rollback(struct store *st);
 
 /*
+ * Lazy commits (store.c): store_begin_lazy() begins a transaction whose
+ * commit returns before the WAL is synced; nothing of it may be
+ * acknowledged to anyone until store_sync_submit()'s done(arg, true) (the
+ * WAL synced on the sync thread; false: not synced, or shutting down) or
+ * store_sync() (inline) returned 0. A full commit syncs every lazy one
+ * before it too. Without store_sync_thread() everything is full.
+ */
+int		 store_sync_thread(struct store *st, struct event_base *base);
+int		 store_begin_lazy(struct store *st);
+typedef void (*store_sync_fn)(void *arg, bool ok);
+int		 store_sync_submit(struct store *st, store_sync_fn done,
+		    void *arg);
+int		 store_sync(struct store *st);
+bool		 store_lazy_pending(const struct store *st);
+
+/*
  * A transaction kept open across event-loop turns by one owner (the API's
  * batches: deliver_batch_*), so that storing many rows does not hold the
  * loop in one go. store_long_begin() begins it; the owner stores a part in

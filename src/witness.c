@@ -181,6 +181,9 @@ witness_checkpoint_now(struct hotlined *d)
 	cp.size = tlog_size(d->tlog);
 	if (cp.size == 0 || cp.size == w->last_size)
 		return 0;
+	/* Sign only leaves on disk: some may be lazily committed (store.h). */
+	if (store_sync(d->st) == -1)
+		return -1;
 	snprintf(cp.origin, sizeof(cp.origin), "%s", w->origin);
 	tlog_root(d->tlog, cp.root);
 	if ((tlen = checkpoint_format(&cp, text, sizeof(text))) == 0 ||

@@ -1204,6 +1204,77 @@ test_checkpoint_thread(void **state)
 	event_base_free(base);
 }
 
+static void
+synced(void *arg, bool ok)
+{
+	int *n = arg;
+
+	*n = ok ? 1 : -1;
+}
+
+/*
+ * Lazy commits: committed (visible) at once, known synced only after the
+ * sync thread's fdatasync of the WAL (or an inline store_sync, or a full
+ * commit after them); until then store_lazy_pending() says so.
+ */
+static void
+test_lazy_commit(void **state)
+{
+	struct fx *fx = *state;
+	sqlite3 *db = store_db(fx->st);
+	struct event_base *base = event_base_new();
+	struct timeval tick = { 0, 20000 };
+	int done = 0, i;
+
+	assert_non_null(base);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE lz(x)", NULL, NULL,
+	    NULL), SQLITE_OK);
+	/* No sync thread: a lazy commit is a full one. */
+	assert_int_equal(store_begin_lazy(fx->st), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO lz VALUES (1)", NULL,
+	    NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_false(store_lazy_pending(fx->st));
+	assert_int_equal(store_sync_thread(fx->st, base), 0);
+	assert_int_equal(store_begin_lazy(fx->st), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO lz VALUES (2)", NULL,
+	    NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_true(store_lazy_pending(fx->st));
+	assert_int_equal(side_int(db, "SELECT count(*) FROM lz"), 2);
+	/* Back to full commits for everyone else. */
+	assert_int_equal(side_int(db, "PRAGMA synchronous"), 2);
+	assert_int_equal(store_sync_submit(fx->st, synced, &done), 0);
+	for (i = 0; i < 500 && done == 0; i++) {
+		(void)event_base_loopexit(base, &tick);
+		(void)event_base_loop(base, 0);
+	}
+	assert_int_equal(done, 1);
+	assert_false(store_lazy_pending(fx->st));
+	/* Inline, and a full commit covering a lazy one. */
+	assert_int_equal(store_begin_lazy(fx->st), 0);
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_true(store_lazy_pending(fx->st));
+	assert_int_equal(store_sync(fx->st), 0);
+	assert_false(store_lazy_pending(fx->st));
+	assert_int_equal(store_begin_lazy(fx->st), 0);
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_true(store_lazy_pending(fx->st));
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_false(store_lazy_pending(fx->st));
+	done = 0;
+	assert_int_equal(store_sync_submit(fx->st, synced, &done), 0);
+	assert_int_equal(done, 1);	/* nothing to sync: at once */
+	/* A rolled back lazy transaction leaves full commits behind too. */
+	assert_int_equal(store_begin_lazy(fx->st), 0);
+	store_rollback(fx->st);
+	assert_int_equal(side_int(db, "PRAGMA synchronous"), 2);
+	store_free(fx->st);
+	fx->st = NULL;
+	event_base_free(base);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1226,6 +1297,7 @@ main(void)
 		T(test_receipts_for),
 		T(test_events),
 		T(test_checkpoint_thread),
+		T(test_lazy_commit),
 		cmocka_unit_test(test_state_names),
 	};
 
