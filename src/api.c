@@ -998,23 +998,20 @@ batch_end(struct batch_job *j)
 	batch_job_free(j);
 }
 
-/* Everything stored (or storing the rest now): commit and answer. */
+/* The batch is committed and on disk (ok), or its sync failed: answer. */
 static void
-batch_finish(struct batch_job *j)
+batch_durable(void *arg, bool ok)
 {
+	struct batch_job *j = arg;
 	struct api_req *q = &j->q;
-	const char *errmsg = NULL;
 	json_t *out;
 	size_t i;
-	int status = 0;
 
 	if (evhttp_request_get_connection(q->r) == NULL) {
-		/* The client went away before the commit: nothing stored. */
-		log_debug("api: batch client went away; nothing accepted");
+		/* Gone after the commit: stored, unanswered (API.md). */
 		evhttp_request_free(q->r);
-	} else if (deliver_batch_commit(j->db, j->ids, &status, &errmsg) ==
-	    -1)
-		batch_refused(q, status, -1, errmsg);
+	} else if (!ok)
+		api_reply_error(q, 503, "the message store failed to sync");
 	else {
 		out = json_array();
 		for (i = 0; i < j->n; i++)
@@ -1022,6 +1019,32 @@ batch_finish(struct batch_job *j)
 		api_reply_json(q, 201, json_pack("{s:o}", "ids", out));
 	}
 	batch_end(j);
+}
+
+/*
+ * Everything stored (or storing the rest now): commit, without waiting
+ * for the WAL's sync on the loop; answered in batch_durable once the sync
+ * thread has synced it (store.h: lazy commits).
+ */
+static void
+batch_finish(struct batch_job *j)
+{
+	struct api_req *q = &j->q;
+	const char *errmsg = NULL;
+	int status = 0, rc;
+
+	if (evhttp_request_get_connection(q->r) == NULL) {
+		/* The client went away before the commit: nothing stored. */
+		log_debug("api: batch client went away; nothing accepted");
+		evhttp_request_free(q->r);
+		batch_end(j);
+	} else if ((rc = deliver_batch_commit_lazy(j->db, j->ids, &status,
+	    &errmsg, batch_durable, j)) == -1) {
+		batch_refused(q, status, -1, errmsg);
+		batch_end(j);
+	} else if (rc == 1)
+		batch_durable(j, true);
+	/* else: batch_durable follows */
 }
 
 /*

@@ -300,7 +300,20 @@ struct deliver_batch {
 	store_long_fn	 resolve;
 	void		*arg;
 	bool		 open;
+	/* Committed lazily, waiting for the WAL's sync (store.h): its seqs
+	 * are still taken, the streams not advanced, nothing answered. */
+	bool		 syncing;
+	struct batch_sync *sync;	/* the sync job's link back to us */
+	deliver_batch_fn durable;
+	void		*durable_arg;
+	char		(*ids)[ID_HEX_LEN + 1];
 };
+
+struct batch_sync {
+	struct deliver_batch *b;	/* NULL: the batch is gone */
+};
+
+static void	batch_sync_now(struct deliver_batch *);
 
 /*
  * Is the work of ms[n] urgent enough to go before the open long batch, if
@@ -340,8 +353,12 @@ batch_settle(struct hotlined *d, bool urgent_ok)
 		return;
 	if (b->open)
 		store_long_resolve(d->st, urgent_ok);
-	else if (!urgent_ok)
+	else if (!urgent_ok && !b->syncing)
 		b->resolve(b->arg, false);
+	/* Committed lazily (now or before): its streams advance only once
+	 * it is on disk, so sync it here unless this work may go first. */
+	if (!urgent_ok && (b = d->long_batch) != NULL && b->syncing)
+		batch_sync_now(b);
 }
 
 static void
@@ -426,16 +443,53 @@ batch_store(struct deliver_batch *b, int upto)
 	return 0;
 }
 
-/* Everything stored: run hook, commit, advance the streams, pump. 0 or -1
- * (rolled back, *status and *errmsg set). */
+/* Committed and durable: advance the streams; announce: set the ids,
+ * tell API clients, pump. */
+static void
+batch_finalize(struct deliver_batch *b, bool announce)
+{
+	struct hotlined *d = b->d;
+	char (*ids)[ID_HEX_LEN + 1] = b->ids;
+	struct msg *m;
+	int i, j;
+
+	b->syncing = false;
+	if (d->long_batch == b)
+		d->long_batch = NULL;
+	/* Per message, not a copy of the working out_last: other streams
+	 * may have advanced meanwhile (urgent work that went first). */
+	for (i = 0; i < b->n; i++) {
+		m = &b->ms[i];
+		if (m->seq > b->ps[i]->s.out_last[m->channel][m->prec])
+			b->ps[i]->s.out_last[m->channel][m->prec] = m->seq;
+		if (!announce)
+			continue;
+		hex_encode(m->id, MSG_ID_LEN, ids[i]);
+		TRACE_FLASH("accepted", m->channel, m->prec, m->seq,
+		    (uint64_t)b->n);
+		log_debug("accepted %.12s %s/%s %s seq %llu to %s%s", ids[i],
+		    channel_name(m->channel), m->kind, prec_name(m->prec),
+		    (unsigned long long)m->seq, b->ps[i]->conf->party,
+		    m->exercise ? " EXERCISE" : "");
+	}
+	if (!announce)
+		return;
+	api_changed(d);
+	for (j = 0; j < d->npeers; j++)
+		if (d->peers[j].link != NULL)
+			deliver_pump(&d->peers[j], d->peers[j].link);
+}
+
+/* Everything stored: run hook, commit (lazily if the transaction was
+ * begun so). 0 or -1 (rolled back, *status and *errmsg set). */
 static int
 batch_commit(struct deliver_batch *b, char (*ids)[ID_HEX_LEN + 1],
     int *status, const char **errmsg, deliver_tx_hook hook, void *hook_arg)
 {
 	struct hotlined *d = b->d;
-	struct msg *m;
-	int i, j;
+	int j;
 
+	b->ids = ids;
 	if (hook != NULL && hook(hook_arg, b->ms, b->n) == -1)
 		goto fail_rollback;
 	for (j = 0; j < d->npeers; j++)
@@ -446,24 +500,6 @@ batch_commit(struct deliver_batch *b, char (*ids)[ID_HEX_LEN + 1],
 	b->stored = 0;
 	for (j = 0; j < d->npeers; j++)
 		clear_sent(&d->peers[j]);
-	/* Per message, not a copy of the working out_last: other streams
-	 * may have advanced meanwhile (urgent work that went first). */
-	for (i = 0; i < b->n; i++) {
-		m = &b->ms[i];
-		if (m->seq > b->ps[i]->s.out_last[m->channel][m->prec])
-			b->ps[i]->s.out_last[m->channel][m->prec] = m->seq;
-		hex_encode(m->id, MSG_ID_LEN, ids[i]);
-		TRACE_FLASH("accepted", m->channel, m->prec, m->seq,
-		    (uint64_t)b->n);
-		log_debug("accepted %.12s %s/%s %s seq %llu to %s%s", ids[i],
-		    channel_name(m->channel), m->kind, prec_name(m->prec),
-		    (unsigned long long)m->seq, b->ps[i]->conf->party,
-		    m->exercise ? " EXERCISE" : "");
-	}
-	api_changed(d);
-	for (j = 0; j < d->npeers; j++)
-		if (d->peers[j].link != NULL)
-			deliver_pump(&d->peers[j], d->peers[j].link);
 	return 0;
 fail_rollback:
 	store_rollback(d->st);
@@ -472,6 +508,35 @@ fail:
 	*status = 503;
 	*errmsg = "the message store failed; nothing accepted";
 	return -1;
+}
+
+/* The WAL synced after a lazy batch commit (or could not be). */
+static void
+batch_synced(void *arg, bool ok)
+{
+	struct batch_sync *bsy = arg;
+	struct deliver_batch *b = bsy->b;
+
+	free(bsy);
+	if (b == NULL)
+		return;		/* freed meanwhile (shutdown) */
+	b->sync = NULL;
+	/* Committed either way: the streams must move past its seqs. */
+	batch_finalize(b, true);
+	b->durable(b->durable_arg, ok);	/* may free b */
+}
+
+/* A lazily committed batch is needed durable now: sync inline. */
+static void
+batch_sync_now(struct deliver_batch *b)
+{
+	bool ok = store_sync(b->d->st) == 0;
+
+	if (b->sync != NULL)
+		b->sync->b = NULL;	/* the queued job finds nothing */
+	b->sync = NULL;
+	batch_finalize(b, true);
+	b->durable(b->durable_arg, ok);	/* may free b */
 }
 
 /*
@@ -497,7 +562,7 @@ deliver_submit_many_ex(struct hotlined *d, struct msg *ms, int n,
 	batch_settle(d, urgent_before_batch(d, ms, n));
 	if ((b = batch_new(d, ms, n, op, bad, status, errmsg)) == NULL)
 		return -1;
-	rc = store_begin(d->st);
+	rc = store_begin(d->st);	/* a full commit: answered at once */
 	if (rc == 0 && (rc = batch_store(b, n)) == -1)
 		store_rollback(d->st);
 	if (rc == -1) {
@@ -506,7 +571,8 @@ deliver_submit_many_ex(struct hotlined *d, struct msg *ms, int n,
 		batch_free(b);
 		return -1;
 	}
-	rc = batch_commit(b, ids, status, errmsg, hook, hook_arg);
+	if ((rc = batch_commit(b, ids, status, errmsg, hook, hook_arg)) == 0)
+		batch_finalize(b, true);
 	batch_free(b);
 	return rc;
 }
@@ -569,19 +635,74 @@ deliver_batch_commit(struct deliver_batch *b, char (*ids)[ID_HEX_LEN + 1],
 			b->stored = 0;	/* ended under us: once more */
 	} else
 		b->stored = 0;
-	if (d->long_batch == b)
-		d->long_batch = NULL;
 	if ((b->stored == 0 && store_begin(d->st) == -1) ||
 	    batch_store(b, b->n) == -1) {
 		if (store_in_transaction(d->st))
 			store_rollback(d->st);
 		b->stored = 0;
+		if (d->long_batch == b)
+			d->long_batch = NULL;
 		*status = 503;
 		*errmsg = "the message store failed; nothing accepted";
 		return -1;
 	}
-	rc = batch_commit(b, ids, status, errmsg, NULL, NULL);
-	return rc;
+	if ((rc = batch_commit(b, ids, status, errmsg, NULL, NULL)) == -1) {
+		if (d->long_batch == b)
+			d->long_batch = NULL;
+		return -1;
+	}
+	if (store_sync(d->st) == -1) {
+		batch_finalize(b, true);	/* committed: the seqs are used */
+		*status = 503;
+		*errmsg = "the message store failed to sync";
+		return -1;
+	}
+	batch_finalize(b, true);
+	return 0;
+}
+
+int
+deliver_batch_commit_lazy(struct deliver_batch *b,
+    char (*ids)[ID_HEX_LEN + 1], int *status, const char **errmsg,
+    deliver_batch_fn durable, void *arg)
+{
+	struct hotlined *d = b->d;
+
+	if (b->open) {
+		store_long_end(d->st);
+		b->open = false;
+		if (!store_in_transaction(d->st))
+			b->stored = 0;
+	} else
+		b->stored = 0;
+	if ((b->stored == 0 && store_begin(d->st) == -1) ||
+	    batch_store(b, b->n) == -1) {
+		if (store_in_transaction(d->st))
+			store_rollback(d->st);
+		b->stored = 0;
+		if (d->long_batch == b)
+			d->long_batch = NULL;
+		*status = 503;
+		*errmsg = "the message store failed; nothing accepted";
+		return -1;
+	}
+	if (batch_commit(b, ids, status, errmsg, NULL, NULL) == -1) {
+		if (d->long_batch == b)
+			d->long_batch = NULL;
+		return -1;
+	}
+	if (!store_lazy_pending(d->st)) {
+		batch_finalize(b, true);
+		return 1;
+	}
+	/* Answered, and its streams advanced, once the WAL is synced. */
+	b->syncing = true;
+	b->durable = durable;
+	b->durable_arg = arg;
+	b->sync = xcalloc(1, sizeof(*b->sync));
+	b->sync->b = b;
+	(void)store_sync_submit(d->st, batch_synced, b->sync);
+	return 0;
 }
 
 void
@@ -604,6 +725,10 @@ deliver_batch_free(struct deliver_batch *b)
 	if (b == NULL)
 		return;
 	deliver_batch_rollback(b);
+	if (b->sync != NULL)
+		b->sync->b = NULL;	/* committed lazily: stays committed */
+	if (b->syncing)
+		batch_finalize(b, false);	/* its seqs are used */
 	if (b->d->long_batch == b)
 		b->d->long_batch = NULL;
 	batch_free(b);

@@ -79,6 +79,16 @@ struct deliver_batch *deliver_batch_new(struct hotlined *d, struct msg *ms,
 int	deliver_batch_step(struct deliver_batch *b, int max);
 int	deliver_batch_commit(struct deliver_batch *b,
 	    char (*ids)[ID_HEX_LEN + 1], int *status, const char **errmsg);
+/* The same commit without waiting for the WAL's sync on the loop: -1
+ * failed (nothing accepted); 1 durable now (ids set); 0 committed, and
+ * durable(arg, ok) follows once the WAL is synced (ok false: the sync
+ * failed; the batch stays committed but may not be durable), or earlier,
+ * inline, if other work needs the batch's streams meanwhile. Until then
+ * its streams do not advance: nothing of it is sent or answered. */
+typedef void (*deliver_batch_fn)(void *arg, bool ok);
+int	deliver_batch_commit_lazy(struct deliver_batch *b,
+	    char (*ids)[ID_HEX_LEN + 1], int *status, const char **errmsg,
+	    deliver_batch_fn durable, void *arg);
 void	deliver_batch_rollback(struct deliver_batch *b);
 void	deliver_batch_free(struct deliver_batch *b);
 

@@ -1082,7 +1082,7 @@ store_sync_thread(struct store *st, struct event_base *base)
 int
 store_long_begin(struct store *st, store_long_fn resolve, void *arg)
 {
-	if (store_begin(st) == -1)
+	if (store_begin_lazy(st) == -1)
 		return -1;
 	st->lt_fn = resolve;
 	st->lt_arg = arg;

@@ -106,7 +106,8 @@ bool		 store_lazy_pending(const struct store *st);
  * batches: deliver_batch_*), so that storing many rows does not hold the
  * loop in one go. store_long_begin() begins it; the owner stores a part in
  * each turn, between store_long_resume() and store_long_pause(), and ends
- * it with store_long_end() followed by its own commit or rollback.
+ * it with store_long_end() followed by its own commit or rollback. It is
+ * begun lazily (store_begin_lazy): its owner syncs before answering.
  *
  * Whoever else begins a transaction meanwhile (store_begin) first has the
  * owner resolve its transaction: resolve(arg, preempt). preempt true: roll

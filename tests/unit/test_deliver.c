@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
 #include <sqlite3.h>
 
 #include "api.h"
@@ -35,6 +36,7 @@ struct fx {
 	char			 ids[NB][ID_HEX_LEN + 1];
 	struct deliver_batch	*b;
 	int			 preempts, finishes, commit_rc;
+	int			 durable;	/* 1 ok, -1 not */
 };
 
 static int
@@ -345,6 +347,82 @@ test_free_rolls_back(void **state)
 	assert_int_equal(fx->finishes + fx->preempts, 0);
 }
 
+static void
+durable(void *arg, bool ok)
+{
+	struct fx *fx = arg;
+
+	fx->durable = ok ? 1 : -1;
+}
+
+/* Start a batch, store it all and commit it lazily (with a sync thread):
+ * committed, but its stream does not advance until the WAL is synced. */
+static struct event_base *
+batch_lazy(struct fx *fx)
+{
+	struct event_base *base = event_base_new();
+	const char *errmsg = NULL;
+	int status;
+
+	assert_non_null(base);
+	assert_int_equal(store_sync_thread(fx->d.st, base), 0);
+	batch_start(fx, "cert", "routine");
+	while (deliver_batch_step(fx->b, 100) == 0)
+		;
+	assert_int_equal(deliver_batch_commit_lazy(fx->b, fx->ids, &status,
+	    &errmsg, durable, fx), 0);
+	assert_int_equal(sql_int(fx, "SELECT count(*) FROM msgs", NULL), NB);
+	assert_int_equal(fx->peer.s.out_last[CH_CERT][PREC_ROUTINE], 0);
+	assert_int_equal(fx->durable, 0);
+	return base;
+}
+
+static void
+lazy_done(struct fx *fx, struct event_base *base)
+{
+	deliver_batch_free(fx->b);
+	fx->b = NULL;
+	store_free(fx->d.st);	/* joins the sync thread */
+	fx->d.st = NULL;
+	event_base_free(base);
+}
+
+/* Answered once the sync thread has synced the WAL. */
+static void
+test_lazy_commit_synced(void **state)
+{
+	struct fx *fx = *state;
+	struct event_base *base = batch_lazy(fx);
+	struct timeval tick = { 0, 20000 };
+	int i;
+
+	for (i = 0; i < 500 && fx->durable == 0; i++) {
+		(void)event_base_loopexit(base, &tick);
+		(void)event_base_loop(base, 0);
+	}
+	assert_int_equal(fx->durable, 1);
+	check_batch(fx, CH_CERT, PREC_ROUTINE, 1);
+	assert_int_equal(fx->peer.s.out_last[CH_CERT][PREC_ROUTINE], NB);
+	lazy_done(fx, base);
+}
+
+/* Work that needs the batch's stream meanwhile has it synced inline and
+ * answered first, then takes the next seq. */
+static void
+test_lazy_commit_needed(void **state)
+{
+	struct fx *fx = *state;
+	struct event_base *base = batch_lazy(fx);
+	char id[ID_HEX_LEN + 1];
+
+	submit_one(fx, "cert", "routine", id);
+	assert_int_equal(fx->durable, 1);
+	check_batch(fx, CH_CERT, PREC_ROUTINE, 1);
+	assert_int_equal(sql_int(fx, "SELECT seq FROM msgs WHERE id = ?", id),
+	    NB + 1);
+	lazy_done(fx, base);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -358,6 +436,8 @@ main(void)
 		T(test_store_begin_resolves),
 		T(test_foreign_write_not_undone),
 		T(test_free_rolls_back),
+		T(test_lazy_commit_synced),
+		T(test_lazy_commit_needed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
