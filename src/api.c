@@ -1033,6 +1033,9 @@ batch_finish(struct batch_job *j)
 	const char *errmsg = NULL;
 	int status = 0, rc;
 
+	/* Called from batch_stepcb, or from batch_resolve between two turns:
+	 * no further turn then. */
+	evtimer_del(j->step);
 	if (evhttp_request_get_connection(q->r) == NULL) {
 		/* The client went away before the commit: nothing stored. */
 		log_debug("api: batch client went away; nothing accepted");

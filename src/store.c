@@ -341,6 +341,7 @@ struct store {
 	void		*lt_arg;
 	bool		 lt_inside;	/* its owner is storing a part */
 	int64_t		 lt_changes;	/* rows changed when it paused */
+	bool		 lt_foreign;	/* someone else changed rows in it */
 	bool		 urgent;	/* store_set_urgent */
 	/* Lazy commits (store_begin_lazy) and their syncs on a thread. */
 	struct worker	*syncw;
@@ -1087,18 +1088,24 @@ store_long_begin(struct store *st, store_long_fn resolve, void *arg)
 	st->lt_fn = resolve;
 	st->lt_arg = arg;
 	st->lt_inside = true;
+	st->lt_foreign = false;
 	return 0;
 }
 
 void
 store_long_resume(struct store *st)
 {
+	if (sqlite3_total_changes64(st->db) != st->lt_changes)
+		st->lt_foreign = true;	/* for good: it is in there */
 	st->lt_inside = true;
 }
 
 void
 store_long_pause(struct store *st)
 {
+	/* Write this part's pages to the WAL now (uncommitted frames), so
+	 * that the commit does not write them all in one turn. */
+	(void)sqlite3_db_cacheflush(st->db);
 	st->lt_inside = false;
 	st->lt_changes = sqlite3_total_changes64(st->db);
 }
@@ -1127,7 +1134,7 @@ bool
 store_long_intact(const struct store *st)
 {
 	return st->lt_fn != NULL && !sqlite3_get_autocommit(st->db) &&
-	    (st->lt_inside ||
+	    !st->lt_foreign && (st->lt_inside ||
 	    sqlite3_total_changes64(st->db) == st->lt_changes);
 }
 

@@ -318,6 +318,9 @@ test_foreign_write_not_undone(void **state)
 	assert_int_equal(sqlite3_exec(store_db(fx->d.st), "CREATE TABLE t(x);"
 	    "INSERT INTO t VALUES (42)", NULL, NULL, NULL), SQLITE_OK);
 	assert_false(store_long_intact(fx->d.st));
+	/* Still so after the batch's next part. */
+	assert_int_equal(deliver_batch_step(fx->b, 100), 0);
+	assert_false(store_long_intact(fx->d.st));
 	store_set_urgent(fx->d.st, true);
 	assert_int_equal(store_begin(fx->d.st), 0);
 	store_set_urgent(fx->d.st, false);
