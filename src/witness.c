@@ -178,10 +178,14 @@ witness_checkpoint_now(struct hotlined *d)
 
 	w->last_mono_us = now_mono_us();
 	memset(&cp, 0, sizeof(cp));
+	/* Store the checkpoint on its own, not inside an API batch's open
+	 * transaction (store.h), before it is sent: finish that first (it
+	 * adds leaves, so before the size and root are taken). Sign only
+	 * leaves on disk: some may be lazily committed (below). */
+	store_long_resolve(d->st, false);
 	cp.size = tlog_size(d->tlog);
 	if (cp.size == 0 || cp.size == w->last_size)
 		return 0;
-	/* Sign only leaves on disk: some may be lazily committed (store.h). */
 	if (store_sync(d->st) == -1)
 		return -1;
 	snprintf(cp.origin, sizeof(cp.origin), "%s", w->origin);
