@@ -10,6 +10,12 @@
  *    (no reals, integers below 10^18, keys without escapes, depth and key
  *    counts within JSONV_DEPTH / JSONV_KEYS) jsonv_object() must say true.
  *    A fast path that always answers "not sure" fails on the first seed.
+ *  - jsonv_spans() (the API's way to skip parsing message bodies, both
+ *    forms: member "body" of the top object, and of each element of the
+ *    top object's array "messages") answers as jsonv_object(), and every
+ *    span it records holds exactly json_dumpb(JSON_COMPACT) of that body
+ *    as jansson parses it; on the dump within limits it records a span for
+ *    every body whose dump has no \u or \/ escape.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -73,6 +79,60 @@ within_limits(json_t *v, size_t depth, size_t open)
 	}
 }
 
+#define FUZZ_SPANS	16
+
+/* The body that spans[i] stands for: top["body"], or top[array][i]["body"]. */
+static json_t *
+span_body(json_t *top, const char *array, size_t i)
+{
+	json_t *el = top;
+
+	if (array == NULL && i > 0)
+		return NULL;
+	if (array != NULL)
+		el = json_array_get(json_object_get(top, array), i);
+	return json_object_get(el, "body");
+}
+
+/* The spans of text (parsed by jansson as top) for both forms. */
+static void
+check_spans(const uint8_t *text, size_t len, json_t *top, int fast,
+    int complete)
+{
+	static char dump[256 * 1024];
+	static const char *const arrays[] = { NULL, "messages" };
+	struct jsonv_span spans[FUZZ_SPANS];
+	json_t *b;
+	size_t a, i, n;
+
+	for (a = 0; a < 2; a++) {
+		FUZZ_CHECK(jsonv_spans(text, len, arrays[a], "body", spans,
+		    FUZZ_SPANS) == fast);
+		if (!fast)
+			continue;
+		for (i = 0; i < FUZZ_SPANS; i++) {
+			b = span_body(top, arrays[a], i);
+			if (spans[i].len == 0) {
+				if (!complete || !json_is_object(b))
+					continue;
+				n = json_dumpb(b, dump, sizeof(dump),
+				    JSON_COMPACT);
+				FUZZ_CHECK(n == 0 || n > sizeof(dump) ||
+				    memmem(dump, n, "\\u", 2) != NULL ||
+				    memmem(dump, n, "\\/", 2) != NULL);
+				continue;
+			}
+			FUZZ_CHECK(arrays[a] != NULL || i == 0);
+			FUZZ_CHECK(spans[i].off < len &&
+			    spans[i].len <= len - spans[i].off);
+			FUZZ_CHECK(json_is_object(b));
+			n = json_dumpb(b, dump, sizeof(dump), JSON_COMPACT);
+			FUZZ_CHECK(n == spans[i].len && memcmp(dump, text +
+			    spans[i].off, n) == 0);
+		}
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -88,10 +148,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fast)
 		FUZZ_CHECK(ok);
 	FUZZ_CHECK((msg_check_body(data, size, &why) == 0) == ok);
+	if (ok)
+		check_spans(data, size, j, fast, 0);
 	if (ok && within_limits(j, 1, 0)) {
 		n = json_dumpb(j, dump, sizeof(dump), JSON_COMPACT);
-		if (n > 0 && n <= sizeof(dump))
+		if (n > 0 && n <= sizeof(dump)) {
 			FUZZ_CHECK(jsonv_object(dump, n));
+			check_spans((const uint8_t *)dump, n, j, 1, 1);
+		}
 	}
 	json_decref(j);
 	return 0;

@@ -535,6 +535,18 @@ seeds_jsonv(void)
 		    i ? "," : "", i, i);
 	buf[n++] = '}';
 	emit("fuzz_jsonv", "keys-65", buf, n);
+	/* requests as the API gets them (jsonv_spans) */
+	emit_str("fuzz_jsonv", "request",
+	    "{\"to\":\"ru\",\"channel\":\"nrrc\",\"kind\":\"note\","
+	    "\"body\":{\"p\":\"x\\n\",\"q\":{\"r\":[1,-2,true]}}}");
+	emit_str("fuzz_jsonv", "request-odd-body",
+	    "{\"to\":\"ru\",\"body\":{\"p\":\"\\u0041\\/\",\"n\":-0}}");
+	emit_str("fuzz_jsonv", "batch",
+	    "{\"messages\":[{\"to\":\"ru\",\"channel\":\"cert\","
+	    "\"kind\":\"t\",\"body\":{\"p\":\"x\"}},{\"body\":{\"a\":[1,{}]}},"
+	    "{\"body\":{\"a\": 1}},{\"body\":{\"n\":-0}},{\"body\":{\"r\":1.5}},"
+	    "{\"body\":{\"s\":\"\\u0041\"}},{\"body\":[1]},1,[{\"body\":{}}],"
+	    "{\"x\":{\"body\":{}},\"body\":{}}],\"body\":{\"top\":1}}");
 }
 
 static void

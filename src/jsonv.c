@@ -36,6 +36,9 @@
 
 #include "jsonv.h"
 
+#define JV_ESC		1	/* a string holds an escape */
+#define JV_ESC_ODD	2	/* ... that json_dumpb() would not write */
+
 struct jv_key {
 	const uint8_t	*p;
 	size_t		 len;
@@ -155,7 +158,10 @@ jv_utf8(const uint8_t *p, const uint8_t *e)
 
 /*
  * A string whose opening quote is just before p. Returns the byte after
- * the closing quote, or NULL; *escaped is set if it holds an escape.
+ * the closing quote, or NULL. *escaped gets JV_ESC if it holds an escape,
+ * and JV_ESC_ODD too if one of them is not how json_dumpb() writes that
+ * character (\/ and \u escapes; dumps use \uXXXX only for controls, in
+ * upper case, and only when no short form exists: not worth matching).
  * Plain runs are skipped 16 bytes at a time with SSE2 (x86-64's baseline):
  * a byte stops the run if it is '"', '\\', or below 0x20 or above 0x7F
  * (both are below 0x20 as signed bytes).
@@ -193,7 +199,9 @@ jv_string(const uint8_t *p, const uint8_t *e, int *escaped)
 		if (c == '"')
 			return p + 1;
 		if (c == '\\') {
-			*escaped = 1;
+			*escaped |= JV_ESC;
+			if (e - p >= 2 && (p[1] == '/' || p[1] == 'u'))
+				*escaped |= JV_ESC_ODD;
 			if ((p = jv_escape(p, e)) == NULL)
 				return NULL;
 		} else if (c >= 0x80) {
@@ -208,16 +216,21 @@ jv_string(const uint8_t *p, const uint8_t *e, int *escaped)
 
 /*
  * A number at p. Returns the byte after it, or NULL if it is malformed or
- * one the fast path leaves to jansson (exponent, too many digits).
+ * one the fast path leaves to jansson (exponent, too many digits). *odd is
+ * set if json_dumpb() would write it otherwise: "-0" (the integer 0) and
+ * every real (written with %.17g).
  */
 static const uint8_t *
-jv_number(const uint8_t *p, const uint8_t *e)
+jv_number(const uint8_t *p, const uint8_t *e, int *odd)
 {
 	const uint8_t *start;
 	size_t nint;
 
-	if (p < e && *p == '-')
+	if (p < e && *p == '-') {
 		p++;
+		if (p < e && *p == '0')
+			*odd = 1;
+	}
 	start = p;
 	if (p >= e)
 		return NULL;
@@ -237,6 +250,7 @@ jv_number(const uint8_t *p, const uint8_t *e)
 			return NULL;
 		while (p < e && jv_is_digit(*p))
 			p++;
+		*odd = 1;
 		if (nint > JSONV_REAL_DIGITS)
 			return NULL;
 	} else if (nint > JSONV_INT_DIGITS)
@@ -255,20 +269,52 @@ jv_literal(const uint8_t *p, const uint8_t *e, const char *word, size_t n)
 	return p + n;
 }
 
-bool
-jsonv_object(const void *text, size_t len)
+/*
+ * What jsonv_spans() looks for (f->array NULL: the member of the top-level
+ * object; else the member of each object element of the top-level array
+ * member f->array) and the state of the search.
+ */
+struct jv_find {
+	const char		*array, *member;
+	size_t			 alen, mlen;
+	struct jsonv_span	*spans;
+	size_t			 nspans;
+	const uint8_t		*text;
+	/* state */
+	int			 in_array;	/* f->array's array is open */
+	int			 in_elem;	/* one of its objects is open */
+	size_t			 nelem;		/* its elements so far */
+	int			 hit;		/* the key just read is member */
+	size_t			 want;		/* depth of the member's object */
+	size_t			 idx;		/* its span */
+	const uint8_t		*start;		/* its '{' (want > 0) */
+	int			 odd;		/* not as json_dumpb() writes it */
+};
+
+/* Whitespace inside a value being looked at makes it not compact. */
+#define JV_WS() do {							\
+	const uint8_t *ws0_ = p;					\
+	p = jv_skip_ws(p, e);						\
+	if (f != NULL && f->want > 0 && p != ws0_ && depth >= f->want)	\
+		f->odd = 1;						\
+} while (0)
+
+/* The walk behind jsonv_object() and jsonv_spans(); f may be NULL. */
+static inline bool
+jv_walk(const uint8_t *p, size_t len, struct jv_find *f)
 {
-	const uint8_t *p = text, *e, *k;
+	const uint8_t *e, *k;
 	uint8_t open[JSONV_DEPTH];	/* '{' or '[' per level */
 	size_t kbase[JSONV_DEPTH];	/* first key of each level in keys[] */
 	struct jv_key keys[JSONV_KEYS];
 	size_t depth, nkeys = 0, klen, i;
-	int escaped;
+	int escaped, odd;
 
 	if (p == NULL)
 		return false;
 	e = p + len;
-	p = jv_skip_ws(p, e);
+	depth = 0;
+	JV_WS();
 	if (p >= e || *p != '{')
 		return false;
 	p++;
@@ -277,13 +323,13 @@ jsonv_object(const void *text, size_t len)
 	depth = 1;
 
 object:	/* just after '{' */
-	p = jv_skip_ws(p, e);
+	JV_WS();
 	if (p < e && *p == '}') {
 		p++;
 		goto close;
 	}
 key:	/* a key is due */
-	p = jv_skip_ws(p, e);
+	JV_WS();
 	if (p >= e || *p != '"')
 		return false;
 	k = ++p;
@@ -299,18 +345,47 @@ key:	/* a key is due */
 	keys[nkeys].p = k;
 	keys[nkeys].len = klen;
 	nkeys++;
-	p = jv_skip_ws(p, e);
+	if (f != NULL) {
+		if (depth == 1 && f->array != NULL)
+			f->hit = klen == f->alen && memcmp(k, f->array,
+			    klen) == 0;
+		else if ((depth == 1 && f->array == NULL) ||
+		    (depth == 3 && f->in_elem))
+			f->hit = klen == f->mlen && memcmp(k, f->member,
+			    klen) == 0;
+	}
+	JV_WS();
 	if (p >= e || *p != ':')
 		return false;
 	p++;
 value:	/* a value is due */
-	p = jv_skip_ws(p, e);
+	JV_WS();
 	if (p >= e)
 		return false;
+	if (f != NULL && f->want == 0) {
+		if (depth == 2 && f->in_array) {
+			f->idx = f->nelem++;
+			f->in_elem = *p == '{';
+			f->hit = 0;
+		} else if (f->hit && depth == 1 && f->array != NULL) {
+			f->in_array = *p == '[';
+			f->hit = 0;
+		} else if (f->hit && *p == '{' && ((depth == 1 &&
+		    f->array == NULL) || (depth == 3 && f->in_elem))) {
+			if (f->array == NULL)
+				f->idx = 0;
+			f->want = depth + 1;
+			f->start = p;
+			f->odd = 0;
+			f->hit = 0;
+		}
+	}
 	switch (*p) {
 	case '"':
 		escaped = 0;
 		p = jv_string(p + 1, e, &escaped);
+		if (escaped & JV_ESC_ODD && f != NULL)
+			f->odd = 1;
 		break;
 	case '{':
 	case '[':
@@ -321,7 +396,7 @@ value:	/* a value is due */
 		depth++;
 		if (*p++ == '{')
 			goto object;
-		p = jv_skip_ws(p, e);
+		JV_WS();
 		if (p < e && *p == ']') {
 			p++;
 			goto close;
@@ -337,13 +412,16 @@ value:	/* a value is due */
 		p = jv_literal(p, e, "null", 4);
 		break;
 	default:
-		p = jv_number(p, e);
+		odd = 0;
+		p = jv_number(p, e, &odd);
+		if (odd && f != NULL)
+			f->odd = 1;
 		break;
 	}
 	if (p == NULL)
 		return false;
 next:	/* after a value inside open[depth - 1] */
-	p = jv_skip_ws(p, e);
+	JV_WS();
 	if (p >= e)
 		return false;
 	if (*p == ',') {
@@ -358,7 +436,46 @@ next:	/* after a value inside open[depth - 1] */
 close:	/* the container open[depth - 1] just closed */
 	depth--;
 	nkeys = kbase[depth];
+	if (f != NULL) {
+		if (f->want > 0 && depth + 1 == f->want) {
+			if (!f->odd && f->idx < f->nspans) {
+				f->spans[f->idx].off = (size_t)(f->start -
+				    f->text);
+				f->spans[f->idx].len = (size_t)(p - f->start);
+			}
+			f->want = 0;
+		} else if (depth == 2 && f->in_elem)
+			f->in_elem = 0;
+		else if (depth == 1 && f->in_array)
+			f->in_array = 0;
+		f->hit = 0;
+	}
 	if (depth > 0)
 		goto next;
-	return jv_skip_ws(p, e) == e;
+	JV_WS();
+	return p == e;
+}
+
+bool
+jsonv_object(const void *text, size_t len)
+{
+	return jv_walk(text, len, NULL);
+}
+
+bool
+jsonv_spans(const void *text, size_t len, const char *array,
+    const char *member, struct jsonv_span *spans, size_t nspans)
+{
+	struct jv_find f;
+
+	memset(&f, 0, sizeof(f));
+	memset(spans, 0, nspans * sizeof(*spans));
+	f.array = array;
+	f.alen = array != NULL ? strlen(array) : 0;
+	f.member = member;
+	f.mlen = strlen(member);
+	f.spans = spans;
+	f.nspans = nspans;
+	f.text = text;
+	return jv_walk(text, len, &f);
 }

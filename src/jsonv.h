@@ -31,4 +31,25 @@
  */
 bool	jsonv_object(const void *text, size_t len);
 
+/* Where a member's value lies in the text; len 0: none recorded. */
+struct jsonv_span {
+	size_t	off;
+	size_t	len;
+};
+
+/*
+ * jsonv_object(), and find the object values of a member without parsing
+ * them: with array NULL, the member named member of the top-level object
+ * (spans[0]); else, for each element i < nspans of the top-level object's
+ * member named array, if it is an array, and that element is an object,
+ * its member named member (spans[i]). A span is recorded only for an
+ * object written exactly as json_dumpb(JSON_COMPACT) writes the object it
+ * parses to (no whitespace, no escapes but \" \\ \b \f \n \r \t, no reals,
+ * no "-0"), so that its bytes can stand for that dump. Returns what
+ * jsonv_object() returns; the spans mean something only if true. Keys are
+ * compared as raw bytes (the fast path never accepts escaped keys).
+ */
+bool	jsonv_spans(const void *text, size_t len, const char *array,
+	    const char *member, struct jsonv_span *spans, size_t nspans);
+
 #endif

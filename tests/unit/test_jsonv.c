@@ -336,6 +336,48 @@ test_truncations(void **state)
 	assert_false(jansson_object(big, 1032));
 }
 
+/* The body spans the API takes instead of parsing (jsonv_spans). */
+static void
+test_spans(void **state)
+{
+	static const char batch[] = "{\"messages\":["
+	    "{\"to\":\"ru\",\"body\":{\"p\":\"x\\n\\\"\"},\"kind\":\"t\"},"
+	    "{\"body\":{\"a\":[1,{}],\"b\":{\"c\":null}}},"
+	    "{\"body\":{\"a\": 1}},{\"body\":{\"n\":-0}},{\"body\":{\"r\":1.5}},"
+	    "{\"body\":{\"s\":\"\\u0041\"}},{\"body\":{\"s\":\"\\/\"}},"
+	    "{\"body\":[1]},1,[{\"body\":{}}],"
+	    "{\"x\":{\"body\":{\"y\":1}},\"body\":{}}],\"body\":{\"top\":1}}";
+	static const char *const want[] = { "{\"p\":\"x\\n\\\"\"}",
+	    "{\"a\":[1,{}],\"b\":{\"c\":null}}", NULL, NULL, NULL, NULL,
+	    NULL, NULL, NULL, NULL, "{}", NULL };
+	struct jsonv_span sp[12];
+	uint8_t *p;
+	size_t i, n = sizeof(batch) - 1;
+
+	(void)state;
+	p = testlib_dup_exact(batch, n);
+	assert_true(jansson_object(batch, n));
+	assert_true(jsonv_spans(p, n, "messages", "body", sp, 12));
+	for (i = 0; i < 12; i++) {
+		if (want[i] == NULL) {
+			assert_int_equal(sp[i].len, 0);
+			continue;
+		}
+		assert_int_equal(sp[i].len, strlen(want[i]));
+		assert_memory_equal(p + sp[i].off, want[i], sp[i].len);
+	}
+	/* fewer spans than elements: the rest are not written */
+	assert_true(jsonv_spans(p, n, "messages", "body", sp, 1));
+	assert_int_equal(sp[0].len, strlen(want[0]));
+	/* the single form: the top object's own body */
+	assert_true(jsonv_spans(p, n, NULL, "body", sp, 1));
+	assert_int_equal(sp[0].len, 9);
+	assert_memory_equal(p + sp[0].off, "{\"top\":1}", 9);
+	/* a bad text: false, as jsonv_object */
+	assert_false(jsonv_spans(p, n - 1, "messages", "body", sp, 12));
+	free(p);
+}
+
 int
 main(void)
 {
@@ -346,6 +388,7 @@ main(void)
 		cmocka_unit_test(test_escaped_duplicates),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_truncations),
+		cmocka_unit_test(test_spans),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
