@@ -92,14 +92,25 @@ def count(node):
 
 
 def refused(node, body, status, error, raw=None):
+    """The batch is refused with that status and error, and nothing is
+    stored. A body given as an object is sent twice: as json.dumps writes
+    it (bodies with spaces: parsed by jansson) and compactly (bodies taken
+    from the request's bytes, api.c load_request): same answer."""
     before = count(node)
+    answers = []
     if raw is None:
-        st, j = node.api("POST", "/v1/messages/batch", body, expect=None)
+        answers.append(node.api("POST", "/v1/messages/batch", body,
+                                expect=None))
+        answers.append(raw_api(node, json.dumps(
+            body, separators=(",", ":")).encode()))
     else:
-        st, j = raw_api(node, raw)
-    err = (j or {}).get("error", "")
-    check(st == status and err.startswith(error),
-          "expected %d %r..., got %d %r" % (status, error, st, err))
+        answers.append(raw_api(node, raw))
+    for st, j in answers:
+        err = (j or {}).get("error", "")
+        check(st == status and err.startswith(error),
+              "expected %d %r..., got %d %r" % (status, error, st, err))
+        check(err == (answers[0][1] or {}).get("error", ""),
+              "compact request answered otherwise: %r" % err)
     check(count(node) == before, "a refused batch stored something")
 
 
@@ -142,6 +153,10 @@ def test(env):
     bad[1]["body"] = "text"
     refused(us, {"messages": bad}, 400, 'messages[1]: field "body" must be '
             'a JSON object')
+    bad = msgs(2, "a")
+    bad[1]["body"] = {"big": "y" * 50000}
+    refused(us, {"messages": bad}, 413, "messages[1]: body is 50010 bytes; "
+            "the limit is 49152")
     log("malformed batches refused with the same errors, nothing stored")
 
     # 5. Body bytes: compact as they stand, or re-serialised.
