@@ -75,7 +75,7 @@ struct api {
 	TAILQ_HEAD(, waiter)	 waiters;
 	size_t			 nwaiters;
 	struct worker		*w;	/* batches being parsed (h_submit_batch) */
-	struct batch_job	*storing;	/* a batch being stored, or NULL */
+	struct batch_job	*storing;	/* being stored, or NULL */
 };
 
 /* A GET /v1/messages/{id}?wait=STATE held until the message reaches the

@@ -652,7 +652,7 @@ deliver_batch_commit(struct deliver_batch *b, char (*ids)[ID_HEX_LEN + 1],
 		return -1;
 	}
 	if (store_sync(d->st) == -1) {
-		batch_finalize(b, true);	/* committed: the seqs are used */
+		batch_finalize(b, true);	/* committed: seqs used */
 		*status = 503;
 		*errmsg = "the message store failed to sync";
 		return -1;
@@ -726,7 +726,7 @@ deliver_batch_free(struct deliver_batch *b)
 		return;
 	deliver_batch_rollback(b);
 	if (b->sync != NULL)
-		b->sync->b = NULL;	/* committed lazily: stays committed */
+		b->sync->b = NULL;	/* committed lazily: stays */
 	if (b->syncing)
 		batch_finalize(b, false);	/* its seqs are used */
 	if (b->d->long_batch == b)
