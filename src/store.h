@@ -35,6 +35,9 @@ struct store;
 
 /* The schema version whose migration keys tlog_hashes by position (tests). */
 #define STORE_V_TLOG_POS	6
+/* The schema version whose migration moves out messages' delivery facts to
+ * msgs_out (tests). */
+#define STORE_V_OUT_STATE	7
 
 /* One message with its delivery facts. From store_msg_get() body is owned
  * by the row (msg_row_clear frees it). In store_out_fetch/store_msg_list

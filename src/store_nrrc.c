@@ -97,12 +97,23 @@ int
 store_nrrc_due(struct store *st, int ch, int prec, uint64_t received_before,
     int limit, store_id_cb cb, void *arg)
 {
-	sqlite3_stmt *s = prep(st, "SELECT id FROM msgs INDEXED BY msgs_open "
-	    "WHERE channel = ? AND prec = ? AND ack_id IS NULL AND "
-	    "channel <> 5 AND "
-	    "received IS NOT NULL AND received <= ? AND kind NOT IN "
+	/* In messages: msgs.received (our time) in msgs_open. Out messages:
+	 * received is the receipt's time in msgs_out (store.c, migration
+	 * 7); their msgs_open entries have a NULL received. */
+	sqlite3_stmt *s = prep(st, "SELECT id, received AS r FROM msgs "
+	    "INDEXED BY msgs_open WHERE channel = ?1 AND prec = ?2 AND "
+	    "ack_id IS NULL AND channel <> 5 AND dir = 1 AND "
+	    "received IS NOT NULL AND received <= ?3 AND kind NOT IN "
 	    "('ack', 'pong') AND NOT EXISTS (SELECT 1 FROM deadlines d "
-	    "WHERE d.id = msgs.id) ORDER BY received LIMIT ?");
+	    "WHERE d.id = msgs.id) "
+	    "UNION ALL "
+	    "SELECT m.id, o.received FROM msgs m INDEXED BY msgs_open "
+	    "JOIN msgs_out o ON o.rid = m.rid WHERE m.channel = ?1 AND "
+	    "m.prec = ?2 AND m.ack_id IS NULL AND m.channel <> 5 AND "
+	    "m.received IS NULL AND m.dir = 0 AND o.received IS NOT NULL AND "
+	    "o.received <= ?3 AND m.kind NOT IN ('ack', 'pong') AND NOT EXISTS "
+	    "(SELECT 1 FROM deadlines d WHERE d.id = m.id) "
+	    "ORDER BY 2 LIMIT ?4");
 	int errs = 0;
 
 	if (s == NULL)
