@@ -35,6 +35,7 @@
 /* Receipts handed to a store_receipts_for() callback at most. */
 #define RECEIPTS_FOR_MAX	4
 #define LIST_LIMIT_MAX		1000
+#define STORE_KEPT_MAX		4	/* store_stmt_kept() statements */
 
 /*
  * WAL frames between automatic checkpoints (SQLite's default is 1000). A
@@ -363,6 +364,9 @@ struct store {
 	struct worker	*ckw;
 	int		 ck_busy;	/* a checkpoint is queued or running */
 	int		 ck_rc;		/* its result, read in ck_done */
+	/* store_stmt_kept(): other modules' statements, keyed by SQL. */
+	const char	*kept_sql[STORE_KEPT_MAX];
+	sqlite3_stmt	*kept[STORE_KEPT_MAX];
 };
 
 static const char *const state_names[] = {
@@ -910,6 +914,8 @@ store_free(struct store *st)
 		sqlite3_finalize(st->stmt[i]);
 	for (i = 0; i < LIST_SLOTS; i++)
 		sqlite3_finalize(st->list[i]);
+	for (i = 0; i < STORE_KEPT_MAX; i++)
+		sqlite3_finalize(st->kept[i]);
 	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
 		log_warnx("store: close: %s", sqlite3_errmsg(st->db));
 	free(st);
@@ -959,6 +965,29 @@ sqlite3 *
 store_db(struct store *st)
 {
 	return st->db;
+}
+
+sqlite3_stmt *
+store_stmt_kept(struct store *st, const char *sql)
+{
+	int i;
+
+	for (i = 0; i < STORE_KEPT_MAX && st->kept_sql[i] != NULL; i++)
+		if (st->kept_sql[i] == sql)
+			return st->kept[i];
+	if (i == STORE_KEPT_MAX) {
+		log_warnx("store: more than %d kept statements", STORE_KEPT_MAX);
+		return NULL;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &st->kept[i], NULL) != SQLITE_OK) {
+		log_warnx("store: %s: %s", sql, sqlite3_errmsg(st->db));
+		sqlite3_finalize(st->kept[i]);
+		st->kept[i] = NULL;
+		return NULL;
+	}
+	st->kept_sql[i] = sql;
+	return st->kept[i];
 }
 
 int
