@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_CC    ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= fuzz_frame fuzz_msg fuzz_receipt fuzz_hello fuzz_config \
-		fuzz_api_json fuzz_http_head fuzz_note fuzz_tlog_frames \
+		fuzz_api_json fuzz_jsonv fuzz_http_head fuzz_note fuzz_tlog_frames \
 		fuzz_tpl_body fuzz_stix fuzz_taxii_query fuzz_match fuzz_auth
 JOBS       ?= $(shell nproc)
 

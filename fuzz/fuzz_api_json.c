@@ -9,6 +9,9 @@
  *    from, seq and created are filled in as deliver_submit() would, whose
  *    body is valid JSON within max_body, and whose ref is "" or 4..64
  *    lowercase hex digits;
+ *  - the body bytes are json_dumpb(JSON_COMPACT) of the request's body as
+ *    jansson parses it (whether api.c dumped it or took its bytes from the
+ *    request, load_request);
  *  - a request rebuilt from what was parsed parses to the same message
  *    fields, the same body bytes and the same ref: what the daemon signs is
  *    what the client sent, and compacting the body is a fixed point.
@@ -63,6 +66,21 @@ resubmit(const struct msg *m, const char *body, const char *ref)
 	free(text);
 }
 
+/* The accepted body is jansson's compact dump of the request's body. */
+static void
+same_as_dump(const char *text, size_t len, const char *body)
+{
+	json_t *req;
+	char *d;
+
+	req = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	FUZZ_CHECK(req != NULL);
+	d = json_dumps(json_object_get(req, "body"), JSON_COMPACT);
+	FUZZ_CHECK(d != NULL && strcmp(d, body) == 0);
+	free(d);
+	json_decref(req);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -88,6 +106,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = strlen(ref);
 	FUZZ_CHECK(n == 0 || (n >= 4 && n <= ID_HEX_LEN &&
 	    strspn(ref, "0123456789abcdef") == n));
+	same_as_dump(copy, size, body);
 	resubmit(&m, body, ref);
 	/* What deliver_submit() adds before signing. */
 	memcpy(m.from, FUZZ_SELF, sizeof(FUZZ_SELF));

@@ -481,6 +481,74 @@ seeds_api_json(void)
 	emit_str("fuzz_api_json", "not-object", "[\"to\",\"ru\"]");
 }
 
+/* Bodies for fuzz_jsonv: one step either side of each fast-path rule. */
+static void
+seeds_jsonv(void)
+{
+	char buf[2048];
+	size_t n, i;
+
+	emit_str("fuzz_jsonv", "plain", "{\"text\":\"test\",\"n\":1}");
+	memcpy(buf, "{\"p\":\"", 6);
+	memset(buf + 6, 'x', 1024);
+	memcpy(buf + 1030, "\"}", 2);
+	emit("fuzz_jsonv", "bench-1k", buf, 1032);
+	emit_str("fuzz_jsonv", "mixed",
+	    " {\"a\":[1,-2,0,-0,1.5,-0.25,true,false,null,{},[]],\n"
+	    "\t\"b\":{\"a\":{\"a\":[{\"k\":\"v\"},{\"k\":\"v\"}]}}} \r\n");
+	emit_str("fuzz_jsonv", "escapes",
+	    "{\"e\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0001\\u00e9\\u20AC"
+	    "\\ud83d\\ude00\"}");
+	emit_str("fuzz_jsonv", "utf8-edges",
+	    "{\"\xd0\xba\":\"\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf"
+	    "\xee\x80\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"}");
+	emit_str("fuzz_jsonv", "utf8-overlong", "{\"a\":\"\xe0\x9f\xbf\"}");
+	emit_str("fuzz_jsonv", "utf8-surrogate", "{\"a\":\"\xed\xa0\x80\"}");
+	emit_str("fuzz_jsonv", "utf8-too-big", "{\"a\":\"\xf4\x90\x80\x80\"}");
+	emit_str("fuzz_jsonv", "utf8-truncated", "{\"a\":\"\xf0\x9f\x98\"}");
+	emit_str("fuzz_jsonv", "esc-nul", "{\"a\":\"\\u0000\"}");
+	emit_str("fuzz_jsonv", "esc-lone-high", "{\"a\":\"\\ud800x\"}");
+	emit_str("fuzz_jsonv", "esc-lone-low", "{\"a\":\"\\udc00\"}");
+	emit_str("fuzz_jsonv", "esc-key", "{\"a\":1,\"\\u0061\":2}");
+	emit_str("fuzz_jsonv", "control", "{\"a\":\"x\ty\"}");
+	emit_str("fuzz_jsonv", "dup", "{\"a\":{\"b\":1,\"c\":2,\"b\":3}}");
+	emit_str("fuzz_jsonv", "trailing", "{\"a\":1} x");
+	emit_str("fuzz_jsonv", "not-object", "[{\"a\":1}]");
+	emit_str("fuzz_jsonv", "numbers",
+	    "{\"a\":999999999999999999,\"b\":-999999999999999999,"
+	    "\"c\":9223372036854775807,\"d\":-9223372036854775808,"
+	    "\"e\":1e308,\"f\":-1.5E-400,\"g\":0.5}");
+	emit_str("fuzz_jsonv", "number-overflow",
+	    "{\"a\":9223372036854775808,\"b\":1e400}");
+	emit_str("fuzz_jsonv", "number-bad", "{\"a\":[01,1.,.5,-,+1]}");
+	n = 0;
+	for (i = 0; i < 33; i++) {
+		memcpy(buf + n, i ? "\"a\":{" : "{", i ? 5 : 1);
+		n += i ? 5 : 1;
+	}
+	memset(buf + n, '}', 33);
+	emit("fuzz_jsonv", "depth-33", buf, n + 33);
+	n = 0;
+	buf[n++] = '{';
+	for (i = 0; i < 65; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s\"k%zu\":%zu",
+		    i ? "," : "", i, i);
+	buf[n++] = '}';
+	emit("fuzz_jsonv", "keys-65", buf, n);
+	/* requests as the API gets them (jsonv_spans) */
+	emit_str("fuzz_jsonv", "request",
+	    "{\"to\":\"ru\",\"channel\":\"nrrc\",\"kind\":\"note\","
+	    "\"body\":{\"p\":\"x\\n\",\"q\":{\"r\":[1,-2,true]}}}");
+	emit_str("fuzz_jsonv", "request-odd-body",
+	    "{\"to\":\"ru\",\"body\":{\"p\":\"\\u0041\\/\",\"n\":-0}}");
+	emit_str("fuzz_jsonv", "batch",
+	    "{\"messages\":[{\"to\":\"ru\",\"channel\":\"cert\","
+	    "\"kind\":\"t\",\"body\":{\"p\":\"x\"}},{\"body\":{\"a\":[1,{}]}},"
+	    "{\"body\":{\"a\": 1}},{\"body\":{\"n\":-0}},{\"body\":{\"r\":1.5}},"
+	    "{\"body\":{\"s\":\"\\u0041\"}},{\"body\":[1]},1,[{\"body\":{}}],"
+	    "{\"x\":{\"body\":{}},\"body\":{}}],\"body\":{\"top\":1}}");
+}
+
 static void
 seeds_http_head(void)
 {
@@ -748,6 +816,7 @@ main(int argc, char *argv[])
 	seeds_frame(example_id);
 	seeds_config();
 	seeds_api_json();
+	seeds_jsonv();
 	seeds_http_head();
 	seeds_note();
 	seeds_tlog_frames();

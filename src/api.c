@@ -44,6 +44,7 @@
 #include "events.h"
 #include "hotlined.h"
 #include "http.h"
+#include "jsonv.h"
 #include "link.h"
 #include "log.h"
 #include "metrics.h"
@@ -573,11 +574,14 @@ parse_fail(int *status, int code, char *err, size_t errlen, const char *fmt,
  * batch, or a whole request parsed by api_parse_submit) into m. The body is
  * serialised once, compactly (*bodybuf, NUL-terminated), and marked valid so that it is not parsed
  * again (msg_check). Same results as api_parse_submit on the request's text.
+ * raw, if not NULL, is the body's compact text as it stood in the request
+ * (load_request): then req's "body" is only a stand-in {} and raw is used
+ * instead of a dump, being the same bytes.
  */
 static int
-api_parse_submit_obj(json_t *req, uint64_t max_body, struct msg *m,
-    char **bodybuf, char ref_out[ID_HEX_LEN + 1], int *status, char *err,
-    size_t errlen)
+api_parse_submit_obj(json_t *req, uint64_t max_body, const char *raw,
+    size_t rawlen, struct msg *m, char **bodybuf,
+    char ref_out[ID_HEX_LEN + 1], int *status, char *err, size_t errlen)
 {
 	static const char *const fields[] = { "to", "channel", "kind",
 	    "precedence", "body", "ref", "exercise", NULL };
@@ -664,7 +668,9 @@ api_parse_submit_obj(json_t *req, uint64_t max_body, struct msg *m,
 	 * length even when the text does not fit, so too large a body is
 	 * still reported with its size.
 	 */
-	if ((blen = json_dumpb(v, dumpbuf, sizeof(dumpbuf),
+	if (raw != NULL)
+		blen = rawlen;
+	else if ((blen = json_dumpb(v, dumpbuf, sizeof(dumpbuf),
 	    JSON_COMPACT)) == 0) {
 		*status = 500;
 		(void)snprintf(err, errlen, "cannot serialise the body");
@@ -678,11 +684,11 @@ api_parse_submit_obj(json_t *req, uint64_t max_body, struct msg *m,
 		goto done;
 	}
 	body = xmalloc(blen + 1);
-	memcpy(body, dumpbuf, blen);
+	memcpy(body, raw != NULL ? raw : dumpbuf, blen);
 	body[blen] = '\0';
 	m->body = (const uint8_t *)body;
 	m->body_len = (uint32_t)blen;
-	m->body_valid = true;	/* json_dumpb() of an object */
+	m->body_valid = true;	/* json_dumpb() of an object, or its bytes */
 	*bodybuf = body;
 	body = NULL;
 	rc = 0;
@@ -694,6 +700,54 @@ api_parse_submit_obj(json_t *req, uint64_t max_body, struct msg *m,
 }
 
 /*
+ * json_loadb() with JSON_REJECT_DUPLICATES of a submit request: one
+ * message (array NULL) or a batch (its messages in the member array). The
+ * bodies are most of the bytes; jsonv_spans() finds those written exactly
+ * as json_dumpb(JSON_COMPACT) would write them, and jansson parses the
+ * request with each of them replaced by {}: the caller takes their bytes
+ * from spans[i] (len > 0) instead of parsing and dumping them. Only when
+ * jsonv is sure of the whole text, so jansson's verdict on the rest is the
+ * same; otherwise the text is parsed as it stands (every span len 0) and
+ * errors, with their line and column, are jansson's own. NULL with *jerr,
+ * as json_loadb().
+ */
+static json_t *
+load_request(const char *text, size_t len, const char *array,
+    struct jsonv_span *spans, size_t nspans, json_error_t *jerr)
+{
+	json_t *req;
+	char *hollow;
+	size_t i, at = 0, n = 0;
+
+	if (!jsonv_spans(text, len, array, "body", spans, nspans))
+		goto plain;
+	for (i = 0; i < nspans && spans[i].len == 0; i++)
+		;
+	if (i == nspans)
+		goto plain;			/* nothing to leave out */
+	hollow = xmalloc(len);		/* every span is at least "{}" */
+	for (; i < nspans; i++) {
+		if (spans[i].len == 0)
+			continue;
+		memcpy(hollow + n, text + at, spans[i].off - at);
+		n += spans[i].off - at;
+		memcpy(hollow + n, "{}", 2);
+		n += 2;
+		at = spans[i].off + spans[i].len;
+	}
+	memcpy(hollow + n, text + at, len - at);
+	n += len - at;
+	req = json_loadb(hollow, n, JSON_REJECT_DUPLICATES, jerr);
+	free(hollow);
+	if (req != NULL)
+		return req;
+	/* Not expected (jsonv was sure); jansson on the text decides. */
+ plain:
+	memset(spans, 0, nspans * sizeof(*spans));
+	return json_loadb(text, len, JSON_REJECT_DUPLICATES, jerr);
+}
+
+/*
  * Parse and check a POST /v1/messages body (api.h). Everything but the ref's
  * store lookup and the submission itself, so that it can be fuzzed.
  */
@@ -702,6 +756,7 @@ api_parse_submit(const char *text, size_t len, uint64_t max_body,
     struct msg *m, char **bodybuf, char ref_out[ID_HEX_LEN + 1], int *status,
     char *err, size_t errlen)
 {
+	struct jsonv_span span;
 	json_error_t jerr;
 	json_t *req;
 	int rc;
@@ -712,12 +767,12 @@ api_parse_submit(const char *text, size_t len, uint64_t max_body,
 	if (len == 0)
 		return parse_fail(status, 400, err, errlen,
 		    "request body must be a JSON object");
-	if ((req = json_loadb(text, len, JSON_REJECT_DUPLICATES,
-	    &jerr)) == NULL)
+	if ((req = load_request(text, len, NULL, &span, 1, &jerr)) == NULL)
 		return parse_fail(status, 400, err, errlen, "malformed JSON at "
 		    "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-	rc = api_parse_submit_obj(req, max_body, m, bodybuf, ref_out, status,
-	    err, errlen);
+	rc = api_parse_submit_obj(req, max_body, span.len > 0 ? text +
+	    span.off : NULL, span.len, m, bodybuf, ref_out, status, err,
+	    errlen);
 	json_decref(req);
 	return rc;
 }
@@ -816,6 +871,7 @@ batch_prep(void *arg)
 {
 	static const char *const fields[] = { "messages", NULL };
 	struct batch_job *j = arg;
+	struct jsonv_span *spans = NULL;
 	json_error_t jerr;
 	json_t *req = NULL, *arr;
 	size_t i;
@@ -827,8 +883,9 @@ batch_prep(void *arg)
 		    "JSON object");
 		goto done;
 	}
-	if ((req = json_loadb(j->text, j->len, JSON_REJECT_DUPLICATES,
-	    &jerr)) == NULL) {
+	spans = xcalloc(API_BATCH_MAX, sizeof(*spans));
+	if ((req = load_request(j->text, j->len, "messages", spans,
+	    API_BATCH_MAX, &jerr)) == NULL) {
 		(void)snprintf(j->err, sizeof(j->err), "malformed JSON at line "
 		    "%d column %d: %s", jerr.line, jerr.column, jerr.text);
 		goto done;
@@ -855,14 +912,16 @@ batch_prep(void *arg)
 	/* Parsed once with the request: checked in place. */
 	for (i = 0; i < j->n; i++) {
 		if (api_parse_submit_obj(json_array_get(arr, i), j->max_body,
-		    &j->ms[i], &j->bodies[i], j->refs[i], &j->status, j->err,
-		    sizeof(j->err)) == -1)
+		    spans[i].len > 0 ? j->text + spans[i].off : NULL,
+		    spans[i].len, &j->ms[i], &j->bodies[i], j->refs[i],
+		    &j->status, j->err, sizeof(j->err)) == -1)
 			break;
 		j->status = 0;
 	}
 	j->nok = i;
  done:
 	json_decref(req);	/* the request's tree is freed here too */
+	free(spans);
 	free(j->text);
 	j->text = NULL;
 }
