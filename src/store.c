@@ -233,7 +233,11 @@ static const char *const migrations[] = {
 	 * row (body and signature, ~1.5 KiB for 1 KiB bodies) is then
 	 * written once instead of three times; marking sent and delivered
 	 * rewrites ~90-byte rows. In messages keep `received` (our time) in
-	 * msgs; msgs.sent/received/receipt stay NULL on out rows.
+	 * msgs. Out rows' msgs.sent/received/receipt are not read any more:
+	 * NULL on new rows; on older ones left as they were (rewriting every
+	 * out row would write the whole table once more at the upgrade),
+	 * except `received` where msgs_open indexes it (unacknowledged,
+	 * not CERT), which store_nrrc_due reads as NULL for out rows.
 	 * msgs_out_pending replaces msgs_pending. Running it again changes
 	 * nothing (test_tlog re-runs the migrations after
 	 * STORE_V_TLOG_POS on a migrated database). */
@@ -246,9 +250,8 @@ static const char *const migrations[] = {
 	"INSERT OR IGNORE INTO msgs_out (rid, peer, sent, received, receipt)"
 	"  SELECT rid, peer, sent, received, receipt FROM msgs"
 	"  WHERE dir = 0 ORDER BY rid;"
-	"UPDATE msgs SET sent = NULL, received = NULL, receipt = NULL"
-	"  WHERE dir = 0 AND (sent IS NOT NULL OR received IS NOT NULL OR"
-	"  receipt IS NOT NULL);"
+	"UPDATE msgs SET received = NULL WHERE dir = 0 AND ack_id IS NULL"
+	"  AND channel <> 5 AND received IS NOT NULL;"
 	"DROP INDEX IF EXISTS msgs_pending;"
 	/* Undelivered out messages only: pending counts, queued/sent lists. */
 	"CREATE INDEX IF NOT EXISTS msgs_out_pending ON msgs_out (peer)"
