@@ -6,9 +6,11 @@
  * every use), and finalised by store_free(). Values are always bound, never
  * pasted into SQL text.
  *
- * Three tables: msgs (every signed message sent or received, with its
- * delivery facts), receipts (signed cumulative receipts, received from
- * peers or issued by us) and events (an operational journal). A stream is
+ * Four tables: msgs (every signed message sent or received, written once),
+ * msgs_out (the delivery facts of each out message: sent, received, the
+ * receipt; narrow, so marking them rewrites little), receipts (signed
+ * cumulative receipts, received from peers or issued by us) and events (an
+ * operational journal). A stream is
  * (peer, dir, channel, precedence); its seq runs 1, 2, 3... without gaps,
  * which the unique index msgs_stream enforces together with id uniqueness.
  *
@@ -37,6 +39,7 @@
 /* Receipts handed to a store_receipts_for() callback at most. */
 #define RECEIPTS_FOR_MAX	4
 #define LIST_LIMIT_MAX		1000
+#define STORE_KEPT_MAX		4	/* store_stmt_kept() statements */
 
 /*
  * WAL frames between automatic checkpoints (SQLite's default is 1000). A
@@ -237,14 +240,52 @@ static const char *const migrations[] = {
 	"  ORDER BY 1;"
 	"DROP TABLE tlog_hashes;"
 	"ALTER TABLE tlog_hashes_new RENAME TO tlog_hashes;",
+	/* 7 (STORE_V_OUT_STATE): the delivery facts of out messages (sent;
+	 * received, the receiver's time from the receipt; that receipt's id)
+	 * move from msgs to the narrow msgs_out, one row per out message
+	 * (rid = msgs.rid) that store_msg_insert() adds with the message (not a
+	 * trigger: that cost ~12 k instructions per message). The msgs
+	 * row (body and signature, ~1.5 KiB for 1 KiB bodies) is then
+	 * written once instead of three times; marking sent and delivered
+	 * rewrites ~90-byte rows. In messages keep `received` (our time) in
+	 * msgs. Out rows' msgs.sent/received/receipt are not read any more:
+	 * NULL on new rows; on older ones left as they were (rewriting every
+	 * out row would write the whole table once more at the upgrade),
+	 * except `received` where msgs_open indexes it (unacknowledged,
+	 * not CERT), which store_nrrc_due reads as NULL for out rows.
+	 * msgs_out_pending replaces msgs_pending. Running it again changes
+	 * nothing (test_tlog re-runs the migrations after
+	 * STORE_V_TLOG_POS on a migrated database). */
+	"CREATE TABLE IF NOT EXISTS msgs_out ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  peer TEXT NOT NULL,"
+	"  sent INTEGER,"
+	"  received INTEGER,"
+	"  receipt TEXT);"
+	"INSERT OR IGNORE INTO msgs_out (rid, peer, sent, received, receipt)"
+	"  SELECT rid, peer, sent, received, receipt FROM msgs"
+	"  WHERE dir = 0 ORDER BY rid;"
+	"UPDATE msgs SET received = NULL WHERE dir = 0 AND ack_id IS NULL"
+	"  AND channel <> 5 AND received IS NOT NULL;"
+	"DROP INDEX IF EXISTS msgs_pending;"
+	/* Undelivered out messages only: pending counts, queued/sent lists. */
+	"CREATE INDEX IF NOT EXISTS msgs_out_pending ON msgs_out (peer)"
+	"  WHERE received IS NULL;",
 };
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-/* The columns of a message row, in the order row_fill() reads them. */
+/*
+ * The columns of a message row, in the order row_fill() reads them, and the
+ * tables they come from: an out message's delivery facts are in msgs_out
+ * (migration 7), an in message's `received` in msgs.
+ */
 #define MSG_COLS \
-	"rid, id, dir, peer, sender, recipient, channel, kind, prec, seq, " \
-	"version, created, exercise, ref, body, sig, accepted, sent, " \
-	"received, receipt, ack_id, acked"
+	"m.rid, m.id, m.dir, m.peer, m.sender, m.recipient, m.channel, " \
+	"m.kind, m.prec, m.seq, m.version, m.created, m.exercise, m.ref, " \
+	"m.body, m.sig, m.accepted, o.sent, " \
+	"CASE WHEN m.dir = 0 THEN o.received ELSE m.received END, " \
+	"o.receipt, m.ack_id, m.acked"
+#define MSG_FROM	"msgs m LEFT JOIN msgs_out o ON o.rid = m.rid"
 enum {
 	C_RID, C_ID, C_DIR, C_PEER, C_SENDER, C_RECIPIENT, C_CHANNEL, C_KIND,
 	C_PREC, C_SEQ, C_VERSION, C_CREATED, C_EXERCISE, C_REF, C_BODY, C_SIG,
@@ -261,7 +302,7 @@ enum {
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_MSG_INSERT, S_MARK_SENT, S_MARK_DELIVERED, S_RCPT_INSERT,
+	S_MSG_INSERT, S_OUT_INSERT, S_MARK_SENT, S_MARK_DELIVERED, S_RCPT_INSERT,
 	S_MARK_ACKED, S_EVENT,
 	S_STREAM_NEXT, S_STREAM_MAX, S_STREAM_RCPT,
 	S_OUT_FETCH, S_ID_AT, S_RESOLVE, S_MSG_GET, S_RCPT_FOR, S_PENDING,
@@ -276,12 +317,17 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "channel, kind, prec, seq, version, created, exercise, ref, body, "
 	    "sig, accepted, received) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	[S_MARK_SENT] = "UPDATE msgs SET sent = ? WHERE dir = 0 AND peer = ? "
-	    "AND channel = ? AND prec = ? AND seq BETWEEN ? AND ? "
+	[S_OUT_INSERT] = "INSERT INTO msgs_out (rid, peer) VALUES (?, ?)",
+	/* The stream's rids from msgs_stream (no msgs row is read), then
+	 * msgs_out by rid. */
+	[S_MARK_SENT] = "UPDATE msgs_out SET sent = ? WHERE rid IN "
+	    "(SELECT rid FROM msgs WHERE dir = 0 AND peer = ? "
+	    "AND channel = ? AND prec = ? AND seq BETWEEN ? AND ?) "
 	    "AND sent IS NULL",
-	[S_MARK_DELIVERED] = "UPDATE msgs SET received = ?, receipt = ? "
-	    "WHERE dir = 0 AND peer = ? AND channel = ? AND prec = ? "
-	    "AND seq BETWEEN ? AND ? AND received IS NULL",
+	[S_MARK_DELIVERED] = "UPDATE msgs_out SET received = ?, receipt = ? "
+	    "WHERE rid IN (SELECT rid FROM msgs WHERE dir = 0 AND peer = ? "
+	    "AND channel = ? AND prec = ? AND seq BETWEEN ? AND ?) "
+	    "AND received IS NULL",
 	[S_RCPT_INSERT] = "INSERT INTO receipts (id, dir, peer, sender, "
 	    "recipient, channel, prec, seq, version, last_id, time, sig, "
 	    "stored) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -298,19 +344,19 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "peer = ? AND channel = ? AND prec = ?",
 	[S_STREAM_RCPT] = "SELECT MAX(seq) FROM receipts WHERE dir = 1 AND "
 	    "peer = ? AND channel = ? AND prec = ?",
-	[S_OUT_FETCH] = "SELECT " MSG_COLS " FROM msgs WHERE dir = 0 AND "
-	    "peer = ? AND channel = ? AND prec = ? AND seq >= ? "
-	    "ORDER BY seq LIMIT ?",
+	[S_OUT_FETCH] = "SELECT " MSG_COLS " FROM " MSG_FROM " WHERE "
+	    "m.dir = 0 AND m.peer = ? AND m.channel = ? AND m.prec = ? AND "
+	    "m.seq >= ? ORDER BY m.seq LIMIT ?",
 	[S_ID_AT] = "SELECT id FROM msgs WHERE dir = ? AND peer = ? AND "
 	    "channel = ? AND prec = ? AND seq = ?",
 	[S_RESOLVE] = "SELECT id FROM msgs WHERE id >= ? AND id < ? "
 	    "ORDER BY id LIMIT 2",
-	[S_MSG_GET] = "SELECT " MSG_COLS " FROM msgs WHERE id = ?",
+	[S_MSG_GET] = "SELECT " MSG_COLS " FROM " MSG_FROM " WHERE m.id = ?",
 	[S_RCPT_FOR] = "SELECT " RCPT_COLS " FROM receipts WHERE dir = ? AND "
 	    "peer = ? AND channel = ? AND prec = ? AND seq >= ? "
 	    "ORDER BY seq, rid LIMIT ?",
-	[S_PENDING] = "SELECT COUNT(*) FROM msgs INDEXED BY msgs_pending "
-	    "WHERE peer = ? AND dir = 0 AND received IS NULL",
+	[S_PENDING] = "SELECT COUNT(*) FROM msgs_out INDEXED BY "
+	    "msgs_out_pending WHERE peer = ? AND received IS NULL",
 };
 
 /*
@@ -355,6 +401,9 @@ struct store {
 	 * so that one fdatasync serves every job queued behind it. */
 	_Atomic uint64_t lazy_written;
 	_Atomic uint64_t lazy_synced;
+	/* store_stmt_kept(): other modules' statements, keyed by SQL. */
+	const char	*kept_sql[STORE_KEPT_MAX];
+	sqlite3_stmt	*kept[STORE_KEPT_MAX];
 };
 
 static const char *const state_names[] = {
@@ -919,6 +968,8 @@ store_free(struct store *st)
 		sqlite3_finalize(st->stmt[i]);
 	for (i = 0; i < LIST_SLOTS; i++)
 		sqlite3_finalize(st->list[i]);
+	for (i = 0; i < STORE_KEPT_MAX; i++)
+		sqlite3_finalize(st->kept[i]);
 	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
 		log_warnx("store: close: %s", sqlite3_errmsg(st->db));
 	free(st);
@@ -1211,6 +1262,29 @@ store_db(struct store *st)
 	return st->db;
 }
 
+sqlite3_stmt *
+store_stmt_kept(struct store *st, const char *sql)
+{
+	int i;
+
+	for (i = 0; i < STORE_KEPT_MAX && st->kept_sql[i] != NULL; i++)
+		if (st->kept_sql[i] == sql)
+			return st->kept[i];
+	if (i == STORE_KEPT_MAX) {
+		log_warnx("store: more than %d kept statements", STORE_KEPT_MAX);
+		return NULL;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &st->kept[i], NULL) != SQLITE_OK) {
+		log_warnx("store: %s: %s", sql, sqlite3_errmsg(st->db));
+		sqlite3_finalize(st->kept[i]);
+		st->kept[i] = NULL;
+		return NULL;
+	}
+	st->kept_sql[i] = sql;
+	return st->kept[i];
+}
+
 int
 store_msg_insert(struct store *st, const struct msg *m, int dir,
     const char *peer, uint64_t local_ms)
@@ -1219,7 +1293,7 @@ store_msg_insert(struct store *st, const struct msg *m, int dir,
 	char id[ID_HEX_LEN + 1], ref[ID_HEX_LEN + 1];
 	uint8_t sig[MSG_SIG_MAX];
 	size_t siglen;
-	int errs = 0, i = 1;
+	int errs = 0, i = 1, rc;
 
 	if (dir != DIR_OUT && dir != DIR_IN) {
 		log_warnx("store: msg insert: bad direction %d", dir);
@@ -1260,7 +1334,17 @@ store_msg_insert(struct store *st, const struct msg *m, int dir,
 		stmt_done(s);
 		return -2;
 	}
-	return stmt_exec(st, s, "msg insert");
+	if ((rc = stmt_exec(st, s, "msg insert")) != 0 || dir != DIR_OUT)
+		return rc;
+	/* Its delivery facts, in the same transaction. */
+	s = st->stmt[S_OUT_INSERT];
+	if (bind_u64(s, 1, (uint64_t)sqlite3_last_insert_rowid(st->db)) != 0 ||
+	    bind_text(s, 2, peer) != 0) {
+		store_warn(st, "msg insert: bind");
+		stmt_done(s);
+		return -1;
+	}
+	return stmt_exec(st, s, "msg insert") == 0 ? 0 : -1;
 }
 
 int
@@ -1667,19 +1751,20 @@ sql_add(char *sql, size_t size, size_t *len, const char *frag)
  * would sort every matching row; it walks rid (or msgs_channel, which is
  * in rid order per channel) newest first and stops at the limit instead.
  * Queued and sent messages are the undelivered backlog: those lists read
- * only the partial index msgs_pending (in rid order for one peer).
+ * only the partial index msgs_out_pending (in rid order for one peer) and
+ * join msgs by rid.
  */
 static sqlite3_stmt *
 list_stmt(struct store *st, const struct msg_filter *f)
 {
 	static const char *const state_sql[NSTATES] = {
-		[ST_QUEUED] = " AND ack_id IS NULL AND dir = 0"
-		    " AND received IS NULL AND sent IS NULL",
-		[ST_SENT] = " AND ack_id IS NULL AND dir = 0"
-		    " AND received IS NULL AND sent IS NOT NULL",
-		[ST_DELIVERED] = " AND ack_id IS NULL"
-		    " AND (received IS NOT NULL OR dir = 1)",
-		[ST_ACKED] = " AND ack_id IS NOT NULL",
+		[ST_QUEUED] = " AND m.ack_id IS NULL AND m.dir = 0"
+		    " AND o.received IS NULL AND o.sent IS NULL",
+		[ST_SENT] = " AND m.ack_id IS NULL AND m.dir = 0"
+		    " AND o.received IS NULL AND o.sent IS NOT NULL",
+		[ST_DELIVERED] = " AND m.ack_id IS NULL"
+		    " AND (o.received IS NOT NULL OR m.dir = 1)",
+		[ST_ACKED] = " AND m.ack_id IS NOT NULL",
 	};
 	char sql[1024];
 	size_t len = 0;
@@ -1701,27 +1786,30 @@ list_stmt(struct store *st, const struct msg_filter *f)
 		return st->list[slot];
 
 	pending = f->state == ST_QUEUED || f->state == ST_SENT;
-	errs |= sql_add(sql, sizeof(sql), &len, "SELECT " MSG_COLS " FROM msgs");
-	if (pending)
-		errs |= sql_add(sql, sizeof(sql), &len,
-		    " INDEXED BY msgs_pending");
-	errs |= sql_add(sql, sizeof(sql), &len, " WHERE 1");
+	errs |= sql_add(sql, sizeof(sql), &len, "SELECT " MSG_COLS " FROM ");
+	/* CROSS JOIN: SQLite keeps msgs_out as the outer loop. */
+	errs |= sql_add(sql, sizeof(sql), &len, pending ?
+	    "msgs_out o INDEXED BY msgs_out_pending CROSS JOIN msgs m"
+	    " ON m.rid = o.rid WHERE o.received IS NULL" :
+	    MSG_FROM " WHERE 1");
 	if (mask & LF_CHANNEL)
-		errs |= sql_add(sql, sizeof(sql), &len, " AND channel = :ch");
+		errs |= sql_add(sql, sizeof(sql), &len, " AND m.channel = :ch");
 	if (mask & LF_PEER)
 		errs |= sql_add(sql, sizeof(sql), &len, pending ?
-		    " AND peer = :peer" : " AND +peer = :peer");
+		    " AND o.peer = :peer" : " AND +m.peer = :peer");
 	if (mask & LF_DIR)
-		errs |= sql_add(sql, sizeof(sql), &len, " AND +dir = :dir");
+		errs |= sql_add(sql, sizeof(sql), &len, " AND +m.dir = :dir");
 	if (mask & LF_SINCE)
 		errs |= sql_add(sql, sizeof(sql), &len,
-		    " AND created >= :since");
+		    " AND m.created >= :since");
 	if (mask & LF_BEFORE)
-		errs |= sql_add(sql, sizeof(sql), &len, " AND rid < :before");
+		errs |= sql_add(sql, sizeof(sql), &len, pending ?
+		    " AND o.rid < :before" : " AND m.rid < :before");
 	if (f->state != -1)
 		errs |= sql_add(sql, sizeof(sql), &len, state_sql[f->state]);
-	errs |= sql_add(sql, sizeof(sql), &len,
-	    " ORDER BY rid DESC LIMIT :limit");
+	errs |= sql_add(sql, sizeof(sql), &len, pending ?
+	    " ORDER BY o.rid DESC LIMIT :limit" :
+	    " ORDER BY m.rid DESC LIMIT :limit");
 	if (errs != 0) {
 		log_warnx("store: list: query too long");
 		return NULL;
@@ -2045,11 +2133,11 @@ store_msg_counts(struct store *st, store_count_cb cb, void *arg)
 	int rc, n = 0;
 
 	/* The state as msg_state(): acked > delivered > sent > queued. */
-	if ((s = prep(st, "SELECT channel, dir, CASE"
-	    "  WHEN ack_id IS NOT NULL THEN 3"
-	    "  WHEN dir = 1 OR received IS NOT NULL THEN 2"
-	    "  WHEN sent IS NOT NULL THEN 1 ELSE 0 END AS st, count(*) "
-	    "FROM msgs GROUP BY channel, dir, st")) == NULL)
+	if ((s = prep(st, "SELECT m.channel, m.dir, CASE"
+	    "  WHEN m.ack_id IS NOT NULL THEN 3"
+	    "  WHEN m.dir = 1 OR o.received IS NOT NULL THEN 2"
+	    "  WHEN o.sent IS NOT NULL THEN 1 ELSE 0 END AS st, count(*) "
+	    "FROM " MSG_FROM " GROUP BY m.channel, m.dir, st")) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		n++;

@@ -35,6 +35,9 @@ struct store;
 
 /* The schema version whose migration keys tlog_hashes by position (tests). */
 #define STORE_V_TLOG_POS	6
+/* The schema version whose migration moves out messages' delivery facts to
+ * msgs_out (tests). */
+#define STORE_V_OUT_STATE	7
 
 /* One message with its delivery facts. From store_msg_get() body is owned
  * by the row (msg_row_clear frees it). In store_out_fetch/store_msg_list
@@ -202,6 +205,12 @@ int	store_receipts_for(struct store *st, const struct msg_row *row,
  */
 struct sqlite3;
 struct sqlite3	*store_db(struct store *st);
+/* sql (a string with static storage: the pointer is the key) prepared on
+ * its first use and kept until store_free(), for such a module's statement
+ * that runs often; the caller resets it after use (sqlite3_reset,
+ * sqlite3_clear_bindings), never finalizes it. NULL on error (logged). */
+struct sqlite3_stmt;
+struct sqlite3_stmt *store_stmt_kept(struct store *st, const char *sql);
 typedef void (*store_tx_hook)(void *arg, bool committed);
 void	store_set_tx_hook(struct store *st, store_tx_hook fn, void *arg);
 

@@ -3,8 +3,10 @@
  * and the event journal reads that notify.c, checks.c and nrrc.c need.
  * Part of the store layer, on the store's handle (store_db()): like
  * store.c it binds every value. These run a few times a second at most, so
- * each statement is prepared per call.
+ * each statement is prepared per call, but for store_nrrc_due's, which
+ * runs per (channel, precedence) every second: kept (store_stmt_kept).
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,10 +64,22 @@ run(struct store *st, sqlite3_stmt *s, int errs, const char *what)
 	return rc;
 }
 
-/* Hand the first column (an id) of each row to cb. Count or -1. */
+/* Finalize s, or reset a kept one for its next use. */
+static void
+stmt_end(sqlite3_stmt *s, bool kept)
+{
+	if (kept) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+	} else
+		sqlite3_finalize(s);
+}
+
+/* Hand the first column (an id) of each row to cb, then stmt_end(s, kept).
+ * Count or -1. */
 static int
-each_id(struct store *st, sqlite3_stmt *s, int errs, store_id_cb cb,
-    void *arg, uint64_t *last)
+each_id(struct store *st, sqlite3_stmt *s, bool kept, int errs,
+    store_id_cb cb, void *arg, uint64_t *last)
 {
 	const unsigned char *id;
 	int rc, n = 0;
@@ -73,7 +87,7 @@ each_id(struct store *st, sqlite3_stmt *s, int errs, store_id_cb cb,
 	if (s == NULL)
 		return -1;
 	if (errs != 0) {
-		sqlite3_finalize(s);
+		stmt_end(s, kept);
 		return -1;
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -89,7 +103,7 @@ each_id(struct store *st, sqlite3_stmt *s, int errs, store_id_cb cb,
 		log_warnx("store: %s", sqlite3_errmsg(store_db(st)));
 		n = -1;
 	}
-	sqlite3_finalize(s);
+	stmt_end(s, kept);
 	return n;
 }
 
@@ -97,12 +111,24 @@ int
 store_nrrc_due(struct store *st, int ch, int prec, uint64_t received_before,
     int limit, store_id_cb cb, void *arg)
 {
-	sqlite3_stmt *s = prep(st, "SELECT id FROM msgs INDEXED BY msgs_open "
-	    "WHERE channel = ? AND prec = ? AND ack_id IS NULL AND "
-	    "channel <> 5 AND "
-	    "received IS NOT NULL AND received <= ? AND kind NOT IN "
+	/* In messages: msgs.received (our time) in msgs_open. Out messages:
+	 * received is the receipt's time in msgs_out (store.c, migration
+	 * 7); their msgs_open entries have a NULL received. */
+	static const char sql[] = "SELECT id, received AS r FROM msgs "
+	    "INDEXED BY msgs_open WHERE channel = ?1 AND prec = ?2 AND "
+	    "ack_id IS NULL AND channel <> 5 AND dir = 1 AND "
+	    "received IS NOT NULL AND received <= ?3 AND kind NOT IN "
 	    "('ack', 'pong') AND NOT EXISTS (SELECT 1 FROM deadlines d "
-	    "WHERE d.id = msgs.id) ORDER BY received LIMIT ?");
+	    "WHERE d.id = msgs.id) "
+	    "UNION ALL "
+	    "SELECT m.id, o.received FROM msgs m INDEXED BY msgs_open "
+	    "JOIN msgs_out o ON o.rid = m.rid WHERE m.channel = ?1 AND "
+	    "m.prec = ?2 AND m.ack_id IS NULL AND m.channel <> 5 AND "
+	    "m.received IS NULL AND m.dir = 0 AND o.received IS NOT NULL AND "
+	    "o.received <= ?3 AND m.kind NOT IN ('ack', 'pong') AND NOT EXISTS "
+	    "(SELECT 1 FROM deadlines d WHERE d.id = m.id) "
+	    "ORDER BY 2 LIMIT ?4";
+	sqlite3_stmt *s = store_stmt_kept(st, sql);
 	int errs = 0;
 
 	if (s == NULL)
@@ -111,7 +137,7 @@ store_nrrc_due(struct store *st, int ch, int prec, uint64_t received_before,
 	errs |= sqlite3_bind_int(s, 2, prec);
 	errs |= bind_u64(s, 3, received_before);
 	errs |= sqlite3_bind_int(s, 4, limit);
-	return each_id(st, s, errs, cb, arg, NULL);
+	return each_id(st, s, true, errs, cb, arg, NULL);
 }
 
 int
@@ -160,7 +186,7 @@ store_nrrc_acks(struct store *st, int limit, store_id_cb cb, void *arg,
 	*last_rid = 0;
 	if (s == NULL)
 		return -1;
-	return each_id(st, s, sqlite3_bind_int(s, 1, limit), cb, arg,
+	return each_id(st, s, false, sqlite3_bind_int(s, 1, limit), cb, arg,
 	    last_rid);
 }
 
@@ -211,7 +237,8 @@ store_nrrc_overdue_list(struct store *st, int limit, store_id_cb cb,
 
 	if (s == NULL)
 		return -1;
-	return each_id(st, s, sqlite3_bind_int(s, 1, limit), cb, arg, NULL);
+	return each_id(st, s, false, sqlite3_bind_int(s, 1, limit), cb, arg,
+	    NULL);
 }
 
 int

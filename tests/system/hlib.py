@@ -574,7 +574,7 @@ class Node:
                          PRECEDENCES[precedence]))
 
     def delivered_count(self, peer):
-        return self.sql("SELECT count(*) FROM msgs WHERE dir=0 AND peer=? "
+        return self.sql("SELECT count(*) FROM msgs_out WHERE peer=? "
                         "AND received IS NOT NULL", (peer,))[0][0]
 
 
@@ -788,8 +788,9 @@ def check_stream(sender, receiver, n, channel="cert", precedence="routine"):
     check(ob == ib, "bodies differ between %s and %s" % (sender.name,
                                                          receiver.name))
     undelivered = sender.sql(
-        "SELECT seq FROM msgs WHERE dir=0 AND peer=? AND channel=? AND prec=?"
-        " AND (received IS NULL OR receipt IS NULL) ORDER BY seq",
+        "SELECT m.seq FROM msgs m JOIN msgs_out o ON o.rid = m.rid WHERE "
+        "m.dir=0 AND m.peer=? AND m.channel=? AND m.prec=?"
+        " AND (o.received IS NULL OR o.receipt IS NULL) ORDER BY m.seq",
         (receiver.party, CHANNELS[channel], PRECEDENCES[precedence]))
     check(not undelivered, "%s: %d messages not delivered, first seqs %s" % (
         sender.name, len(undelivered), [r[0] for r in undelivered[:10]]))

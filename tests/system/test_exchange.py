@@ -57,8 +57,9 @@ def test(env):
     check(rcpt_ids <= held, "receipt ids not stored at us: %s" %
           sorted(rcpt_ids - held)[:3])
     # Each message's receipt covers it.
-    for sq, rid in us.sql("SELECT m.seq, r.seq FROM msgs m JOIN receipts r "
-                          "ON r.id = m.receipt AND r.dir = 1 WHERE m.dir = 0"):
+    for sq, rid in us.sql("SELECT m.seq, r.seq FROM msgs m JOIN msgs_out o "
+                          "ON o.rid = m.rid JOIN receipts r "
+                          "ON r.id = o.receipt AND r.dir = 1 WHERE m.dir = 0"):
         check(rid >= sq, "receipt for seq %d only covers %d" % (sq, rid))
     inb = ru.list_all(dir="in", peer="us")
     check(len(inb) == N and all(m["state"] in ("delivered", "acknowledged")

@@ -236,8 +236,9 @@ def test(env):
                         "peer='ru'")[0][0]
             check(nr == nrcpt, "%s: us stored a receipt from ru" % tag)
             if scenario == "bad-rcpt-sig":
-                row = us.sql("SELECT received, receipt FROM msgs WHERE "
-                             "id=?", (pending,))
+                row = us.sql("SELECT o.received, o.receipt FROM msgs m "
+                             "JOIN msgs_out o ON o.rid = m.rid WHERE "
+                             "m.id=?", (pending,))
                 check(row == [(None, None)], "bad-rcpt-sig marked %s "
                       "delivered: %r" % (pending, row))
                 check("a real message of the target's" in out,
@@ -290,11 +291,11 @@ def test(env):
     log("noread: RSS %d KiB before, peak %d KiB (growth %d KiB, bound %d)"
         % (rss0, peak[0], growth, RSS_GROWTH_MAX_KIB))
     check(growth < RSS_GROWTH_MAX_KIB, "us's RSS grew by %d KiB" % growth)
-    sent = us.sql("SELECT count(*) FROM msgs WHERE dir=0 AND peer='ru' AND "
+    sent = us.sql("SELECT count(*) FROM msgs_out WHERE peer='ru' AND "
                   "sent IS NOT NULL")[0][0]
     log("noread: us marked %d of %d queued messages sent before closing"
         % (sent, n))
-    check(us.sql("SELECT count(*) FROM msgs WHERE dir=0 AND peer='ru' AND "
+    check(us.sql("SELECT count(*) FROM msgs_out WHERE peer='ru' AND "
                  "received IS NOT NULL")[0][0] == 0,
           "noread: messages marked delivered without a receipt")
     still_serving(us, fr, "noread")

@@ -309,9 +309,10 @@ def test(env):
     hlib.wait_until(lambda: ru.sql("SELECT COUNT(*) FROM msgs WHERE "
                                    "channel=3 AND kind='ping'")[0][0] == 4,
                     hlib.scaled(15), "the checks at ru")
-    hlib.wait_until(lambda: us.sql("SELECT COUNT(*) FROM msgs WHERE "
-                                   "channel=3 AND kind='ping' AND received "
-                                   "IS NOT NULL")[0][0] == 4,
+    hlib.wait_until(lambda: us.sql("SELECT COUNT(*) FROM msgs m JOIN "
+                                   "msgs_out o ON o.rid = m.rid WHERE "
+                                   "m.channel=3 AND m.kind='ping' AND "
+                                   "o.received IS NOT NULL")[0][0] == 4,
                     hlib.scaled(15), "receipts for the checks")
     cli(ru, "checks", "answer", cids[0][:12])
     cli(ru, "checks", "answer", exid[:12])
