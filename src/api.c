@@ -847,7 +847,7 @@ h_submit(struct api_req *q)
 
 #define API_BATCH_MAX	1000	/* messages per POST /v1/messages/batch */
 /* Messages of a batch stored per event-loop turn (deliver_batch_step). */
-#define API_BATCH_STEP	100
+#define API_BATCH_STEP	50
 /* Times a batch being stored is rolled back for urgent work before it
  * no longer yields (store.h: the long transaction). */
 #define API_BATCH_YIELDS	4

@@ -1154,9 +1154,6 @@ store_long_resume(struct store *st)
 void
 store_long_pause(struct store *st)
 {
-	/* Write this part's pages to the WAL now (uncommitted frames), so
-	 * that the commit does not write them all in one turn. */
-	(void)sqlite3_db_cacheflush(st->db);
 	st->lt_inside = false;
 	st->lt_changes = sqlite3_total_changes64(st->db);
 }
