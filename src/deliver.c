@@ -621,12 +621,16 @@ deliver_batch_step(struct deliver_batch *b, int max)
 	return b->stored == b->n;
 }
 
-int
-deliver_batch_commit(struct deliver_batch *b, char (*ids)[ID_HEX_LEN + 1],
+/*
+ * Store what of the batch is not stored yet (all of it if its long
+ * transaction ended under it) and commit: 0, or -1 with *status and
+ * *errmsg set (nothing of the batch is then left in the store).
+ */
+static int
+batch_store_commit(struct deliver_batch *b, char (*ids)[ID_HEX_LEN + 1],
     int *status, const char **errmsg)
 {
 	struct hotlined *d = b->d;
-	int rc;
 
 	if (b->open) {
 		store_long_end(d->st);
@@ -646,11 +650,22 @@ deliver_batch_commit(struct deliver_batch *b, char (*ids)[ID_HEX_LEN + 1],
 		*errmsg = "the message store failed; nothing accepted";
 		return -1;
 	}
-	if ((rc = batch_commit(b, ids, status, errmsg, NULL, NULL)) == -1) {
+	if (batch_commit(b, ids, status, errmsg, NULL, NULL) == -1) {
 		if (d->long_batch == b)
 			d->long_batch = NULL;
 		return -1;
 	}
+	return 0;
+}
+
+int
+deliver_batch_commit(struct deliver_batch *b, char (*ids)[ID_HEX_LEN + 1],
+    int *status, const char **errmsg)
+{
+	struct hotlined *d = b->d;
+
+	if (batch_store_commit(b, ids, status, errmsg) == -1)
+		return -1;
 	if (store_sync(d->st) == -1) {
 		batch_finalize(b, true);	/* committed: seqs used */
 		*status = 503;
@@ -668,29 +683,8 @@ deliver_batch_commit_lazy(struct deliver_batch *b,
 {
 	struct hotlined *d = b->d;
 
-	if (b->open) {
-		store_long_end(d->st);
-		b->open = false;
-		if (!store_in_transaction(d->st))
-			b->stored = 0;
-	} else
-		b->stored = 0;
-	if ((b->stored == 0 && store_begin(d->st) == -1) ||
-	    batch_store(b, b->n) == -1) {
-		if (store_in_transaction(d->st))
-			store_rollback(d->st);
-		b->stored = 0;
-		if (d->long_batch == b)
-			d->long_batch = NULL;
-		*status = 503;
-		*errmsg = "the message store failed; nothing accepted";
+	if (batch_store_commit(b, ids, status, errmsg) == -1)
 		return -1;
-	}
-	if (batch_commit(b, ids, status, errmsg, NULL, NULL) == -1) {
-		if (d->long_batch == b)
-			d->long_batch = NULL;
-		return -1;
-	}
 	if (!store_lazy_pending(d->st)) {
 		batch_finalize(b, true);
 		return 1;

@@ -611,6 +611,29 @@ link_done_drained(struct link *l, size_t total)
 }
 
 /*
+ * The complete frame at base[*off..avail) into f, *off moved past it: 1,
+ * or 0 if no complete frame with a good header starts there.
+ */
+static int
+link_scan_frame(const uint8_t *base, size_t avail, size_t *off,
+    struct frame_ref *f)
+{
+	const char *why = NULL;
+	uint8_t type;
+	uint32_t len;
+
+	if (avail - *off < WIRE_HDR_LEN || wire_peek(base + *off,
+	    WIRE_HDR_LEN, &type, &len, &why) != 1 ||
+	    avail - *off - WIRE_HDR_LEN < len)
+		return 0;
+	f->type = type;
+	f->p = base + *off + WIRE_HDR_LEN;
+	f->len = len;
+	*off += WIRE_HDR_LEN + len;
+	return 1;
+}
+
+/*
  * Urgent first, also on the receiving side: look through the complete
  * MSG/RECEIPT frames in the input (up to the first control frame) for
  * FLASH/IMMEDIATE ones. If there are any, and other data frames not yet
@@ -628,11 +651,8 @@ link_urgent_first(struct link *l, struct evbuffer *in, size_t avail)
 	struct frame_ref u[LINK_BATCH_FRAMES];
 	uint32_t uoff[LINK_BATCH_FRAMES];
 	const uint8_t *base;
-	const char *why = NULL;
 	char werr[256];
-	uint8_t type;
-	uint32_t len;
-	size_t off = 0;
+	size_t off = 0, start;
 	int n = 0, nu = 0, bulk = 0, i, j;
 	struct timeval zero = { 0, 0 };
 
@@ -640,21 +660,17 @@ link_urgent_first(struct link *l, struct evbuffer *in, size_t avail)
 	    (base = evbuffer_pullup(in, (ev_ssize_t)avail)) == NULL)
 		return 0;
 	while (n < LINK_SCAN_FRAMES && nu < LINK_BATCH_FRAMES &&
-	    l->ndone + nu < LINK_BATCH_FRAMES && avail - off >= WIRE_HDR_LEN) {
-		if (wire_peek(base + off, WIRE_HDR_LEN, &type, &len, &why) !=
-		    1 || avail - off - WIRE_HDR_LEN < len ||
-		    (type != FR_MSG && type != FR_RECEIPT))
+	    l->ndone + nu < LINK_BATCH_FRAMES) {
+		start = off;
+		if (!link_scan_frame(base, avail, &off, &u[nu]) ||
+		    (u[nu].type != FR_MSG && u[nu].type != FR_RECEIPT))
 			break;	/* bad, incomplete or control: stop here */
-		u[nu].type = type;
-		u[nu].p = base + off + WIRE_HDR_LEN;
-		u[nu].len = len;
-		if (!link_done(l, (uint32_t)off)) {
+		if (!link_done(l, (uint32_t)start)) {
 			if (deliver_frame_urgent(&u[nu]))
-				uoff[nu++] = (uint32_t)off;
+				uoff[nu++] = (uint32_t)start;
 			else
 				bulk = 1;
 		}
-		off += WIRE_HDR_LEN + len;
 		n++;
 	}
 	if (nu == 0 || !bulk)
@@ -691,9 +707,6 @@ link_defer_receipts(struct link *l, struct evbuffer *in, size_t avail)
 {
 	struct frame_ref f;
 	const uint8_t *base;
-	const char *why = NULL;
-	uint8_t type;
-	uint32_t len;
 	size_t off = 0;
 	uint64_t now;
 	struct timeval tv;
@@ -704,15 +717,9 @@ link_defer_receipts(struct link *l, struct evbuffer *in, size_t avail)
 	    (base = evbuffer_pullup(in, (ev_ssize_t)avail)) == NULL)
 		goto no;
 	while (avail - off >= WIRE_HDR_LEN && n < LINK_SCAN_FRAMES) {
-		if (wire_peek(base + off, WIRE_HDR_LEN, &type, &len, &why) !=
-		    1 || type != FR_RECEIPT || avail - off - WIRE_HDR_LEN < len)
+		if (!link_scan_frame(base, avail, &off, &f) ||
+		    f.type != FR_RECEIPT || deliver_frame_urgent(&f))
 			goto no;
-		f.type = type;
-		f.p = base + off + WIRE_HDR_LEN;
-		f.len = len;
-		if (deliver_frame_urgent(&f))
-			goto no;
-		off += WIRE_HDR_LEN + len;
 		n++;
 	}
 	if (off != avail)
@@ -745,10 +752,7 @@ link_wait_for_batch(struct link *l, struct evbuffer *in, size_t avail)
 {
 	struct frame_ref f;
 	const uint8_t *base;
-	const char *why = NULL;
-	uint8_t type;
-	uint32_t len;
-	size_t off = 0;
+	size_t off = 0, start;
 	uint64_t now;
 	struct timeval tv = { 0, LINK_BATCH_POLL_US };
 	int n = 0;
@@ -768,16 +772,12 @@ link_wait_for_batch(struct link *l, struct evbuffer *in, size_t avail)
 	if (avail < WIRE_HDR_LEN ||
 	    (base = evbuffer_pullup(in, (ev_ssize_t)avail)) == NULL)
 		goto wait;
-	while (avail - off >= WIRE_HDR_LEN && n < LINK_SCAN_FRAMES) {
-		if (wire_peek(base + off, WIRE_HDR_LEN, &type, &len, &why) !=
-		    1 || avail - off - WIRE_HDR_LEN < len)
+	while (n < LINK_SCAN_FRAMES) {
+		start = off;
+		if (!link_scan_frame(base, avail, &off, &f))
 			break;
-		f.type = type;
-		f.p = base + off + WIRE_HDR_LEN;
-		f.len = len;
-		if (!link_done(l, (uint32_t)off) && !deliver_frame_urgent(&f))
+		if (!link_done(l, (uint32_t)start) && !deliver_frame_urgent(&f))
 			goto wait;
-		off += WIRE_HDR_LEN + len;
 		n++;
 	}
 	if (n == 0)
