@@ -119,4 +119,13 @@ int	deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
  * frame's leading fields; false if they cannot be read). */
 bool	deliver_frame_urgent(const struct frame_ref *f);
 
+/*
+ * Whether deliver_frames() commits a read batch of n frames, nurgent of
+ * them FLASH/IMMEDIATE, lazily (store.h): only bulk, never urgent frames.
+ */
+#ifndef DELIVER_LAZY_MIN
+#define DELIVER_LAZY_MIN 4	/* frames, or our messages in flight */
+#endif
+bool	deliver_frames_lazy(const struct peer *p, int n, int nurgent);
+
 #endif

@@ -428,6 +428,37 @@ test_lazy_commit_needed(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* Light traffic commits fully, bulk lazily, urgent frames never lazily. */
+static void
+test_frames_lazy(void **state)
+{
+	struct fx *fx = *state;
+	struct peer *p = &fx->peer;
+
+	memset(p->s.out_last, 0, sizeof(p->s.out_last));
+	memset(p->s.out_delivered, 0, sizeof(p->s.out_delivered));
+	assert_false(deliver_frames_lazy(p, 1, 0));
+	assert_false(deliver_frames_lazy(p, DELIVER_LAZY_MIN - 1, 0));
+	assert_true(deliver_frames_lazy(p, DELIVER_LAZY_MIN, 0));
+	assert_false(deliver_frames_lazy(p, DELIVER_LAZY_MIN, 1));
+	/* One receipt while our messages are in flight: bulk. */
+	p->s.out_last[CH_CERT][PREC_ROUTINE] = 1000;
+	p->s.out_delivered[CH_CERT][PREC_ROUTINE] = 1000 - DELIVER_LAZY_MIN;
+	assert_false(deliver_frames_lazy(p, 1, 0));
+	p->s.out_delivered[CH_CERT][PREC_ROUTINE] = 1000 - DELIVER_LAZY_MIN -
+	    1;
+	assert_true(deliver_frames_lazy(p, 1, 0));
+	assert_false(deliver_frames_lazy(p, 1, 1));
+	/* Counted over every stream. */
+	p->s.out_delivered[CH_CERT][PREC_ROUTINE] = 1000 - 2;
+	p->s.out_last[CH_NRRC][PREC_PRIORITY] = DELIVER_LAZY_MIN;
+	assert_true(deliver_frames_lazy(p, 1, 0));
+	/* A receipt state past what was accepted counts as nothing. */
+	p->s.out_last[CH_NRRC][PREC_PRIORITY] = 0;
+	p->s.out_delivered[CH_NRRC][PREC_PRIORITY] = 50;
+	assert_false(deliver_frames_lazy(p, 1, 0));
+}
+
 int
 main(void)
 {
@@ -440,6 +471,7 @@ main(void)
 		T(test_foreign_write_not_undone),
 		T(test_free_rolls_back),
 		T(test_lazy_commit_synced),
+		T(test_frames_lazy),
 		T(test_lazy_commit_needed),
 	};
 
