@@ -347,31 +347,34 @@ link_out_pending(struct link *l)
 	return evbuffer_get_length(bufferevent_get_output(l->bev));
 }
 
+/* Bytes that may still be queued on a live link before mark is reached. */
+static size_t
+link_room_below(struct link *l, size_t mark)
+{
+	size_t n;
+
+	if (l->state != C_LIVE || !l->hello_rcvd ||
+	    (n = link_out_pending(l)) >= mark)
+		return 0;
+	return mark - n;
+}
+
 int
 link_wants_more(struct link *l)
 {
-	return l->state == C_LIVE && l->hello_rcvd &&
-	    link_out_pending(l) < LINK_OUT_TARGET;
+	return link_room_below(l, LINK_OUT_TARGET) > 0;
 }
 
 size_t
 link_out_room(struct link *l)
 {
-	size_t n = link_out_pending(l);
-
-	if (l->state != C_LIVE || !l->hello_rcvd || n >= LINK_OUT_TARGET)
-		return 0;
-	return LINK_OUT_TARGET - n;
+	return link_room_below(l, LINK_OUT_TARGET);
 }
 
 size_t
 link_out_room_urgent(struct link *l)
 {
-	size_t n = link_out_pending(l);
-
-	if (l->state != C_LIVE || !l->hello_rcvd || n >= LINK_OUT_URGENT)
-		return 0;
-	return LINK_OUT_URGENT - n;
+	return link_room_below(l, LINK_OUT_URGENT);
 }
 
 int

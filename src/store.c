@@ -301,7 +301,7 @@ enum {
 };
 
 enum stmt_id {
-	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SYNC_NORMAL, S_SYNC_FULL,
 	S_MSG_INSERT, S_OUT_INSERT, S_MARK_SENT, S_MARK_DELIVERED, S_RCPT_INSERT,
 	S_MARK_ACKED, S_EVENT,
 	S_STREAM_NEXT, S_STREAM_MAX, S_STREAM_RCPT,
@@ -313,6 +313,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
+	/* Lazy commits switch these per transaction (prepared once). */
+	[S_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+	[S_SYNC_FULL] = "PRAGMA synchronous = FULL",
 	[S_MSG_INSERT] = "INSERT INTO msgs (id, dir, peer, sender, recipient, "
 	    "channel, kind, prec, seq, version, created, exercise, ref, body, "
 	    "sig, accepted, received) "
@@ -980,9 +983,7 @@ static void
 lazy_end(struct store *st)
 {
 	st->lazy_tx = false;
-	if (exec_sql(st->db, "PRAGMA synchronous = FULL", NULL, 0) == -1)
-		log_warnx("store: cannot set synchronous = FULL: %s",
-		    sqlite3_errmsg(st->db));
+	(void)stmt_exec(st, st->stmt[S_SYNC_FULL], "synchronous = FULL");
 }
 
 int
@@ -1010,7 +1011,8 @@ store_begin_lazy(struct store *st)
 		return store_begin(st);
 	if (st->lt_fn != NULL && !st->lt_inside)
 		store_long_resolve(st, st->urgent);
-	if (exec_sql(st->db, "PRAGMA synchronous = NORMAL", NULL, 0) == -1)
+	if (stmt_exec(st, st->stmt[S_SYNC_NORMAL], "synchronous = NORMAL") ==
+	    -1)
 		return -1;
 	st->lazy_tx = true;
 	if (stmt_exec(st, st->stmt[S_BEGIN], "begin") == 0)
