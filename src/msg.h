@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "identity.h"
+#include "tlog.h"
 #include "util.h"
 
 #define MSG_VERSION	1
@@ -85,6 +86,9 @@ struct msg {
  * Ed25519 verification between them. Entries are (public key, n, root,
  * signature),
  * filled only after a verification succeeded; the oldest is replaced.
+ * Each keeps the path of the last message verified under it: the next
+ * message of the batch computes its root by joining that path
+ * (tlog_root_from_path), about one hash instead of one per level.
  */
 #define MSG_VCACHE_SIZE	8
 struct msg_vcache {
@@ -93,6 +97,7 @@ struct msg_vcache {
 		uint32_t	n;
 		uint8_t		root[MSG_ID_LEN];
 		uint8_t		sig[ED25519_SIG_LEN];
+		struct tlog_path path;	/* n = 0: none */
 	}		 e[MSG_VCACHE_SIZE];
 	int		 used;
 	int		 next;		/* slot to fill next */
