@@ -1106,7 +1106,7 @@ apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
 		    m.body_len);
 		goto done;
 	}
-	if (!msg_verify_cached(&m, p->pub, &p->vcache)) {
+	if (!msg_verify_decoded(&m, p->pub, &p->vcache)) {
 		snprintf(why, whylen, "bad signature on %s/%s seq %llu",
 		    channel_name(m.channel), prec_name(m.prec),
 		    (unsigned long long)m.seq);

@@ -499,19 +499,24 @@ vcache_add(struct msg_vcache *vc, const uint8_t pub[ED25519_PUB_LEN],
  * root that m's path gives (unless vc has seen that exact signature on
  * that root from that key). True only if valid.
  */
-bool
-msg_verify_cached(struct msg *m, EVP_PKEY *pub, struct msg_vcache *vc)
+static bool
+verify(struct msg *m, EVP_PKEY *pub, struct msg_vcache *vc, bool have_id)
 {
 	uint8_t sb[MSG_SIGNED_MAX], root[MSG_ID_LEN], st[BATCH_STMT_LEN];
 	uint8_t raw[ED25519_PUB_LEN], leaf[TLOG_HASH_LEN];
 	struct tlog_path path;
-	size_t n, rawlen = sizeof(raw);
+	size_t n = 0, rawlen = sizeof(raw);
 	bool ok;
 	int i;
 
-	if (pub == NULL || (n = msg_signed_bytes(m, sb)) == 0)
+	if (pub == NULL)
 		return false;
-	sha256(sb, n, m->id);
+	/* A batch signature covers the id alone; a plain one the bytes. */
+	if (!have_id || m->batch_n == 0) {
+		if ((n = msg_signed_bytes(m, sb)) == 0)
+			return false;
+		sha256(sb, n, m->id);
+	}
 	if (m->batch_n == 0) {
 		if (vc != NULL)
 			vc->verifies++;
@@ -545,6 +550,18 @@ msg_verify_cached(struct msg *m, EVP_PKEY *pub, struct msg_vcache *vc)
 	if (ok)
 		vcache_add(vc, raw, m, root, &path);
 	return ok;
+}
+
+bool
+msg_verify_cached(struct msg *m, EVP_PKEY *pub, struct msg_vcache *vc)
+{
+	return verify(m, pub, vc, false);
+}
+
+bool
+msg_verify_decoded(struct msg *m, EVP_PKEY *pub, struct msg_vcache *vc)
+{
+	return verify(m, pub, vc, true);
 }
 
 bool

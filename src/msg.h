@@ -140,6 +140,11 @@ bool	msg_verify(struct msg *m, EVP_PKEY *pub);
 /* The same, skipping the Ed25519 verification of a batch whose (pub, n,
  * root) vc holds; a batch verified here is added to vc. vc may be NULL. */
 bool	msg_verify_cached(struct msg *m, EVP_PKEY *pub, struct msg_vcache *vc);
+/* msg_verify_cached() for m exactly as msg_decode*() left it: the id the
+ * decoder computed from the bytes is used, not computed again (a batch
+ * signature covers only the id). Never for a message changed since. */
+bool	msg_verify_decoded(struct msg *m, EVP_PKEY *pub,
+	    struct msg_vcache *vc);
 /* The root a batch-signed message's path gives (from m->id). 0 or -1. */
 int	msg_batch_root(const struct msg *m, uint8_t root[MSG_ID_LEN]);
 /* The signature field's bytes (as on the wire and in the store) into out;
