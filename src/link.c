@@ -744,7 +744,9 @@ no:
 /*
  * An API batch is being stored over several loop turns (deliver.c,
  * deliver_batch_step): handling input now would begin a transaction, and
- * so have the batch stored whole and committed first, in this turn. Input
+ * so have the batch stored whole and committed first, in this turn. The
+ * same while the store holds bulk writes off for a checkpoint's last pass
+ * (store_held): a write now would keep it from copying the whole WAL. Input
  * that is all FLASH/IMMEDIATE goes first instead (the batch is rolled back
  * and stored again after it; link_urgent_first has taken such frames out
  * of mixed input already); anything else waits for the batch, up to
@@ -760,8 +762,8 @@ link_wait_for_batch(struct link *l, struct evbuffer *in, size_t avail)
 	struct timeval tv = { 0, LINK_BATCH_POLL_US };
 	int n = 0;
 
-	if (!store_long_open(l->d->st) || !l->hello_rcvd || l->peer == NULL ||
-	    l->resume == NULL) {
+	if ((!store_long_open(l->d->st) && !store_held(l->d->st)) ||
+	    !l->hello_rcvd || l->peer == NULL || l->resume == NULL) {
 		l->batch_until = 0;
 		return false;
 	}
