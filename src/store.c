@@ -923,6 +923,7 @@ hold_end(struct store *st, bool gave_up)
 	if (!st->held)
 		return;
 	st->held = false;
+	TRACE_SUB(gave_up ? "ck_hold_gave_up" : "ck_hold", st->hold_start);
 	d = now_mono_us() - st->hold_start;
 	st->ck_stats.hold_sum_us += d;
 	if (d > st->ck_stats.hold_max_us)
