@@ -89,6 +89,16 @@
  * at most LINK_BATCH_WAIT_US (then it has the batch finish at once). */
 #define LINK_BATCH_POLL_US	1000
 #define LINK_BATCH_WAIT_US	50000
+/*
+ * While the store holds bulk writes off for a checkpoint's last pass
+ * (store_held), at most this long: input left unread fills the read-ahead
+ * within a millisecond or two under load, and then the socket is not read,
+ * so an urgent frame behind it waits in TCP until the backlog is handled.
+ * Most last passes take less (a longer one is spoilt, and tried again).
+ */
+#ifndef LINK_HOLD_WAIT_US
+#define LINK_HOLD_WAIT_US	5000
+#endif
 #define LINK_BYE_GRACE_MS	1000
 #define LINK_STABLE_MS		10000	/* up this long: redial quickly */
 
@@ -769,7 +779,8 @@ link_wait_for_batch(struct link *l, struct evbuffer *in, size_t avail)
 	}
 	now = now_mono_us();
 	if (l->batch_until == 0)
-		l->batch_until = now + LINK_BATCH_WAIT_US;
+		l->batch_until = now + (store_long_open(l->d->st) ?
+		    LINK_BATCH_WAIT_US : LINK_HOLD_WAIT_US);
 	else if (now >= l->batch_until) {
 		l->batch_until = 0;
 		return false;
