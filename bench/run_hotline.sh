@@ -195,6 +195,9 @@ bench() {
 		# HB_LOGDIR: keep both daemons' logs (and HB_FLASH_TRACE's
 		# file, if set) of each run, e.g. for bench/trace_flash.py.
 		if [ -n "${HB_LOGDIR:-}" ]; then
+			# fresh nodes per run: stop them first, so the logs
+			# end with what they log on exit (store: checkpoints)
+			[ "$fresh" = 1 ] && stop_nodes
 			mkdir -p "$HB_LOGDIR"
 			cp "$d/us.log" "$HB_LOGDIR/run$npair.us.log"
 			cp "$d/ru.log" "$HB_LOGDIR/run$npair.ru.log"

@@ -851,6 +851,8 @@ h_submit(struct api_req *q)
 /* Times a batch being stored is rolled back for urgent work before it
  * no longer yields (store.h: the long transaction). */
 #define API_BATCH_YIELDS	4
+/* A batch held off by the store (store_held) looks again this often. */
+#define API_BATCH_HELD_US	1000
 
 /*
  * A POST /v1/messages/batch while its request is parsed, every message
@@ -1131,17 +1133,25 @@ batch_resolve(void *arg, bool preempt)
 }
 
 /* Store the next API_BATCH_STEP messages of the batch, in its open
- * transaction; come back next turn for more, or commit. */
+ * transaction; come back next turn for more, or commit. A batch not begun
+ * yet waits while the store holds bulk writes off (store_held: a
+ * checkpoint's last pass), looking again every API_BATCH_HELD_US. */
 static void
 batch_stepcb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct batch_job *j = arg;
 	struct timeval zero = { 0, 0 };
+	struct timeval held = { 0, API_BATCH_HELD_US };
 	int rc;
 	TRACE_BEGIN(t0);
 
 	(void)fd;
 	(void)ev;
+	if (evhttp_request_get_connection(j->q.r) != NULL &&
+	    !deliver_batch_open(j->db) && store_held(j->q.d->st)) {
+		evtimer_add(j->step, &held);
+		return;
+	}
 	if (evhttp_request_get_connection(j->q.r) == NULL) {
 		log_debug("api: batch client went away; nothing accepted");
 		evhttp_request_free(j->q.r);

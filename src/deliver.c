@@ -599,6 +599,12 @@ deliver_batch_new(struct hotlined *d, struct msg *ms, int n, const char *op,
 	return b;
 }
 
+bool
+deliver_batch_open(const struct deliver_batch *b)
+{
+	return b->open;
+}
+
 int
 deliver_batch_step(struct deliver_batch *b, int max)
 {

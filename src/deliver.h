@@ -77,6 +77,8 @@ struct deliver_batch *deliver_batch_new(struct hotlined *d, struct msg *ms,
 	    int n, const char *op, store_long_fn resolve, void *arg, int *bad,
 	    int *status, const char **errmsg);
 int	deliver_batch_step(struct deliver_batch *b, int max);
+/* Its transaction is open (begun by a step, not yet ended). */
+bool	deliver_batch_open(const struct deliver_batch *b);
 int	deliver_batch_commit(struct deliver_batch *b,
 	    char (*ids)[ID_HEX_LEN + 1], int *status, const char **errmsg);
 /* The same commit without waiting for the WAL's sync on the loop: -1

@@ -89,6 +89,16 @@
  * at most LINK_BATCH_WAIT_US (then it has the batch finish at once). */
 #define LINK_BATCH_POLL_US	1000
 #define LINK_BATCH_WAIT_US	50000
+/*
+ * While the store holds bulk writes off for a checkpoint's last pass
+ * (store_held), at most this long: input left unread fills the read-ahead
+ * within a millisecond or two under load, and then the socket is not read,
+ * so an urgent frame behind it waits in TCP until the backlog is handled.
+ * Most last passes take less (a longer one is spoilt, and tried again).
+ */
+#ifndef LINK_HOLD_WAIT_US
+#define LINK_HOLD_WAIT_US	5000
+#endif
 #define LINK_BYE_GRACE_MS	1000
 #define LINK_STABLE_MS		10000	/* up this long: redial quickly */
 
@@ -744,7 +754,9 @@ no:
 /*
  * An API batch is being stored over several loop turns (deliver.c,
  * deliver_batch_step): handling input now would begin a transaction, and
- * so have the batch stored whole and committed first, in this turn. Input
+ * so have the batch stored whole and committed first, in this turn. The
+ * same while the store holds bulk writes off for a checkpoint's last pass
+ * (store_held): a write now would keep it from copying the whole WAL. Input
  * that is all FLASH/IMMEDIATE goes first instead (the batch is rolled back
  * and stored again after it; link_urgent_first has taken such frames out
  * of mixed input already); anything else waits for the batch, up to
@@ -760,14 +772,15 @@ link_wait_for_batch(struct link *l, struct evbuffer *in, size_t avail)
 	struct timeval tv = { 0, LINK_BATCH_POLL_US };
 	int n = 0;
 
-	if (!store_long_open(l->d->st) || !l->hello_rcvd || l->peer == NULL ||
-	    l->resume == NULL) {
+	if ((!store_long_open(l->d->st) && !store_held(l->d->st)) ||
+	    !l->hello_rcvd || l->peer == NULL || l->resume == NULL) {
 		l->batch_until = 0;
 		return false;
 	}
 	now = now_mono_us();
 	if (l->batch_until == 0)
-		l->batch_until = now + LINK_BATCH_WAIT_US;
+		l->batch_until = now + (store_long_open(l->d->st) ?
+		    LINK_BATCH_WAIT_US : LINK_HOLD_WAIT_US);
 	else if (now >= l->batch_until) {
 		l->batch_until = 0;
 		return false;

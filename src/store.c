@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -54,10 +55,19 @@
 #endif
 /*
  * The checkpoint thread copies the WAL in passes until a pass finds
- * nothing added since the one before, at most this many; the loop then
- * copies what is left, if anything (ck_done).
+ * nothing added since the one before, at most this many. If frames are
+ * left, bulk writers hold off (store_held) while it makes a last pass of
+ * at most STORE_CK_FINAL_PASSES, so that the WAL is wholly copied and the
+ * next write starts it over. The hold lasts at most STORE_HOLD_US once the
+ * last pass is handed over, and waits at most STORE_HOLD_WAIT_US for an
+ * open long transaction (an API batch) to end before that.
  */
 #define STORE_CK_PASSES		16
+#define STORE_CK_FINAL_PASSES	4
+#ifndef STORE_HOLD_US
+#define STORE_HOLD_US		50000
+#endif
+#define STORE_HOLD_WAIT_US	200000
 /* Lazy commits (store_begin_lazy); -DSTORE_LAZY=0 makes every commit full
  * (for comparisons in bench/). */
 #ifndef STORE_LAZY
@@ -384,8 +394,24 @@ struct store {
 	/* Checkpoints on a background thread (store_checkpoint_thread). */
 	sqlite3		*ckdb;		/* used only by that thread */
 	struct worker	*ckw;
-	int		 ck_busy;	/* a checkpoint is queued or running */
+	enum {
+		CK_IDLE,	/* nothing queued or running */
+		CK_PASSES,	/* the thread's passes (ck_run) */
+		CK_WAIT,	/* hold: waiting for the open transaction */
+		CK_FINAL,	/* the last pass, bulk writers held (or not) */
+	}		 ck_state;
+	int		 ck_passes;	/* passes of the job queued or running */
 	int		 ck_rc;		/* its result, read in ck_done */
+	int		 ck_frames;	/* its last pass: WAL frames, */
+	int		 ck_copied;	/* and how many of them are copied */
+	int		 wal_frames;	/* in the WAL after the last commit */
+	bool		 held;		/* bulk writers hold off (store_held) */
+	uint64_t	 hold_start;	/* monotonic us */
+	uint64_t	 hold_until;	/* gives up then */
+	uint64_t	 hold_max;	/* STORE_HOLD_US, or a test's */
+	uint64_t	 hold_wait_max;	/* STORE_HOLD_WAIT_US, or a test's */
+	_Atomic bool	 ck_paused;	/* tests: the last pass waits */
+	struct store_ck_stats ck_stats;
 	/* The long transaction (store_long_begin), if one is open. */
 	store_long_fn	 lt_fn;
 	void		*lt_arg;
@@ -805,6 +831,8 @@ store_open(const char *path, char *err, size_t errlen)
 		log_debug("SQLite page cache wrapper not installed");
 	st = xcalloc(1, sizeof(*st));
 	st->walfd = -1;
+	st->hold_max = STORE_HOLD_US;
+	st->hold_wait_max = STORE_HOLD_WAIT_US;
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		setmsg(err, errlen, "%s: %s", path, strerror(errno));
@@ -857,14 +885,16 @@ static void
 ck_run(void *arg)
 {
 	struct store *st = arg;
+	const struct timespec ms = { 0, 1000000 };
+	int frames = 0, copied = 0, prev = -1, pass = 0;
 
-	int frames, copied, prev = -1, pass = 0;
-
+	while (st->ck_passes == STORE_CK_FINAL_PASSES &&
+	    atomic_load(&st->ck_paused))
+		(void)nanosleep(&ms, NULL);	/* tests: store_ck_pause */
 	/*
 	 * Again while the loop's commits added frames meanwhile (a pass
 	 * reports the WAL as it was when it began), until a pass finds the
-	 * whole WAL copied and no frame added since the pass before: then
-	 * ck_done has little or nothing left to copy.
+	 * whole WAL copied and no frame added since the pass before.
 	 */
 	do {
 		st->ck_rc = sqlite3_wal_checkpoint_v2(st->ckdb, NULL,
@@ -873,34 +903,140 @@ ck_run(void *arg)
 		    frames == prev))
 			break;
 		prev = frames;
-	} while (++pass < STORE_CK_PASSES);
+	} while (++pass < st->ck_passes);
+	st->ck_frames = frames;
+	st->ck_copied = copied;
+}
+
+static void	ck_done(void *, int);
+
+/* Hand a checkpoint job of `passes` passes to the thread: 0 or -1. */
+static int
+ck_submit(struct store *st, int passes)
+{
+	st->ck_passes = passes;
+	return worker_submit(st->ckw, ck_run, st, ck_done, st, 0, 1);
+}
+
+/* The hold is over: the last pass is back, or it took too long. */
+static void
+hold_end(struct store *st, bool gave_up)
+{
+	uint64_t d;
+
+	if (!st->held)
+		return;
+	st->held = false;
+	TRACE_SUB(gave_up ? "ck_hold_gave_up" : "ck_hold", st->hold_start);
+	d = now_mono_us() - st->hold_start;
+	st->ck_stats.hold_sum_us += d;
+	if (d > st->ck_stats.hold_max_us)
+		st->ck_stats.hold_max_us = d;
+	if (gave_up)
+		st->ck_stats.gave_up++;
+}
+
+/* Between transactions, with bulk writers held: the last pass. */
+static void
+ck_final(struct store *st)
+{
+	st->ck_state = CK_FINAL;
+	st->hold_until = now_mono_us() + st->hold_max;
+	if (ck_submit(st, STORE_CK_FINAL_PASSES) == -1) {
+		st->ck_state = CK_IDLE;
+		hold_end(st, false);
+	}
 }
 
 /*
- * Back on the loop, between transactions: copy the frames committed since
- * the thread's last pass (none if it caught up; a PASSIVE checkpoint with
- * nothing to copy does no I/O). Without this the WAL would never be
- * wholly copied under steady writing, so SQLite could never start it over
- * and it would grow without bound (measured: 137 MB in a 200,000-message
- * run when the loop left it to the thread alone).
+ * Back on the loop. After the thread's passes: if frames are left (the
+ * commits made during the last pass, or a reader kept it from copying
+ * all), hold bulk writers off and hand over a last pass, once no
+ * transaction is open; without that, under steady writing the WAL would
+ * never be wholly copied, SQLite could never start it over and it would
+ * grow without bound (measured: 137 MB in a 200,000-message run when the
+ * thread's passes were left alone). After the last pass: the hold ends;
+ * if it copied everything, the next write starts the WAL over (a write
+ * during the pass, urgent work, only spoils that; the WAL hook then
+ * starts again).
  */
 static void
 ck_done(void *arg, int cancelled)
 {
 	struct store *st = arg;
+	int state = st->ck_state;
 
-	st->ck_busy = 0;
-	if (cancelled)
+	st->ck_state = CK_IDLE;
+	if (cancelled) {
+		st->held = false;
 		return;
+	}
 	if (st->ck_rc != SQLITE_OK && st->ck_rc != SQLITE_BUSY)
 		log_warnx("store: checkpoint: %s", sqlite3_errstr(st->ck_rc));
-	if (sqlite3_get_autocommit(st->db)) {
-		TRACE_BEGIN(t0);
-
-		(void)sqlite3_wal_checkpoint_v2(st->db, NULL,
-		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-		TRACE_END("ck_done", NULL, t0);
+	if (state == CK_FINAL) {
+		if (st->ck_rc == SQLITE_OK && st->ck_copied == st->ck_frames)
+			st->ck_stats.copied++;
+		hold_end(st, false);
+		return;
 	}
+	if (st->ck_rc != SQLITE_OK || (st->ck_copied == st->ck_frames &&
+	    st->wal_frames <= st->ck_frames))
+		return;		/* failed, or all copied: restarts next */
+	st->ck_stats.holds++;
+	st->held = true;
+	st->hold_start = now_mono_us();
+	if (sqlite3_get_autocommit(st->db))
+		ck_final(st);
+	else {
+		/* A long transaction is open (store_long_begin): its owner
+		 * finishes it; the last pass follows its end. */
+		st->ck_state = CK_WAIT;
+		st->hold_until = st->hold_start + st->hold_wait_max;
+	}
+}
+
+/* A transaction ended (committed or rolled back): a hold waiting for
+ * that hands over the last pass now. */
+static void
+ck_tx_ended(struct store *st)
+{
+	if (st->ck_state == CK_WAIT && sqlite3_get_autocommit(st->db))
+		ck_final(st);
+}
+
+bool
+store_held(struct store *st)
+{
+	if (!st->held)
+		return false;
+	if (now_mono_us() < st->hold_until)
+		return true;
+	/* Too long: bulk goes on (and spoils this restart; the WAL hook
+	 * starts again once the thread is done). */
+	if (st->ck_state == CK_WAIT)
+		st->ck_state = CK_IDLE;
+	hold_end(st, true);
+	return false;
+}
+
+void
+store_ck_stats(const struct store *st, struct store_ck_stats *s)
+{
+	*s = st->ck_stats;
+	s->busy = st->ck_state != CK_IDLE;
+}
+
+void
+store_set_hold_max(struct store *st, uint64_t us)
+{
+	st->hold_max = us;
+	st->hold_wait_max = us;
+}
+
+void
+store_ck_pause(struct store *st, bool pause)
+{
+	atomic_store(&st->ck_paused, pause);
 }
 
 /*
@@ -914,11 +1050,16 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct store *st = arg;
 
-	if (frames < STORE_WAL_CHECKPOINT || st->ck_busy)
+	st->wal_frames = frames;
+	if (frames > st->ck_stats.wal_peak)
+		st->ck_stats.wal_peak = frames;
+	ck_tx_ended(st);
+	if (frames < STORE_WAL_CHECKPOINT || st->ck_state != CK_IDLE)
 		return SQLITE_OK;
-	st->ck_busy = 1;
-	if (worker_submit(st->ckw, ck_run, st, ck_done, st, 0, 1) == -1) {
-		st->ck_busy = 0;
+	st->ck_state = CK_PASSES;
+	st->ck_stats.cycles++;
+	if (ck_submit(st, STORE_CK_PASSES) == -1) {
+		st->ck_state = CK_IDLE;
 		(void)sqlite3_wal_checkpoint_v2(db, name,
 		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	}
@@ -965,6 +1106,17 @@ store_free(struct store *st)
 
 	if (st == NULL)
 		return;
+	if (st->ck_stats.cycles > 0)
+		log_info("store: %llu checkpoints, %llu holds (%llu copied "
+		    "the whole WAL, %llu gave up; held %llu ms in all, at most "
+		    "%llu ms), WAL at most %d frames",
+		    (unsigned long long)st->ck_stats.cycles,
+		    (unsigned long long)st->ck_stats.holds,
+		    (unsigned long long)st->ck_stats.copied,
+		    (unsigned long long)st->ck_stats.gave_up,
+		    (unsigned long long)st->ck_stats.hold_sum_us / 1000,
+		    (unsigned long long)st->ck_stats.hold_max_us / 1000,
+		    st->ck_stats.wal_peak);
 	worker_free(st->syncw);	/* answers what is queued: not synced */
 	if (st->walfd != -1)
 		close(st->walfd);
@@ -1250,6 +1402,7 @@ store_rollback(struct store *st)
 		(void)stmt_exec(st, st->stmt[S_ROLLBACK], "rollback");
 	if (st->lazy_tx)
 		lazy_end(st);
+	ck_tx_ended(st);
 }
 
 void

@@ -84,6 +84,35 @@ struct event_base;
  * connection. 0, or -1 (logged; checkpoints stay automatic, in commits). */
 int		 store_checkpoint_thread(struct store *st,
 		    struct event_base *base);
+/*
+ * The checkpoint's hold. Under steady writing the thread's passes never
+ * find the WAL wholly copied, and SQLite starts the WAL over only when a
+ * write begins with every frame copied. So when the passes leave frames,
+ * bulk writers hold off while the thread makes a last pass: store_held()
+ * is true then, and callers with bulk work (link read batches of routine
+ * or priority traffic, API batches not yet begun) leave it for a moment
+ * later. Urgent work goes on: it never waits for the hold, it only keeps
+ * that pass from copying everything (the next checkpoint tries again).
+ * The hold waits up to 200 ms for an open long transaction to end, then
+ * lasts up to 50 ms (store_set_hold_max) before it gives up by itself.
+ */
+bool		 store_held(struct store *st);
+struct store_ck_stats {
+	uint64_t	 cycles;	/* checkpoints handed to the thread */
+	uint64_t	 holds;		/* holds begun */
+	uint64_t	 copied;	/* last passes that copied the whole WAL */
+	uint64_t	 gave_up;	/* holds that ran out of time */
+	uint64_t	 hold_sum_us;	/* time held, in all */
+	uint64_t	 hold_max_us;	/* the longest hold */
+	int		 wal_peak;	/* most frames in the WAL after a commit */
+	bool		 busy;		/* a checkpoint is queued or running */
+};
+void		 store_ck_stats(const struct store *st,
+		    struct store_ck_stats *s);
+/* For tests: the hold's bounds (both) in us; the last pass waits while
+ * paused. */
+void		 store_set_hold_max(struct store *st, uint64_t us);
+void		 store_ck_pause(struct store *st, bool pause);
 int		 store_begin(struct store *st);
 int		 store_commit(struct store *st);
 void		 store_rollback(struct store *st);

@@ -1451,6 +1451,220 @@ test_checkpoint_thread(void **state)
 	event_base_free(base);
 }
 
+/* Run the loop until cond(st) or ~10 s of ticks; returns cond(st). */
+static bool
+loop_until(struct event_base *base, struct store *st,
+    bool (*cond)(struct store *))
+{
+	struct timeval tick = { 0, 20000 };
+	int i;
+
+	for (i = 0; i < 500 && !cond(st); i++) {
+		(void)event_base_loopexit(base, &tick);
+		(void)event_base_loop(base, 0);
+	}
+	return cond(st);
+}
+
+static bool
+ck_held(struct store *st)
+{
+	return store_held(st);
+}
+
+static bool
+ck_hold_begun(struct store *st)
+{
+	struct store_ck_stats cs;
+
+	store_ck_stats(st, &cs);
+	return cs.holds > 0;
+}
+
+static bool
+ck_idle(struct store *st)
+{
+	struct store_ck_stats cs;
+
+	store_ck_stats(st, &cs);
+	return !cs.busy;
+}
+
+/*
+ * Past the WAL's mark, with a reader on another connection whose snapshot
+ * keeps the thread's passes from copying the new frames: the passes come
+ * back with frames left. Returns the reader (ROLLBACK and close it).
+ */
+static sqlite3 *
+ck_fill_behind_reader(struct fx *fx, struct event_base *base)
+{
+	sqlite3 *db = store_db(fx->st), *rd = NULL;
+	int i;
+
+	assert_int_equal(store_checkpoint_thread(fx->st, base), 0);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA synchronous = OFF;"
+	    "CREATE TABLE ck(x BLOB)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_open(fx->path, &rd), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(rd, "BEGIN; SELECT count(*) FROM ck",
+	    NULL, NULL, NULL), SQLITE_OK);
+	for (i = 0; i < 40; i++)	/* ~10,200 frames */
+		assert_int_equal(sqlite3_exec(db, "INSERT INTO ck "
+		    "VALUES (zeroblob(1048576))", NULL, NULL, NULL), SQLITE_OK);
+	return rd;
+}
+
+static void
+ck_reader_close(sqlite3 *rd)
+{
+	assert_int_equal(sqlite3_exec(rd, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_close(rd), SQLITE_OK);
+}
+
+/* A write of the loop's own (urgent work, say), in a transaction. */
+static void
+ck_write(struct store *st)
+{
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(sqlite3_exec(store_db(st), "INSERT INTO ck VALUES "
+	    "(1)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_commit(st), 0);
+}
+
+/*
+ * The hold: the thread's passes leave frames, so bulk writers are held
+ * off (store_held) while it makes a last pass. Other writes during the
+ * hold go through at once; once the last pass copied everything the hold
+ * ends and the next write starts the WAL over (without the hold and the
+ * last pass, nothing would copy what the reader kept the passes from
+ * copying, and the WAL would not start over).
+ */
+static void
+test_checkpoint_hold(void **state)
+{
+	struct fx *fx = *state;
+	struct event_base *base = event_base_new();
+	struct store_ck_stats cs;
+	sqlite3 *rd;
+	uint32_t seq;
+
+	assert_non_null(base);
+	store_set_hold_max(fx->st, 600 * 1000000ULL);	/* not by time */
+	store_ck_pause(fx->st, true);
+	rd = ck_fill_behind_reader(fx, base);
+	seq = wal_ckpt_seq(fx->path);
+	assert_true(loop_until(base, fx->st, ck_held));
+	store_ck_stats(fx->st, &cs);
+	assert_int_equal(cs.holds, 1);
+	assert_true(cs.busy);
+	assert_true(cs.wal_peak > 8192);
+	/* Not blocked by the hold, and the hold goes on. */
+	ck_write(fx->st);
+	assert_true(store_held(fx->st));
+	ck_reader_close(rd);
+	store_ck_pause(fx->st, false);
+	assert_true(loop_until(base, fx->st, ck_idle));
+	assert_false(store_held(fx->st));
+	store_ck_stats(fx->st, &cs);
+	assert_int_equal(cs.copied, 1);
+	assert_int_equal(cs.gave_up, 0);
+	assert_int_equal(wal_ckpt_seq(fx->path), seq);
+	ck_write(fx->st);
+	assert_true(wal_ckpt_seq(fx->path) > seq);	/* started over */
+	store_free(fx->st);	/* joins the thread before the base goes */
+	fx->st = NULL;
+	event_base_free(base);
+}
+
+static void
+ck_long_resolve(void *arg, bool preempt)
+{
+	(void)arg;
+	(void)preempt;
+	fail_msg("the hold must not resolve a long transaction");
+}
+
+/*
+ * A hold that begins while a long transaction is open (an API batch
+ * being stored over several turns) hands over its last pass only when
+ * that transaction ends: a pass before would find its frames uncommitted.
+ */
+static void
+test_checkpoint_hold_waits(void **state)
+{
+	struct fx *fx = *state;
+	struct event_base *base = event_base_new();
+	struct store_ck_stats cs;
+	sqlite3 *rd;
+	uint32_t seq;
+	int i;
+
+	assert_non_null(base);
+	store_set_hold_max(fx->st, 600 * 1000000ULL);
+	rd = ck_fill_behind_reader(fx, base);
+	seq = wal_ckpt_seq(fx->path);
+	assert_int_equal(store_long_begin(fx->st, ck_long_resolve, NULL), 0);
+	assert_int_equal(sqlite3_exec(store_db(fx->st), "INSERT INTO ck "
+	    "VALUES (2)", NULL, NULL, NULL), SQLITE_OK);
+	store_long_pause(fx->st);
+	assert_true(loop_until(base, fx->st, ck_held));
+	ck_reader_close(rd);
+	/* Every pass so far came back: a last one would be back too. */
+	for (i = 0; i < 10; i++)
+		assert_false(loop_until(base, fx->st, ck_idle));
+	assert_true(store_held(fx->st));
+	store_long_resume(fx->st);
+	store_long_end(fx->st);
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_true(loop_until(base, fx->st, ck_idle));
+	assert_false(store_held(fx->st));
+	store_ck_stats(fx->st, &cs);
+	assert_int_equal(cs.holds, 1);
+	assert_int_equal(cs.copied, 1);
+	ck_write(fx->st);
+	assert_true(wal_ckpt_seq(fx->path) > seq);
+	store_free(fx->st);
+	fx->st = NULL;
+	event_base_free(base);
+}
+
+/*
+ * The hold is bounded: past its time bulk writers go on even though the
+ * last pass is not back (paused here), it counts as given up, and once
+ * the pass is back the next checkpoint can begin.
+ */
+static void
+test_checkpoint_hold_bounded(void **state)
+{
+	struct fx *fx = *state;
+	struct event_base *base = event_base_new();
+	struct store_ck_stats cs;
+	sqlite3 *rd;
+
+	assert_non_null(base);
+	store_set_hold_max(fx->st, 0);
+	store_ck_pause(fx->st, true);
+	rd = ck_fill_behind_reader(fx, base);
+	assert_true(loop_until(base, fx->st, ck_hold_begun));
+	assert_false(store_held(fx->st));
+	store_ck_stats(fx->st, &cs);
+	assert_int_equal(cs.gave_up, 1);
+	assert_true(cs.busy);		/* the last pass is still paused */
+	assert_int_equal(cs.cycles, 1);
+	ck_write(fx->st);
+	store_ck_pause(fx->st, false);
+	assert_true(loop_until(base, fx->st, ck_idle));
+	/* The reader kept the last pass from copying it all: the WAL is
+	 * still past its mark, and the next commit begins a checkpoint. */
+	ck_write(fx->st);
+	store_ck_stats(fx->st, &cs);
+	assert_int_equal(cs.cycles, 2);
+	ck_reader_close(rd);
+	store_free(fx->st);
+	fx->st = NULL;
+	event_base_free(base);
+}
+
 static void
 synced(void *arg, bool ok)
 {
@@ -1545,6 +1759,9 @@ main(void)
 		T(test_receipts_for),
 		T(test_events),
 		T(test_checkpoint_thread),
+		T(test_checkpoint_hold),
+		T(test_checkpoint_hold_waits),
+		T(test_checkpoint_hold_bounded),
 		T(test_lazy_commit),
 		cmocka_unit_test(test_state_names),
 	};
