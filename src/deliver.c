@@ -1119,7 +1119,7 @@ apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
 		    m.body_len);
 		goto done;
 	}
-	if (!msg_verify_cached(&m, p->pub, &p->vcache)) {
+	if (!msg_verify_decoded(&m, p->pub, &p->vcache)) {
 		snprintf(why, whylen, "bad signature on %s/%s seq %llu",
 		    channel_name(m.channel), prec_name(m.prec),
 		    (unsigned long long)m.seq);
@@ -1252,11 +1252,63 @@ frames_synced(void *arg, bool ok)
 	 * HELLO (deliver_link_up syncs first). */
 	if (ok) {
 		api_changed(p->d);
-		for (i = 0; i < fs->nr && p->link != NULL; i++)
-			if (send_receipt(p->link, &fs->rc[i]) == -1)
-				break;
+		for (i = 0; i < fs->nr; i++)
+			deliver_receipt_due(p, &fs->rc[i]);
 	}
 	free(fs);
+}
+
+static void
+receipts_flushcb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)deliver_receipts_flush(arg);
+}
+
+/*
+ * One WAL sync often makes several lazily committed read batches durable
+ * at once, and their done callbacks run one after the other in one loop
+ * turn. Receipts are cumulative, so only the latest of each stream is
+ * sent, once those callbacks are done: fewer receipt frames for the peer
+ * to verify and store. Every receipt is still signed, stored and logged
+ * here as before (deliver_frames).
+ */
+void
+deliver_receipt_due(struct peer *p, const struct receipt *r)
+{
+	struct receipt *due = &p->rc_due[r->channel][r->prec];
+	static const struct timeval now = { 0, 0 };
+
+	if (due->seq >= r->seq)
+		return;
+	*due = *r;
+	if (p->rc_due_armed)
+		return;
+	if (p->d->base == NULL || event_base_once(p->d->base, -1,
+	    EV_TIMEOUT, receipts_flushcb, p, &now) == -1) {
+		(void)deliver_receipts_flush(p);
+		return;
+	}
+	p->rc_due_armed = true;
+}
+
+int
+deliver_receipts_flush(struct peer *p)
+{
+	int ch, prec, n = 0;
+
+	p->rc_due_armed = false;
+	for (ch = CH_MIN; ch <= CH_MAX; ch++)
+		for (prec = PREC_MIN; prec <= PREC_MAX; prec++) {
+			if (p->rc_due[ch][prec].seq == 0)
+				continue;
+			if (p->link != NULL &&
+			    send_receipt(p->link, &p->rc_due[ch][prec]) == 0)
+				n++;
+			p->rc_due[ch][prec].seq = 0;
+		}
+	return n;
 }
 
 /* Our messages to p accepted and not yet receipted, in all streams. */

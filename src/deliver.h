@@ -130,4 +130,15 @@ bool	deliver_frame_urgent(const struct frame_ref *f);
 #endif
 bool	deliver_frames_lazy(const struct peer *p, int n, int nurgent);
 
+/*
+ * A receipt of a lazy commit, now synced: kept as p's latest for its
+ * stream (unless one with a higher seq is) and sent with the others by
+ * deliver_receipts_flush() at the end of the loop turn (at once if there is
+ * no event base).
+ */
+void	deliver_receipt_due(struct peer *p, const struct receipt *r);
+/* Send p's due receipts on its link (none if it has none) and forget them;
+ * returns how many were sent. */
+int	deliver_receipts_flush(struct peer *p);
+
 #endif

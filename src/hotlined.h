@@ -49,6 +49,10 @@ struct peer {
 	EVP_PKEY		*pub;		/* from its certificate; its fingerprint is the pin */
 	struct streams		 s;
 	struct msg_vcache	 vcache;	/* batch roots verified (msg.c) */
+	/* Receipts of lazy commits synced and not yet sent, the latest per
+	 * stream (deliver_receipt_due); sent together after the loop turn. */
+	struct receipt		 rc_due[CH_MAX + 1][PREC_MAX + 1];
+	bool			 rc_due_armed;
 	struct link		*link;		/* the live link (HELLO done), or NULL */
 	int			 state;		/* enum link_state */
 	/* dialling */

@@ -445,6 +445,22 @@ msg_batch_root(const struct msg *m, uint8_t root[MSG_ID_LEN])
 	    root);
 }
 
+/* The path kept with an entry of the same key, size and signature as m
+ * (the batch m claims to belong to), or NULL. */
+static const struct tlog_path *
+vcache_path(const struct msg_vcache *vc, const uint8_t pub[ED25519_PUB_LEN],
+    const struct msg *m)
+{
+	int i;
+
+	for (i = 0; i < vc->used; i++)
+		if (vc->e[i].n == m->batch_n && vc->e[i].path.n != 0 &&
+		    memcmp(vc->e[i].sig, m->sig, ED25519_SIG_LEN) == 0 &&
+		    memcmp(vc->e[i].pub, pub, ED25519_PUB_LEN) == 0)
+			return &vc->e[i].path;
+	return NULL;
+}
+
 static int
 vcache_find(const struct msg_vcache *vc, const uint8_t pub[ED25519_PUB_LEN],
     const struct msg *m, const uint8_t root[MSG_ID_LEN])
@@ -462,10 +478,12 @@ vcache_find(const struct msg_vcache *vc, const uint8_t pub[ED25519_PUB_LEN],
 
 static void
 vcache_add(struct msg_vcache *vc, const uint8_t pub[ED25519_PUB_LEN],
-    const struct msg *m, const uint8_t root[MSG_ID_LEN])
+    const struct msg *m, const uint8_t root[MSG_ID_LEN],
+    const struct tlog_path *path)
 {
 	int i = vc->next;
 
+	vc->e[i].path = *path;
 	memcpy(vc->e[i].pub, pub, ED25519_PUB_LEN);
 	vc->e[i].n = m->batch_n;
 	memcpy(vc->e[i].root, root, MSG_ID_LEN);
@@ -481,37 +499,69 @@ vcache_add(struct msg_vcache *vc, const uint8_t pub[ED25519_PUB_LEN],
  * root that m's path gives (unless vc has seen that exact signature on
  * that root from that key). True only if valid.
  */
-bool
-msg_verify_cached(struct msg *m, EVP_PKEY *pub, struct msg_vcache *vc)
+static bool
+verify(struct msg *m, EVP_PKEY *pub, struct msg_vcache *vc, bool have_id)
 {
 	uint8_t sb[MSG_SIGNED_MAX], root[MSG_ID_LEN], st[BATCH_STMT_LEN];
-	uint8_t raw[ED25519_PUB_LEN];
-	size_t n, rawlen = sizeof(raw);
+	uint8_t raw[ED25519_PUB_LEN], leaf[TLOG_HASH_LEN];
+	struct tlog_path path;
+	size_t n = 0, rawlen = sizeof(raw);
 	bool ok;
+	int i;
 
-	if (pub == NULL || (n = msg_signed_bytes(m, sb)) == 0)
+	if (pub == NULL)
 		return false;
-	sha256(sb, n, m->id);
+	/* A batch signature covers the id alone; a plain one the bytes. */
+	if (!have_id || m->batch_n == 0) {
+		if ((n = msg_signed_bytes(m, sb)) == 0)
+			return false;
+		sha256(sb, n, m->id);
+	}
 	if (m->batch_n == 0) {
 		if (vc != NULL)
 			vc->verifies++;
 		return identity_verify(pub, sb, n, m->sig);
 	}
-	if (msg_batch_root(m, root) == -1)
+	if (vc == NULL)
+		return msg_batch_root(m, root) == 0 &&
+		    (batch_statement(m->batch_n, root, st),
+		    identity_verify(pub, st, sizeof(st), m->sig));
+	if (EVP_PKEY_get_raw_public_key(pub, raw, &rawlen) != 1 ||
+	    rawlen != sizeof(raw))
 		return false;
-	if (vc != NULL) {
-		if (EVP_PKEY_get_raw_public_key(pub, raw, &rawlen) != 1 ||
-		    rawlen != sizeof(raw))
-			return false;
-		if (vcache_find(vc, raw, m, root) != -1)
-			return true;
-		vc->verifies++;
+	/* The root, joining the path of the batch m names if one is kept;
+	 * accepted below only if it is a root already verified. */
+	if (m->batch_n < 2 || m->batch_n > MSG_BATCH_MAX ||
+	    m->batch_idx >= m->batch_n || m->batch_plen > MSG_BATCH_PATH_MAX)
+		return false;
+	tlog_leaf_hash(m->id, MSG_ID_LEN, leaf);
+	if (tlog_root_from_path(m->batch_idx, m->batch_n, leaf,
+	    (const uint8_t (*)[TLOG_HASH_LEN])m->batch_path, m->batch_plen,
+	    vcache_path(vc, raw, m), &path, root) == -1)
+		return false;
+	if ((i = vcache_find(vc, raw, m, root)) != -1) {
+		if (path.n != 0)
+			vc->e[i].path = path;
+		return true;
 	}
+	vc->verifies++;
 	batch_statement(m->batch_n, root, st);
 	ok = identity_verify(pub, st, sizeof(st), m->sig);
-	if (ok && vc != NULL)
-		vcache_add(vc, raw, m, root);
+	if (ok)
+		vcache_add(vc, raw, m, root, &path);
 	return ok;
+}
+
+bool
+msg_verify_cached(struct msg *m, EVP_PKEY *pub, struct msg_vcache *vc)
+{
+	return verify(m, pub, vc, false);
+}
+
+bool
+msg_verify_decoded(struct msg *m, EVP_PKEY *pub, struct msg_vcache *vc)
+{
+	return verify(m, pub, vc, true);
 }
 
 bool

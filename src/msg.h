@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "identity.h"
+#include "tlog.h"
 #include "util.h"
 
 #define MSG_VERSION	1
@@ -85,6 +86,9 @@ struct msg {
  * Ed25519 verification between them. Entries are (public key, n, root,
  * signature),
  * filled only after a verification succeeded; the oldest is replaced.
+ * Each keeps the path of the last message verified under it: the next
+ * message of the batch computes its root by joining that path
+ * (tlog_root_from_path), about one hash instead of one per level.
  */
 #define MSG_VCACHE_SIZE	8
 struct msg_vcache {
@@ -93,6 +97,7 @@ struct msg_vcache {
 		uint32_t	n;
 		uint8_t		root[MSG_ID_LEN];
 		uint8_t		sig[ED25519_SIG_LEN];
+		struct tlog_path path;	/* n = 0: none */
 	}		 e[MSG_VCACHE_SIZE];
 	int		 used;
 	int		 next;		/* slot to fill next */
@@ -135,6 +140,11 @@ bool	msg_verify(struct msg *m, EVP_PKEY *pub);
 /* The same, skipping the Ed25519 verification of a batch whose (pub, n,
  * root) vc holds; a batch verified here is added to vc. vc may be NULL. */
 bool	msg_verify_cached(struct msg *m, EVP_PKEY *pub, struct msg_vcache *vc);
+/* msg_verify_cached() for m exactly as msg_decode*() left it: the id the
+ * decoder computed from the bytes is used, not computed again (a batch
+ * signature covers only the id). Never for a message changed since. */
+bool	msg_verify_decoded(struct msg *m, EVP_PKEY *pub,
+	    struct msg_vcache *vc);
 /* The root a batch-signed message's path gives (from m->id). 0 or -1. */
 int	msg_batch_root(const struct msg *m, uint8_t root[MSG_ID_LEN]);
 /* The signature field's bytes (as on the wire and in the store) into out;

@@ -32,6 +32,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "pcache.h"
 #include "store.h"
 #include "trace.h"
 #include "util.h"
@@ -826,6 +827,9 @@ store_open(const char *path, char *err, size_t errlen)
 	char mode[16];
 	int fd, i;
 
+	/* Before SQLite initialises itself (the first open): pcache.c. */
+	if (pcache_install() == -1)
+		log_debug("SQLite page cache wrapper not installed");
 	st = xcalloc(1, sizeof(*st));
 	st->walfd = -1;
 	st->hold_max = STORE_HOLD_US;

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "store.h"
 #include "tlog.h"
 #include "util.h"
 
@@ -280,6 +281,109 @@ tlog_root_from_inclusion(uint64_t m, uint64_t n,
 	}
 	if (sn != 0)
 		return -1;
+	memcpy(root, r, TLOG_HASH_LEN);
+	return 0;
+}
+
+/*
+ * The sides of proof for leaf m of n (RFC 9162 2.1.3.2's walk without the
+ * hashing): left[i] = 1 if proof[i] is hashed on the left. 0, or -1 if
+ * plen is wrong for (m, n).
+ */
+static int
+path_sides(uint64_t m, uint64_t n, int plen, uint8_t *left)
+{
+	uint64_t fn, sn;
+	int i;
+
+	if (m >= n || plen < 0 || plen > TLOG_PROOF_MAX)
+		return -1;
+	fn = m;
+	sn = n - 1;
+	for (i = 0; i < plen; i++) {
+		if (sn == 0)
+			return -1;
+		left[i] = (fn & 1) || fn == sn;
+		if (left[i] && !(fn & 1))
+			while (fn != 0 && !(fn & 1)) {
+				fn >>= 1;
+				sn >>= 1;
+			}
+		fn >>= 1;
+		sn >>= 1;
+	}
+	return sn == 0 ? 0 : -1;
+}
+
+/*
+ * Does the walk, with node r after t steps, join known's at known's step
+ * s = t + known->plen - plen? Then both compute the same node at the next
+ * step (r is known's sibling there and proof[t] known's node, on opposite
+ * sides) and every node after it (the same proof hashes on the same sides),
+ * up to the same root.
+ */
+static bool
+path_joins(const struct tlog_path *known, int plen, int t,
+    const uint8_t r[TLOG_HASH_LEN], const uint8_t (*proof)[TLOG_HASH_LEN],
+    const uint8_t *left)
+{
+	int k, s = t + known->plen - plen;
+
+	if (s < 0 || s >= known->plen || left[t] == known->left[s] ||
+	    memcmp(r, known->proof[s], TLOG_HASH_LEN) != 0 ||
+	    memcmp(proof[t], known->node[s], TLOG_HASH_LEN) != 0)
+		return false;
+	for (k = 1; t + k < plen; k++)
+		if (left[t + k] != known->left[s + k] ||
+		    memcmp(proof[t + k], known->proof[s + k],
+		    TLOG_HASH_LEN) != 0)
+			return false;
+	return true;
+}
+
+int
+tlog_root_from_path(uint64_t m, uint64_t n, const uint8_t leaf[TLOG_HASH_LEN],
+    const uint8_t (*proof)[TLOG_HASH_LEN], int plen,
+    const struct tlog_path *known, struct tlog_path *out,
+    uint8_t root[TLOG_HASH_LEN])
+{
+	uint8_t left[TLOG_PROOF_MAX], r[TLOG_HASH_LEN];
+	bool keep;
+	int t, k, s;
+
+	if (path_sides(m, n, plen, left) == -1)
+		return -1;
+	if (known != NULL && (known->n != n || known->plen > TLOG_PATH_KEEP))
+		known = NULL;
+	keep = out != NULL && plen <= TLOG_PATH_KEEP;
+	if (out != NULL)
+		out->n = 0;
+	memcpy(r, leaf, TLOG_HASH_LEN);
+	for (t = 0; t < plen; t++) {
+		if (keep)
+			memcpy(out->node[t], r, TLOG_HASH_LEN);
+		if (known != NULL && path_joins(known, plen, t, r, proof, left)) {
+			s = t + known->plen - plen;
+			if (keep)
+				for (k = t + 1; k <= plen; k++)
+					memcpy(out->node[k],
+					    known->node[s + k - t], TLOG_HASH_LEN);
+			memcpy(r, known->node[known->plen], TLOG_HASH_LEN);
+			break;
+		}
+		if (left[t])
+			tlog_node_hash(proof[t], r, r);
+		else
+			tlog_node_hash(r, proof[t], r);
+	}
+	if (keep) {
+		if (t == plen)
+			memcpy(out->node[plen], r, TLOG_HASH_LEN);
+		out->n = n;
+		out->plen = plen;
+		memcpy(out->left, left, (size_t)plen);
+		memcpy(out->proof, proof, (size_t)plen * TLOG_HASH_LEN);
+	}
 	memcpy(root, r, TLOG_HASH_LEN);
 	return 0;
 }

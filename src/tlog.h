@@ -22,7 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "util.h"
+
+struct store;
 
 #define TLOG_HASH_LEN		32
 #define TLOG_LEVELS		64
@@ -98,6 +100,33 @@ int	tlog_inclusion_len(uint64_t m, uint64_t n);
 int	tlog_root_from_inclusion(uint64_t m, uint64_t n,
 	    const uint8_t leaf[TLOG_HASH_LEN], const uint8_t (*proof)[TLOG_HASH_LEN],
 	    int plen, uint8_t root[TLOG_HASH_LEN]);
+/*
+ * An inclusion path kept with every node it computes (node[0] the leaf,
+ * node[plen] the root), so that another leaf of the same tree can join it
+ * (tlog_root_from_path). Paths longer than TLOG_PATH_KEEP are not kept.
+ */
+#define TLOG_PATH_KEEP		16
+struct tlog_path {
+	uint64_t	n;		/* tree size; 0: empty */
+	int		plen;
+	uint8_t		left[TLOG_PATH_KEEP];	/* proof[i] hashed on the left */
+	uint8_t		proof[TLOG_PATH_KEEP][TLOG_HASH_LEN];
+	uint8_t		node[TLOG_PATH_KEEP + 1][TLOG_HASH_LEN];
+};
+/*
+ * tlog_root_from_inclusion(), cheaper when known (may be NULL) is the path
+ * of another leaf of the same tree: once the leaf's own nodes reach a
+ * sibling on known's path, with the rest of proof equal to the rest of
+ * known's and hashed on the same sides, the root is known's, exactly the
+ * root the full computation would give. Whether known's root is good is
+ * the caller's business. out (if not NULL, not known) receives this path
+ * (out->n = 0 if it is too long to keep). 0, or -1 as
+ * tlog_root_from_inclusion().
+ */
+int	tlog_root_from_path(uint64_t m, uint64_t n,
+	    const uint8_t leaf[TLOG_HASH_LEN], const uint8_t (*proof)[TLOG_HASH_LEN],
+	    int plen, const struct tlog_path *known, struct tlog_path *out,
+	    uint8_t root[TLOG_HASH_LEN]);
 /* RFC 9162 2.1.3.2: does proof show leaf hash `leaf` at index m in the tree
  * of size n with root `root`? */
 bool	tlog_verify_inclusion(uint64_t m, uint64_t n,

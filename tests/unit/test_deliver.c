@@ -459,11 +459,59 @@ test_frames_lazy(void **state)
 	assert_false(deliver_frames_lazy(p, 1, 0));
 }
 
+static void
+due(struct peer *p, int ch, int prec, uint64_t seq)
+{
+	struct receipt r;
+
+	memset(&r, 0, sizeof(r));
+	r.channel = (uint8_t)ch;
+	r.prec = (uint8_t)prec;
+	r.seq = seq;
+	deliver_receipt_due(p, &r);
+}
+
+/* Synced receipts: the latest per stream is kept and sent at the end of
+ * the loop turn, then forgotten; with no event base, at once. */
+static void
+test_receipts_due(void **state)
+{
+	struct fx *fx = *state;
+	struct peer *p = &fx->peer;
+	struct event_base *base = event_base_new();
+
+	assert_non_null(base);
+	fx->d.base = base;
+	due(p, CH_CERT, PREC_ROUTINE, 5);
+	assert_true(p->rc_due_armed);
+	due(p, CH_CERT, PREC_ROUTINE, 9);
+	due(p, CH_CERT, PREC_ROUTINE, 7);
+	due(p, CH_NRRC, PREC_PRIORITY, 3);
+	assert_int_equal(p->rc_due[CH_CERT][PREC_ROUTINE].seq, 9);
+	assert_int_equal(p->rc_due[CH_NRRC][PREC_PRIORITY].seq, 3);
+	assert_int_equal(p->rc_due[CH_DIRECT][PREC_FLASH].seq, 0);
+	(void)event_base_loop(base, EVLOOP_NONBLOCK);
+	assert_false(p->rc_due_armed);
+	assert_int_equal(p->rc_due[CH_CERT][PREC_ROUTINE].seq, 0);
+	assert_int_equal(p->rc_due[CH_NRRC][PREC_PRIORITY].seq, 0);
+	/* Armed again by the next one. */
+	due(p, CH_CERT, PREC_ROUTINE, 12);
+	assert_true(p->rc_due_armed);
+	assert_int_equal(deliver_receipts_flush(p), 0);	/* no link */
+	assert_int_equal(p->rc_due[CH_CERT][PREC_ROUTINE].seq, 0);
+	fx->d.base = NULL;
+	event_base_free(base);
+	due(p, CH_CERT, PREC_ROUTINE, 13);
+	assert_false(p->rc_due_armed);
+	assert_int_equal(p->rc_due[CH_CERT][PREC_ROUTINE].seq, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_urgent_goes_first),
+		T(test_receipts_due),
 		T(test_other_work_waits),
 		T(test_urgent_same_stream_waits),
 		T(test_rolled_back_batch_keeps_seqs),

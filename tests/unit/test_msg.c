@@ -982,6 +982,65 @@ test_batch_good(void **state)
 	free(t);
 }
 
+/*
+ * msg_verify_decoded(): decoded messages of a batch, in order, backwards
+ * and shuffled, pass with one Ed25519 verification per batch; a decoded
+ * message with an altered path, or one whose bytes were altered before
+ * decoding, does not; a plain message is checked over its bytes.
+ */
+static void
+test_verify_decoded(void **state)
+{
+	struct fx *fx = *state;
+	struct tbatch *t = calloc(1, sizeof(*t));
+	struct msg_vcache vc;
+	struct msg d;
+	uint8_t *p;
+	int i, k, o, idx;
+
+	assert_non_null(t);
+	for (o = 0; o < 3; o++) {
+		tbatch_sign(t, 37, fx->sa, 200 + (unsigned)o);
+		memset(&vc, 0, sizeof(vc));
+		for (k = 0; k < t->n; k++) {
+			idx = o == 0 ? k : o == 1 ? t->n - 1 - k :
+			    (k * 11) % t->n;
+			reencode(&t->m[idx], &d, &p);
+			assert_true(msg_verify_decoded(&d, fx->pa, &vc));
+			assert_memory_equal(d.id, t->m[idx].id, MSG_ID_LEN);
+			free(p);
+		}
+		assert_int_equal(vc.verifies, 1);
+		for (k = 0; k < t->n; k++) {
+			idx = (k * 11) % t->n;
+			reencode(&t->m[idx], &d, &p);
+			/* Its path altered anywhere: refused. */
+			for (i = 0; i < d.batch_plen; i++) {
+				d.batch_path[i][5] ^= 0x10;
+				assert_false(msg_verify_decoded(&d, fx->pa,
+				    &vc));
+				d.batch_path[i][5] ^= 0x10;
+			}
+			assert_true(msg_verify_decoded(&d, fx->pa, &vc));
+			free(p);
+			/* Its seq altered before encoding: another id. */
+			d = t->m[idx];
+			d.seq += 1000;
+			reencode(&d, &d, &p);
+			assert_false(msg_verify_decoded(&d, fx->pa, &vc));
+			free(p);
+		}
+	}
+	/* The plain form: the signature is over the bytes. */
+	tbatch_sign(t, 1, fx->sa, 300);
+	memset(&vc, 0, sizeof(vc));
+	reencode(&t->m[0], &d, &p);
+	assert_true(msg_verify_decoded(&d, fx->pa, &vc));
+	assert_false(msg_verify_decoded(&d, fx->pb, &vc));
+	free(p);
+	free(t);
+}
+
 /* Offline: one message's bytes alone, after the batch is gone. */
 static void
 test_batch_offline(void **state)
@@ -1201,6 +1260,7 @@ main(void)
 		cmocka_unit_test(test_worked_example),
 		cmocka_unit_test(test_batch_good),
 		cmocka_unit_test(test_batch_offline),
+		cmocka_unit_test(test_verify_decoded),
 		cmocka_unit_test(test_batch_forged),
 		cmocka_unit_test(test_batch_cache),
 	};

@@ -249,6 +249,114 @@ test_frontier_and_proofs(void **state)
 	}
 }
 
+/* The reference root of leaf m's proof p, computed in full. */
+static void
+full_root(uint64_t m, uint64_t n, const uint8_t leaf[32], uint8_t p[][32],
+    int plen, int rc, uint8_t out[32])
+{
+	assert_int_equal(tlog_root_from_inclusion(m, n, leaf,
+	    (const uint8_t (*)[32])p, plen, out), rc);
+}
+
+/*
+ * tlog_root_from_path(): for every pair of leaves (j known, m new) of trees
+ * up to 40 leaves, and every altered proof of m (each hash, the index, the
+ * size, a path one shorter), the root is exactly the full computation's.
+ * The join is real: with the known root replaced, every other leaf's root
+ * comes back as the replacement (the walk stopped on known's path).
+ */
+static void
+test_root_from_path(void **state)
+{
+	struct tlog_path known, out, fake;
+	uint8_t p[TLOG_PROOF_MAX][32], bad[TLOG_PROOF_MAX][32];
+	uint8_t root[32], ref[32], want[32];
+	uint64_t n, m, j;
+	int plen, jlen, i, rc;
+
+	(void)state;
+	make_leaves();
+	for (n = 1; n <= 40; n++) {
+		ref_mth(0, n, ref);
+		for (j = 0; j < n; j++) {
+			jlen = 0;
+			ref_path(j, 0, n, p, &jlen);
+			assert_int_equal(tlog_root_from_path(j, n, leaves[j],
+			    (const uint8_t (*)[32])p, jlen, NULL, &known,
+			    root), 0);
+			assert_memory_equal(root, ref, 32);
+			assert_int_equal(known.n, n);
+			assert_memory_equal(known.node[jlen], ref, 32);
+			fake = known;
+			memset(fake.node[jlen], 0xab, 32);
+			for (m = 0; m < n; m++) {
+				plen = 0;
+				ref_path(m, 0, n, p, &plen);
+				assert_int_equal(tlog_root_from_path(m, n,
+				    leaves[m], (const uint8_t (*)[32])p, plen,
+				    &known, &out, root), 0);
+				assert_memory_equal(root, ref, 32);
+				/* out is m's own path, usable in turn. */
+				assert_int_equal(out.n, n);
+				assert_int_equal(out.plen, plen);
+				assert_memory_equal(out.node[0], leaves[m], 32);
+				assert_memory_equal(out.node[plen], ref, 32);
+				assert_int_equal(tlog_root_from_path(m, n,
+				    leaves[m], (const uint8_t (*)[32])p, plen,
+				    &fake, NULL, root), 0);
+				if (m != j) {
+					memset(want, 0xab, 32);
+					assert_memory_equal(root, want, 32);
+				} else
+					assert_memory_equal(root, ref, 32);
+				/* Altered proofs: as the full computation. */
+				for (i = 0; i < plen; i++) {
+					memcpy(bad, p, (size_t)plen * 32);
+					bad[i][(i * 7) % 32] ^= 0x01;
+					full_root(m, n, leaves[m], bad, plen, 0,
+					    want);
+					assert_int_equal(tlog_root_from_path(m,
+					    n, leaves[m],
+					    (const uint8_t (*)[32])bad, plen,
+					    &known, NULL, root), 0);
+					assert_memory_equal(root, want, 32);
+					assert_memory_not_equal(root, ref, 32);
+				}
+				if (m + 1 < n && tlog_inclusion_len(m + 1, n) ==
+				    plen) {
+					full_root(m + 1, n, leaves[m], p, plen,
+					    0, want);
+					assert_int_equal(tlog_root_from_path(
+					    m + 1, n, leaves[m],
+					    (const uint8_t (*)[32])p, plen,
+					    &known, NULL, root), 0);
+					assert_memory_equal(root, want, 32);
+					assert_memory_not_equal(root, ref, 32);
+				}
+				if (tlog_inclusion_len(m, n + 1) == plen) {
+					full_root(m, n + 1, leaves[m], p, plen,
+					    0, want);
+					/* known is of size n: not joined. */
+					assert_int_equal(tlog_root_from_path(m,
+					    n + 1, leaves[m],
+					    (const uint8_t (*)[32])p, plen,
+					    &fake, NULL, root), 0);
+					assert_memory_equal(root, want, 32);
+				}
+				rc = plen > 0 ? -1 : 0;
+				if (plen > 0) {
+					full_root(m, n, leaves[m], p, plen - 1,
+					    -1, want);
+					assert_int_equal(tlog_root_from_path(m,
+					    n, leaves[m],
+					    (const uint8_t (*)[32])p, plen - 1,
+					    &known, NULL, root), rc);
+				}
+			}
+		}
+	}
+}
+
 static void
 test_leaf_codec(void **state)
 {
@@ -460,6 +568,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frontier_and_proofs),
+		cmocka_unit_test(test_root_from_path),
 		cmocka_unit_test(test_leaf_codec),
 		cmocka_unit_test(test_store_log),
 	};
