@@ -1015,7 +1015,7 @@ deliver_pump(struct peer *p, struct link *l)
 	struct pump_ctx pc;
 	struct buf out;
 	int ch, prec, n;
-	uint64_t next;
+	uint64_t next, fetch;
 
 	buf_init(&out, PUMP_WRITE_BYTES + WIRE_HDR_LEN + WIRE_FRAME_MAX);
 	while (link_out_room_urgent(l) > out.len) {
@@ -1029,6 +1029,13 @@ found:
 		if (prec > PREC_IMMEDIATE && link_out_room(l) <= out.len)
 			break;
 		next = *link_cursor(l, ch, prec);
+		/* Never past out_last: rows after it belong to an API batch
+		 * still being stored, or committed but not yet synced, which
+		 * this connection sees; sent, they were receipted before the
+		 * stream knew them ("receipt ... never sent": link closed). */
+		fetch = p->s.out_last[ch][prec] - next + 1;
+		if (fetch > PUMP_FETCH_MAX)
+			fetch = PUMP_FETCH_MAX;
 		memset(&pc, 0, sizeof(pc));
 		pc.p = p;
 		pc.l = l;
@@ -1036,7 +1043,7 @@ found:
 		pc.ch = ch;
 		pc.prec = prec;
 		n = store_out_fetch(p->d->st, p->conf->party, ch, prec, next,
-		    PUMP_FETCH_MAX, pump_row, &pc);
+		    (int)fetch, pump_row, &pc);
 		if (pc.failed || n == -1 || *link_cursor(l, ch, prec) == next) {
 			if (!pc.failed && n != -1)
 				log_warnx("%s: outbound %s/%s seq %llu missing "

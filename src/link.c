@@ -95,6 +95,8 @@
  * within a millisecond or two under load, and then the socket is not read,
  * so an urgent frame behind it waits in TCP until the backlog is handled.
  * Most last passes take less (a longer one is spoilt, and tried again).
+ * If the last hold did not get the WAL started over (store_hold_firm),
+ * this one waits up to LINK_BATCH_WAIT_US, so that the WAL stays bounded.
  */
 #ifndef LINK_HOLD_WAIT_US
 #define LINK_HOLD_WAIT_US	5000
@@ -779,8 +781,9 @@ link_wait_for_batch(struct link *l, struct evbuffer *in, size_t avail)
 	}
 	now = now_mono_us();
 	if (l->batch_until == 0)
-		l->batch_until = now + (store_long_open(l->d->st) ?
-		    LINK_BATCH_WAIT_US : LINK_HOLD_WAIT_US);
+		l->batch_until = now + (store_long_open(l->d->st) ||
+		    store_hold_firm(l->d->st) ? LINK_BATCH_WAIT_US :
+		    LINK_HOLD_WAIT_US);
 	else if (now >= l->batch_until) {
 		l->batch_until = 0;
 		return false;

@@ -406,6 +406,7 @@ struct store {
 	int		 ck_copied;	/* and how many of them are copied */
 	int		 wal_frames;	/* in the WAL after the last commit */
 	bool		 held;		/* bulk writers hold off (store_held) */
+	int		 unrestarted;	/* holds since the WAL last started over */
 	uint64_t	 hold_start;	/* monotonic us */
 	uint64_t	 hold_until;	/* gives up then */
 	uint64_t	 hold_max;	/* STORE_HOLD_US, or a test's */
@@ -927,6 +928,7 @@ hold_end(struct store *st, bool gave_up)
 	if (!st->held)
 		return;
 	st->held = false;
+	st->unrestarted++;	/* until the WAL hook sees it start over */
 	TRACE_SUB(gave_up ? "ck_hold_gave_up" : "ck_hold", st->hold_start);
 	d = now_mono_us() - st->hold_start;
 	st->ck_stats.hold_sum_us += d;
@@ -1019,6 +1021,12 @@ store_held(struct store *st)
 	return false;
 }
 
+bool
+store_hold_firm(const struct store *st)
+{
+	return st->unrestarted > 0;
+}
+
 void
 store_ck_stats(const struct store *st, struct store_ck_stats *s)
 {
@@ -1050,6 +1058,8 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	struct store *st = arg;
 
+	if (frames < st->wal_frames)
+		st->unrestarted = 0;	/* the WAL started over */
 	st->wal_frames = frames;
 	if (frames > st->ck_stats.wal_peak)
 		st->ck_stats.wal_peak = frames;

@@ -97,6 +97,9 @@ int		 store_checkpoint_thread(struct store *st,
  * lasts up to 50 ms (store_set_hold_max) before it gives up by itself.
  */
 bool		 store_held(struct store *st);
+/* The last hold did not end with the WAL started over: callers that cut
+ * their waits short for latency (link.c) should hold off fully this time. */
+bool		 store_hold_firm(const struct store *st);
 struct store_ck_stats {
 	uint64_t	 cycles;	/* checkpoints handed to the thread */
 	uint64_t	 holds;		/* holds begun */

@@ -1558,6 +1558,7 @@ test_checkpoint_hold(void **state)
 	assert_int_equal(cs.holds, 1);
 	assert_true(cs.busy);
 	assert_true(cs.wal_peak > 8192);
+	assert_false(store_hold_firm(fx->st));	/* the first hold */
 	/* Not blocked by the hold, and the hold goes on. */
 	ck_write(fx->st);
 	assert_true(store_held(fx->st));
@@ -1569,8 +1570,10 @@ test_checkpoint_hold(void **state)
 	assert_int_equal(cs.copied, 1);
 	assert_int_equal(cs.gave_up, 0);
 	assert_int_equal(wal_ckpt_seq(fx->path), seq);
+	assert_true(store_hold_firm(fx->st));	/* not started over yet */
 	ck_write(fx->st);
 	assert_true(wal_ckpt_seq(fx->path) > seq);	/* started over */
+	assert_false(store_hold_firm(fx->st));
 	store_free(fx->st);	/* joins the thread before the base goes */
 	fx->st = NULL;
 	event_base_free(base);
@@ -1659,6 +1662,8 @@ test_checkpoint_hold_bounded(void **state)
 	ck_write(fx->st);
 	store_ck_stats(fx->st, &cs);
 	assert_int_equal(cs.cycles, 2);
+	/* The hold did not get the WAL started over: the next holds firm. */
+	assert_true(store_hold_firm(fx->st));
 	ck_reader_close(rd);
 	store_free(fx->st);
 	fx->st = NULL;
