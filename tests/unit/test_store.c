@@ -1396,6 +1396,10 @@ wal_ckpt_seq(const char *dbpath)
 	    (uint32_t)h[14] << 8 | h[15];
 }
 
+static bool	loop_until(struct event_base *, struct store *,
+		    bool (*)(struct store *));
+static bool	ck_idle(struct store *);
+
 /*
  * Checkpoints on the store's thread: once the WAL passes its mark (and no
  * checkpoint runs in the commits: the store's WAL hook replaces SQLite's),
@@ -1439,10 +1443,10 @@ test_checkpoint_thread(void **state)
 			break;
 	}
 	assert_true(sb.st_size > 32 * 1048576);
-	for (i = 0; i < 5; i++) {
-		(void)event_base_loopexit(base, &tick);
-		(void)event_base_loop(base, 0);
-	}
+	/* Until the thread is done (its passes, and a last one under a
+	 * hold if frames were left): a fixed few ticks were too few on a
+	 * loaded machine. */
+	assert_true(loop_until(base, fx->st, ck_idle));
 	assert_int_equal(sqlite3_exec(db, "INSERT INTO ck VALUES (1)", NULL,
 	    NULL, NULL), SQLITE_OK);
 	assert_true(wal_ckpt_seq(fx->path) > seq);	/* the WAL started over */
@@ -1597,6 +1601,7 @@ test_checkpoint_hold_waits(void **state)
 {
 	struct fx *fx = *state;
 	struct event_base *base = event_base_new();
+	struct timeval tick = { 0, 20000 };
 	struct store_ck_stats cs;
 	sqlite3 *rd;
 	uint32_t seq;
@@ -1612,9 +1617,13 @@ test_checkpoint_hold_waits(void **state)
 	store_long_pause(fx->st);
 	assert_true(loop_until(base, fx->st, ck_held));
 	ck_reader_close(rd);
-	/* Every pass so far came back: a last one would be back too. */
-	for (i = 0; i < 10; i++)
-		assert_false(loop_until(base, fx->st, ck_idle));
+	/* Every pass so far came back: a last one handed over now would be
+	 * back within a second too (was 10 x 10 s of waiting). */
+	for (i = 0; i < 50 && !ck_idle(fx->st); i++) {
+		(void)event_base_loopexit(base, &tick);
+		(void)event_base_loop(base, 0);
+	}
+	assert_false(ck_idle(fx->st));
 	assert_true(store_held(fx->st));
 	store_long_resume(fx->st);
 	store_long_end(fx->st);
