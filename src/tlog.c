@@ -255,34 +255,8 @@ tlog_root_from_inclusion(uint64_t m, uint64_t n,
     const uint8_t leaf[TLOG_HASH_LEN], const uint8_t (*proof)[TLOG_HASH_LEN],
     int plen, uint8_t root[TLOG_HASH_LEN])
 {
-	uint8_t r[TLOG_HASH_LEN];
-	uint64_t fn, sn;
-	int i;
-
-	if (m >= n || plen < 0 || plen > TLOG_PROOF_MAX)
-		return -1;
-	fn = m;
-	sn = n - 1;
-	memcpy(r, leaf, TLOG_HASH_LEN);
-	for (i = 0; i < plen; i++) {
-		if (sn == 0)
-			return -1;
-		if ((fn & 1) || fn == sn) {
-			tlog_node_hash(proof[i], r, r);
-			if (!(fn & 1))
-				while (fn != 0 && !(fn & 1)) {
-					fn >>= 1;
-					sn >>= 1;
-				}
-		} else
-			tlog_node_hash(r, proof[i], r);
-		fn >>= 1;
-		sn >>= 1;
-	}
-	if (sn != 0)
-		return -1;
-	memcpy(root, r, TLOG_HASH_LEN);
-	return 0;
+	/* The walk of tlog_root_from_path with no path known or kept. */
+	return tlog_root_from_path(m, n, leaf, proof, plen, NULL, NULL, root);
 }
 
 /*
