@@ -431,8 +431,15 @@ done:
 	return rc;
 }
 
-int
-msg_batch_root(const struct msg *m, uint8_t root[MSG_ID_LEN])
+/*
+ * The root of the batch m claims to belong to, from its path: joining
+ * known (another leaf's path of that batch, or NULL) when it can, keeping
+ * m's own path in out (or not: NULL). 0, or -1 if m's batch fields are
+ * bad.
+ */
+static int
+batch_root_path(const struct msg *m, const struct tlog_path *known,
+    struct tlog_path *out, uint8_t root[MSG_ID_LEN])
 {
 	uint8_t leaf[TLOG_HASH_LEN];
 
@@ -440,9 +447,15 @@ msg_batch_root(const struct msg *m, uint8_t root[MSG_ID_LEN])
 	    m->batch_idx >= m->batch_n || m->batch_plen > MSG_BATCH_PATH_MAX)
 		return -1;
 	tlog_leaf_hash(m->id, MSG_ID_LEN, leaf);
-	return tlog_root_from_inclusion(m->batch_idx, m->batch_n, leaf,
+	return tlog_root_from_path(m->batch_idx, m->batch_n, leaf,
 	    (const uint8_t (*)[TLOG_HASH_LEN])m->batch_path, m->batch_plen,
-	    root);
+	    known, out, root);
+}
+
+int
+msg_batch_root(const struct msg *m, uint8_t root[MSG_ID_LEN])
+{
+	return batch_root_path(m, NULL, NULL, root);
 }
 
 /* The path kept with an entry of the same key, size and signature as m
@@ -503,7 +516,7 @@ static bool
 verify(struct msg *m, EVP_PKEY *pub, struct msg_vcache *vc, bool have_id)
 {
 	uint8_t sb[MSG_SIGNED_MAX], root[MSG_ID_LEN], st[BATCH_STMT_LEN];
-	uint8_t raw[ED25519_PUB_LEN], leaf[TLOG_HASH_LEN];
+	uint8_t raw[ED25519_PUB_LEN];
 	struct tlog_path path;
 	size_t n = 0, rawlen = sizeof(raw);
 	bool ok;
@@ -522,32 +535,24 @@ verify(struct msg *m, EVP_PKEY *pub, struct msg_vcache *vc, bool have_id)
 			vc->verifies++;
 		return identity_verify(pub, sb, n, m->sig);
 	}
-	if (vc == NULL)
-		return msg_batch_root(m, root) == 0 &&
-		    (batch_statement(m->batch_n, root, st),
-		    identity_verify(pub, st, sizeof(st), m->sig));
-	if (EVP_PKEY_get_raw_public_key(pub, raw, &rawlen) != 1 ||
-	    rawlen != sizeof(raw))
+	if (vc != NULL && (EVP_PKEY_get_raw_public_key(pub, raw, &rawlen) !=
+	    1 || rawlen != sizeof(raw)))
 		return false;
 	/* The root, joining the path of the batch m names if one is kept;
-	 * accepted below only if it is a root already verified. */
-	if (m->batch_n < 2 || m->batch_n > MSG_BATCH_MAX ||
-	    m->batch_idx >= m->batch_n || m->batch_plen > MSG_BATCH_PATH_MAX)
+	 * with a cache, accepted at once if it is a root already verified. */
+	if (batch_root_path(m, vc != NULL ? vcache_path(vc, raw, m) : NULL,
+	    vc != NULL ? &path : NULL, root) == -1)
 		return false;
-	tlog_leaf_hash(m->id, MSG_ID_LEN, leaf);
-	if (tlog_root_from_path(m->batch_idx, m->batch_n, leaf,
-	    (const uint8_t (*)[TLOG_HASH_LEN])m->batch_path, m->batch_plen,
-	    vcache_path(vc, raw, m), &path, root) == -1)
-		return false;
-	if ((i = vcache_find(vc, raw, m, root)) != -1) {
+	if (vc != NULL && (i = vcache_find(vc, raw, m, root)) != -1) {
 		if (path.n != 0)
 			vc->e[i].path = path;
 		return true;
 	}
-	vc->verifies++;
+	if (vc != NULL)
+		vc->verifies++;
 	batch_statement(m->batch_n, root, st);
 	ok = identity_verify(pub, st, sizeof(st), m->sig);
-	if (ok)
+	if (ok && vc != NULL)
 		vcache_add(vc, raw, m, root, &path);
 	return ok;
 }
