@@ -1148,7 +1148,8 @@ batch_stepcb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	if (evhttp_request_get_connection(j->q.r) != NULL &&
-	    !deliver_batch_open(j->db) && store_held(j->q.d->st)) {
+	    ((!deliver_batch_open(j->db) && store_held(j->q.d->st)) ||
+	    deliver_urgent_in_flight(j->q.d))) {
 		evtimer_add(j->step, &held);
 		return;
 	}

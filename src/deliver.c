@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "api.h"
@@ -32,6 +33,8 @@
 #include "util.h"
 
 #define PUMP_FETCH_MAX	64	/* rows per store fetch while pumping */
+
+static void	pump_all(struct hotlined *d);
 
 static void
 load_stream(void *arg, const char *party, int dir, int ch, int prec,
@@ -451,7 +454,7 @@ batch_finalize(struct deliver_batch *b, bool announce)
 	struct hotlined *d = b->d;
 	char (*ids)[ID_HEX_LEN + 1] = b->ids;
 	struct msg *m;
-	int i, j;
+	int i;
 
 	b->syncing = false;
 	if (d->long_batch == b)
@@ -475,9 +478,7 @@ batch_finalize(struct deliver_batch *b, bool announce)
 	if (!announce)
 		return;
 	api_changed(d);
-	for (j = 0; j < d->npeers; j++)
-		if (d->peers[j].link != NULL)
-			deliver_pump(&d->peers[j], d->peers[j].link);
+	pump_all(d);
 }
 
 /* Everything stored: run hook, commit (lazily if the transaction was
@@ -1026,7 +1027,8 @@ deliver_pump(struct peer *p, struct link *l)
 					goto found;
 		break;
 found:
-		if (prec > PREC_IMMEDIATE && link_out_room(l) <= out.len)
+		if (prec > PREC_IMMEDIATE && (link_out_room(l) <= out.len ||
+		    deliver_urgent_in_flight(p->d)))
 			break;
 		next = *link_cursor(l, ch, prec);
 		/* Never past out_last: rows after it belong to an API batch
@@ -1311,6 +1313,19 @@ deliver_receipts_flush(struct peer *p)
 	return n;
 }
 
+/* Our messages to p of precedence prec accepted and not yet receipted, in
+ * some channel. */
+static bool
+any_stream_ahead(const struct peer *p, int prec)
+{
+	int ch;
+
+	for (ch = CH_MIN; ch <= CH_MAX; ch++)
+		if (p->s.out_last[ch][prec] > p->s.out_delivered[ch][prec])
+			return true;
+	return false;
+}
+
 /* Our messages to p accepted and not yet receipted, in all streams. */
 static uint64_t
 out_in_flight(const struct peer *p)
@@ -1325,6 +1340,75 @@ out_in_flight(const struct peer *p)
 				n += p->s.out_last[ch][prec] -
 				    p->s.out_delivered[ch][prec];
 	return n;
+}
+
+static void
+pump_all(struct hotlined *d)
+{
+	int i;
+
+	for (i = 0; i < d->npeers; i++)
+		if (d->peers[i].link != NULL)
+			deliver_pump(&d->peers[i], d->peers[i].link);
+}
+
+/* The yield to urgent traffic ran out: bulk goes on. */
+static void
+urgent_expired(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	pump_all(arg);
+}
+
+bool
+deliver_urgent_in_flight(struct hotlined *d)
+{
+	const struct peer *p;
+	struct timeval tv = { 0, DELIVER_URGENT_YIELD_US };
+	uint64_t now;
+	int i, prec;
+
+	for (i = 0; i < d->npeers; i++) {
+		p = &d->peers[i];
+		if (p->link == NULL)
+			continue;
+		for (prec = PREC_MIN; prec <= PREC_IMMEDIATE; prec++)
+			if (any_stream_ahead(p, prec))
+				goto in_flight;
+	}
+	d->urgent_since = 0;
+	return false;
+in_flight:
+	now = now_mono_us();
+	if (d->urgent_since == 0) {
+		d->urgent_since = now;
+		if (d->urgent_ev == NULL && d->base != NULL)
+			d->urgent_ev = evtimer_new(d->base, urgent_expired, d);
+		if (d->urgent_ev != NULL)
+			evtimer_add(d->urgent_ev, &tv);
+	}
+	return now - d->urgent_since < DELIVER_URGENT_YIELD_US;
+}
+
+/* Receipts came in: if they ended the yield to urgent traffic, bulk goes
+ * on at once. */
+static void
+urgent_settle(struct hotlined *d)
+{
+	if (d->urgent_since == 0 || deliver_urgent_in_flight(d))
+		return;
+	if (d->urgent_ev != NULL)
+		evtimer_del(d->urgent_ev);
+	pump_all(d);
+}
+
+void
+deliver_stop(struct hotlined *d)
+{
+	if (d->urgent_ev != NULL)
+		event_free(d->urgent_ev);
+	d->urgent_ev = NULL;
 }
 
 /*
@@ -1399,6 +1483,7 @@ deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
 		    bs.out_delivered[CH_DIRECT][PREC_FLASH], (uint64_t)n);
 	memcpy(p->s.in_held, bs.in_held, sizeof(bs.in_held));
 	memcpy(p->s.out_delivered, bs.out_delivered, sizeof(bs.out_delivered));
+	urgent_settle(d);
 	if (lazy && store_lazy_pending(d->st)) {
 		/* Receipts and state changes wait for the WAL's sync. */
 		fs = xcalloc(1, sizeof(*fs));

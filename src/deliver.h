@@ -79,6 +79,20 @@ struct deliver_batch *deliver_batch_new(struct hotlined *d, struct msg *ms,
 int	deliver_batch_step(struct deliver_batch *b, int max);
 /* Its transaction is open (begun by a step, not yet ended). */
 bool	deliver_batch_open(const struct deliver_batch *b);
+/*
+ * Urgent traffic of ours in flight: a FLASH or IMMEDIATE message accepted
+ * and not yet receipted by a peer whose link is up. Bulk work yields to it
+ * (api.c: API batches do not store while it is true; the pump sends no
+ * ROUTINE or PRIORITY frames), so that its receipt finds the loop, the
+ * store, the link and the CPU free; for at most
+ * DELIVER_URGENT_YIELD_US from when it began, so that a peer that does not
+ * answer cannot stop bulk traffic.
+ */
+#ifndef DELIVER_URGENT_YIELD_US
+#define DELIVER_URGENT_YIELD_US	50000
+#endif
+bool	deliver_urgent_in_flight(struct hotlined *d);
+void	deliver_stop(struct hotlined *d);
 int	deliver_batch_commit(struct deliver_batch *b,
 	    char (*ids)[ID_HEX_LEN + 1], int *status, const char **errmsg);
 /* The same commit without waiting for the WAL's sync on the loop: -1

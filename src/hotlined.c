@@ -72,6 +72,7 @@ hotlined_free(struct hotlined *d)
 	api_jobs_stop(d);	/* before https_stop: the jobs hold requests */
 	https_stop(d);	/* before api_stop: its connections are API clients */
 	api_stop(d);
+	deliver_stop(d);
 	nrrc_stop(d);
 	cert_stop(d);
 	/* Let libevent run the finalizers of the freed bufferevents. */

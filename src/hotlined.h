@@ -93,6 +93,10 @@ struct hotlined {
 	struct https		*https;		/* NULL: no HTTPS listener */
 	/* An API batch being stored over several loop turns (deliver.c). */
 	struct deliver_batch	*long_batch;
+	/* Since when (monotonic us) urgent traffic of ours has been in
+	 * flight, 0 if none (deliver_urgent_in_flight). */
+	uint64_t		 urgent_since;
+	struct event		*urgent_ev;	/* pumps when that ends */
 	struct events		*events;	/* Server-Sent Events clients */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	uint64_t		 started;	/* UTC ms */

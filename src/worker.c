@@ -56,6 +56,8 @@ worker_main(void *arg)
 	struct worker_job *j;
 	ssize_t n;
 
+	/* Its name shows in top -H and /proc (at most 15 bytes). */
+	(void)pthread_setname_np(pthread_self(), w->name);
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (!w->stop && TAILQ_EMPTY(&w->todo))

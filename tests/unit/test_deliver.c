@@ -459,6 +459,54 @@ test_frames_lazy(void **state)
 	assert_false(deliver_frames_lazy(p, 1, 0));
 }
 
+/*
+ * Urgent traffic in flight (bulk yields to it): a FLASH or IMMEDIATE
+ * message of ours not yet receipted by a peer whose link is up, for at
+ * most DELIVER_URGENT_YIELD_US from when that began.
+ */
+static void
+test_urgent_in_flight(void **state)
+{
+	struct fx *fx = *state;
+	struct peer *p = &fx->peer;
+	struct hotlined *d = &fx->d;
+
+	memset(p->s.out_last, 0, sizeof(p->s.out_last));
+	memset(p->s.out_delivered, 0, sizeof(p->s.out_delivered));
+	p->s.out_last[CH_DIRECT][PREC_FLASH] = 3;
+	p->s.out_delivered[CH_DIRECT][PREC_FLASH] = 2;
+	assert_null(p->link);
+	assert_false(deliver_urgent_in_flight(d));	/* the link is down */
+	/* Only looked at, never used (no event base: nothing pumped). */
+	p->link = (struct link *)p;
+	assert_true(deliver_urgent_in_flight(d));
+	assert_int_not_equal(d->urgent_since, 0);
+	/* Receipted: bulk goes on. */
+	p->s.out_delivered[CH_DIRECT][PREC_FLASH] = 3;
+	assert_false(deliver_urgent_in_flight(d));
+	assert_int_equal(d->urgent_since, 0);
+	/* Bulk in flight is not urgent; IMMEDIATE on any channel is. */
+	p->s.out_last[CH_CERT][PREC_ROUTINE] = 500;
+	p->s.out_last[CH_NRRC][PREC_PRIORITY] = 4;
+	assert_false(deliver_urgent_in_flight(d));
+	p->s.out_last[CH_NRRC][PREC_IMMEDIATE] = 1;
+	assert_true(deliver_urgent_in_flight(d));
+	/* A peer that does not answer stops bulk for a bounded time only,
+	 * and the bound is not restarted while the message stays
+	 * unreceipted. */
+	d->urgent_since -= DELIVER_URGENT_YIELD_US;
+	assert_false(deliver_urgent_in_flight(d));
+	assert_false(deliver_urgent_in_flight(d));
+	p->s.out_delivered[CH_NRRC][PREC_IMMEDIATE] = 1;
+	assert_false(deliver_urgent_in_flight(d));
+	assert_int_equal(d->urgent_since, 0);
+	/* The next urgent message yields afresh. */
+	p->s.out_last[CH_DIRECT][PREC_IMMEDIATE] = 1;
+	assert_true(deliver_urgent_in_flight(d));
+	p->link = NULL;
+	assert_false(deliver_urgent_in_flight(d));
+}
+
 static void
 due(struct peer *p, int ch, int prec, uint64_t seq)
 {
@@ -512,6 +560,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_urgent_goes_first),
 		T(test_receipts_due),
+		T(test_urgent_in_flight),
 		T(test_other_work_waits),
 		T(test_urgent_same_stream_waits),
 		T(test_rolled_back_batch_keeps_seqs),
