@@ -1352,13 +1352,17 @@ pump_all(struct hotlined *d)
 			deliver_pump(&d->peers[i], d->peers[i].link);
 }
 
-/* The yield to urgent traffic ran out: bulk goes on. */
+/* The yield to urgent traffic ran out, or ended a loop turn ago: bulk goes
+ * on. */
 static void
 urgent_expired(evutil_socket_t fd, short ev, void *arg)
 {
+	struct hotlined *d = arg;
+
 	(void)fd;
 	(void)ev;
-	pump_all(arg);
+	d->urgent_settling = false;
+	pump_all(d);
 }
 
 bool
@@ -1369,6 +1373,8 @@ deliver_urgent_in_flight(struct hotlined *d)
 	uint64_t now;
 	int i, prec;
 
+	if (d->urgent_settling)
+		return true;
 	for (i = 0; i < d->npeers; i++) {
 		p = &d->peers[i];
 		if (p->link == NULL)
@@ -1391,16 +1397,26 @@ in_flight:
 	return now - d->urgent_since < DELIVER_URGENT_YIELD_US;
 }
 
-/* Receipts came in: if they ended the yield to urgent traffic, bulk goes
- * on at once. */
+/*
+ * Receipts came in: if they ended the yield to urgent traffic, bulk goes on
+ * from the next loop turn, not this one: the answers to API clients waiting
+ * for the urgent messages (api_changed) are written to their sockets in the
+ * next turn, before the bulk work that this turn would otherwise begin.
+ */
 static void
 urgent_settle(struct hotlined *d)
 {
-	if (d->urgent_since == 0 || deliver_urgent_in_flight(d))
+	struct timeval zero = { 0, 0 };
+
+	if (d->urgent_since == 0 || d->urgent_settling ||
+	    deliver_urgent_in_flight(d))
 		return;
-	if (d->urgent_ev != NULL)
-		evtimer_del(d->urgent_ev);
-	pump_all(d);
+	if (d->urgent_ev == NULL) {
+		pump_all(d);
+		return;
+	}
+	d->urgent_settling = true;
+	evtimer_add(d->urgent_ev, &zero);
 }
 
 void

@@ -97,6 +97,7 @@ struct hotlined {
 	 * flight, 0 if none (deliver_urgent_in_flight). */
 	uint64_t		 urgent_since;
 	struct event		*urgent_ev;	/* pumps when that ends */
+	bool			 urgent_settling;	/* ended, a turn ago */
 	struct events		*events;	/* Server-Sent Events clients */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	uint64_t		 started;	/* UTC ms */
