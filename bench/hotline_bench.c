@@ -23,6 +23,9 @@
  *               direct channel goes out on its own connection; latency =
  *               POST written -> wait=delivered answered.
  *
+ * HB_GAP_US=N (environment): each bulk streamer pauses N us between its
+ * batches, to see how flash latency depends on the bulk rate.
+ *
  * Memory: both daemons' VmRSS is sampled every 20 ms (--pid-a, --pid-b) and
  * their VmHWM read at the end.  Not part of the project's build or tests.
  */
@@ -621,6 +624,8 @@ stream_loop(void *arg)
 			die("POST /v1/messages/batch: HTTP %d %.200s", c.status,
 			    c.body);
 		sent += n;
+		if (getenv("HB_GAP_US") != NULL)
+			usleep((useconds_t)atoi(getenv("HB_GAP_US")));
 	}
 	free(body);
 	/* Receipts are cumulative: the last id delivered implies the rest. */

@@ -9,6 +9,9 @@ prints, per phase, p50/p99/max of the time spent in it, then the slowest
 messages phase by phase with the loop stalls and slow spans of each daemon
 that overlap them.  All times are CLOCK_MONOTONIC microseconds.
 
+"one-way" is POST -> committed at the receiver, what a broker's publish ->
+consumer figure measures (bench/peers flash mode).
+
 Phases: post (client POST -> handler runs), accept (handler -> committed),
 resp (-> 201 at the client), queue (commit -> frame written to the link
 output), wire (-> receiver applies it), rxcommit (-> receiver committed),
@@ -33,7 +36,11 @@ def load(path):
         elif p[2] == "span":
             spans.append((t - int(p[4]), t, p[3], " ".join(p[5:])))
         elif p[2] == "stall":
-            stalls.append((t - int(p[3]), t, int(p[4])))
+            # late, traced callbacks; then (newer daemons) the loop
+            # thread's run and run-queue wait over the interval
+            run = int(p[5]) if len(p) > 6 else -1
+            wait = int(p[6]) if len(p) > 6 else -1
+            stalls.append((t - int(p[3]), t, int(p[4]), run, wait))
     return flash, spans, stalls
 
 def first_at_least(evs, seq):
@@ -80,13 +87,23 @@ def main():
     tot = [(r[1][9] - r[1][0]) for r in rows]
     print("total  p50 %7.2f  p99 %7.2f  max %7.2f ms" %
           (pct(tot, .5) / 1e3, pct(tot, .99) / 1e3, max(tot) / 1e3))
+    # What a broker's "publish -> consumer has it" measures: the message
+    # committed at the receiver (no receipt back, no sender commit of it).
+    one = [(r[1][6] - r[1][0]) for r in rows]
+    print("one-way p50 %7.2f  p99 %7.2f  max %7.2f ms "
+          "(POST -> committed at the receiver)" %
+          (pct(one, .5) / 1e3, pct(one, .99) / 1e3, max(one) / 1e3))
     for i, n in enumerate(names):
         v = [phases(r[1])[i] for r in rows]
         print("%-9s p50 %7.2f  p99 %7.2f  max %7.2f ms" %
               (n, pct(v, .5) / 1e3, pct(v, .99) / 1e3, max(v) / 1e3))
     for who, st, sp in (("us", us_st, us_sp), ("ru", ru_st, ru_sp)):
-        print("%s: %d stalls > 5 ms (sum %.0f ms), slow spans:" %
-              (who, len(st), sum(b - a for a, b, _ in st) / 1e3))
+        print("%s: %d stalls > 5 ms (sum %.0f ms%s), slow spans:" %
+              (who, len(st), sum(s[1] - s[0] for s in st) / 1e3,
+               "" if not st or st[0][3] < 0 else
+               "; the loop ran %.0f, waited for a CPU %.0f, blocked %.0f" %
+               (sum(s[3] for s in st) / 1e3, sum(s[4] for s in st) / 1e3,
+                sum(s[1] - s[0] - s[3] - s[4] for s in st) / 1e3)))
         kinds = {}
         for a, b, what, _ in sp:
             k = kinds.setdefault(what, [])
@@ -106,10 +123,12 @@ def main():
                     print("   %s span %-10s %6.1f ms at +%.1f %s" %
                           (who, what, (b - a) / 1e3, (a - pts[0]) / 1e3,
                            det[:40]))
-            for a, b, cov in st:
+            for a, b, cov, run, wait in st:
                 if b > pts[0] and a < pts[9]:
-                    print("   %s stall %6.1f ms at +%.1f (spans %.1f)" %
+                    print("   %s stall %6.1f ms at +%.1f (spans %.1f%s)" %
                           (who, (b - a) / 1e3, (a - pts[0]) / 1e3,
-                           cov / 1e3))
+                           cov / 1e3, "" if run < 0 else
+                           ", ran %.1f, waited for a CPU %.1f" %
+                           (run / 1e3, wait / 1e3)))
 
 main()

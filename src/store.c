@@ -1385,8 +1385,22 @@ store_commit(struct store *st)
 	int rc;
 	TRACE_BEGIN(t0);
 
+#ifdef HOTLINE_TRACE
+	int pw0 = 0, pw1 = 0, hi = 0;
+	char det[32];
+
+	(void)sqlite3_db_status(st->db, SQLITE_DBSTATUS_CACHE_WRITE, &pw0,
+	    &hi, 0);
+#endif
 	rc = stmt_exec(st, st->stmt[S_COMMIT], "commit");
+#ifdef HOTLINE_TRACE
+	(void)sqlite3_db_status(st->db, SQLITE_DBSTATUS_CACHE_WRITE, &pw1,
+	    &hi, 0);
+	snprintf(det, sizeof(det), "pages=%d", pw1 - pw0);
+	TRACE_END(st->lazy_tx ? "commit_lazy" : "commit", det, t0);
+#else
 	TRACE_END(st->lazy_tx ? "commit_lazy" : "commit", NULL, t0);
+#endif
 	if (rc == 0) {
 		if (st->lazy_tx) {
 			st->lazy_seq++;

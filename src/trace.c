@@ -18,20 +18,47 @@ static struct event	*tick;
 static uint64_t		 tick_due;	/* when the tick should fire */
 static uint64_t		 spans_us;	/* outermost spans since the tick */
 static int		 depth;
+static FILE		*schedf;	/* the loop thread's schedstat */
+static uint64_t		 run0, wait0;	/* its counters at the last tick */
+
+/* The loop thread's time on a CPU and waiting for one, in ns. */
+static void
+sched_read(uint64_t *run, uint64_t *wait)
+{
+	unsigned long long r = 0, w = 0;
+
+	*run = *wait = 0;
+	if (schedf == NULL)
+		return;
+	rewind(schedf);
+	fflush(schedf);
+	if (fscanf(schedf, "%llu %llu", &r, &w) == 2) {
+		*run = r;
+		*wait = w;
+	}
+}
 
 static void
 tickcb(evutil_socket_t fd, short ev, void *arg)
 {
-	uint64_t now = now_mono_us();
+	uint64_t now = now_mono_us(), run, wait;
 
 	(void)fd;
 	(void)ev;
 	(void)arg;
+	sched_read(&run, &wait);
+	/* A stall: how late, how much of it traced callbacks explain, and
+	 * how long the thread ran and waited for a CPU since the last tick
+	 * (the rest it was blocked: fdatasync, reads). */
 	if (tick_due != 0 && now > tick_due + TRACE_SLOW_US)
-		fprintf(stderr, "trace %llu stall %llu %llu\n",
+		fprintf(stderr, "trace %llu stall %llu %llu %llu %llu\n",
 		    (unsigned long long)now,
 		    (unsigned long long)(now - tick_due),
-		    (unsigned long long)spans_us);
+		    (unsigned long long)spans_us,
+		    (unsigned long long)((run - run0) / 1000),
+		    (unsigned long long)((wait - wait0) / 1000));
+	run0 = run;
+	wait0 = wait;
 	spans_us = 0;
 	tick_due = now + TRACE_TICK_US;
 }
@@ -42,6 +69,8 @@ trace_start(struct event_base *base)
 	struct timeval tv = { 0, TRACE_TICK_US };
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	schedf = fopen("/proc/thread-self/schedstat", "r");
+	sched_read(&run0, &wait0);
 	tick = event_new(base, -1, EV_PERSIST, tickcb, NULL);
 	if (tick != NULL)
 		event_add(tick, &tv);
@@ -54,6 +83,9 @@ trace_stop(void)
 	if (tick != NULL)
 		event_free(tick);
 	tick = NULL;
+	if (schedf != NULL)
+		fclose(schedf);
+	schedf = NULL;
 }
 
 uint64_t
