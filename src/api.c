@@ -1135,7 +1135,9 @@ batch_resolve(void *arg, bool preempt)
 /* Store the next API_BATCH_STEP messages of the batch, in its open
  * transaction; come back next turn for more, or commit. A batch not begun
  * yet waits while the store holds bulk writes off (store_held: a
- * checkpoint's last pass), looking again every API_BATCH_HELD_US. */
+ * checkpoint's last pass), and a batch of bulk messages while urgent
+ * traffic of ours is in flight (deliver_batch_yields), looking again every
+ * API_BATCH_HELD_US. */
 static void
 batch_stepcb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -1149,7 +1151,7 @@ batch_stepcb(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	if (evhttp_request_get_connection(j->q.r) != NULL &&
 	    ((!deliver_batch_open(j->db) && store_held(j->q.d->st)) ||
-	    deliver_urgent_in_flight(j->q.d))) {
+	    deliver_batch_yields(j->db))) {
 		evtimer_add(j->step, &held);
 		return;
 	}

@@ -303,6 +303,7 @@ struct deliver_batch {
 	store_long_fn	 resolve;
 	void		*arg;
 	bool		 open;
+	bool		 urgent;	/* has FLASH/IMMEDIATE messages */
 	/* Committed lazily, waiting for the WAL's sync (store.h): its seqs
 	 * are still taken, the streams not advanced, nothing answered. */
 	bool		 syncing;
@@ -584,6 +585,7 @@ deliver_batch_new(struct hotlined *d, struct msg *ms, int n, const char *op,
     const char **errmsg)
 {
 	struct deliver_batch *b;
+	int i;
 
 	*bad = -1;
 	if (n <= 0) {
@@ -596,8 +598,17 @@ deliver_batch_new(struct hotlined *d, struct msg *ms, int n, const char *op,
 		return NULL;
 	b->resolve = resolve;
 	b->arg = arg;
+	for (i = 0; i < n && !b->urgent; i++)
+		b->urgent = ms[i].prec >= PREC_MIN &&
+		    ms[i].prec <= PREC_IMMEDIATE;
 	d->long_batch = b;	/* its seqs are taken */
 	return b;
+}
+
+bool
+deliver_batch_yields(struct deliver_batch *b)
+{
+	return !b->urgent && deliver_urgent_in_flight(b->d);
 }
 
 bool

@@ -82,7 +82,8 @@ bool	deliver_batch_open(const struct deliver_batch *b);
 /*
  * Urgent traffic of ours in flight: a FLASH or IMMEDIATE message accepted
  * and not yet receipted by a peer whose link is up. Bulk work yields to it
- * (api.c: API batches do not store while it is true; the pump sends no
+ * (API batches of bulk messages do not store while it is true,
+ * deliver_batch_yields; the pump sends no
  * ROUTINE or PRIORITY frames), so that its receipt finds the loop, the
  * store, the link and the CPU free; for at most
  * DELIVER_URGENT_YIELD_US from when it began, so that a peer that does not
@@ -92,6 +93,9 @@ bool	deliver_batch_open(const struct deliver_batch *b);
 #define DELIVER_URGENT_YIELD_US	50000
 #endif
 bool	deliver_urgent_in_flight(struct hotlined *d);
+/* An API batch of ROUTINE/PRIORITY messages only, while urgent traffic is
+ * in flight: it does not store its next turn. */
+bool	deliver_batch_yields(struct deliver_batch *b);
 void	deliver_stop(struct hotlined *d);
 int	deliver_batch_commit(struct deliver_batch *b,
 	    char (*ids)[ID_HEX_LEN + 1], int *status, const char **errmsg);

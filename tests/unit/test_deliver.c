@@ -507,6 +507,36 @@ test_urgent_in_flight(void **state)
 	assert_false(deliver_urgent_in_flight(d));
 }
 
+/* Only batches of bulk messages yield to urgent traffic in flight. */
+static void
+test_batch_yields(void **state)
+{
+	struct fx *fx = *state;
+	struct peer *p = &fx->peer;
+	int i;
+
+	p->s.out_last[CH_NRRC][PREC_FLASH] = 1;
+	p->link = (struct link *)p;	/* only looked at */
+	batch_start(fx, "cert", "priority");
+	assert_true(deliver_batch_yields(fx->b));
+	p->s.out_delivered[CH_NRRC][PREC_FLASH] = 1;
+	assert_false(deliver_batch_yields(fx->b));
+	p->s.out_last[CH_NRRC][PREC_FLASH] = 2;
+	assert_true(deliver_batch_yields(fx->b));
+	p->link = NULL;		/* committing pumps: no fake link then */
+	assert_false(deliver_batch_yields(fx->b));
+	batch_rest(fx);
+	for (i = 0; i < NB; i++) {
+		free(fx->bodies[i]);
+		fx->bodies[i] = NULL;
+	}
+	batch_start(fx, "wg", "immediate");
+	p->link = (struct link *)p;
+	assert_false(deliver_batch_yields(fx->b));
+	p->link = NULL;
+	batch_rest(fx);
+}
+
 static void
 due(struct peer *p, int ch, int prec, uint64_t seq)
 {
@@ -561,6 +591,7 @@ main(void)
 		T(test_urgent_goes_first),
 		T(test_receipts_due),
 		T(test_urgent_in_flight),
+		T(test_batch_yields),
 		T(test_other_work_waits),
 		T(test_urgent_same_stream_waits),
 		T(test_rolled_back_batch_keeps_seqs),
