@@ -33,6 +33,7 @@
 
 #include "log.h"
 #include "pcache.h"
+#include "walbuf.h"
 #include "store.h"
 #include "trace.h"
 #include "util.h"
@@ -840,8 +841,10 @@ store_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	close(fd);
+	/* The loop's connection writes the WAL in large writes (walbuf.c). */
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, walbuf_vfs()) !=
+	    SQLITE_OK) {
 		setmsg(err, errlen, "%s: %s", path, st->db != NULL ?
 		    sqlite3_errmsg(st->db) : "out of memory");
 		goto fail;
