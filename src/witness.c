@@ -190,14 +190,14 @@ witness_checkpoint_now(struct hotlined *d)
 	memset(&cp, 0, sizeof(cp));
 	/* Store the checkpoint on its own, not inside an API batch's open
 	 * transaction (store.h), before it is sent: finish that first (it
-	 * adds leaves, so before the size and root are taken). Sign only
-	 * leaves on disk: some may be lazily committed (below). */
+	 * adds leaves, so before the size and root are taken). Some leaves
+	 * may be committed lazily, not yet synced: the checkpoint's own full
+	 * commit syncs the WAL, which is written in order, so they are on
+	 * disk with it, before anyone is sent it (one fdatasync, not two). */
 	store_long_resolve(d->st, false);
 	cp.size = tlog_size(d->tlog);
 	if (cp.size == 0 || cp.size == w->last_size)
 		return 0;
-	if (store_sync(d->st) == -1)
-		return -1;
 	snprintf(cp.origin, sizeof(cp.origin), "%s", w->origin);
 	tlog_root(d->tlog, cp.root);
 	if ((tlen = checkpoint_format(&cp, text, sizeof(text))) == 0 ||
@@ -207,6 +207,8 @@ witness_checkpoint_now(struct hotlined *d)
 		return -1;
 	}
 	snprintf(note, sizeof(note), "%s\n%s", text, line);
+	if (store_begin(d->st) == -1)
+		return -1;
 	s = w->s[W_CKPT_INS];
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)cp.size);
 	sqlite3_bind_blob(s, 2, cp.root, 32, SQLITE_STATIC);
@@ -216,6 +218,11 @@ witness_checkpoint_now(struct hotlined *d)
 	wstmt_done(s);
 	if (rc != SQLITE_DONE) {
 		log_warnx("tlog: store checkpoint: %s", sqlite3_errmsg(w->db));
+		store_rollback(d->st);
+		return -1;
+	}
+	if (store_commit(d->st) == -1) {
+		log_warnx("tlog: store checkpoint: commit failed");
 		return -1;
 	}
 	w->last_size = cp.size;
