@@ -32,26 +32,10 @@ struct fix {
 	sqlite3	*db;
 };
 
-static void
-exec_ok(sqlite3 *db, const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("%s: %s", sql, err != NULL ? err : "?");
-}
-
 static int64_t
-one_int(sqlite3 *db, const char *sql)
+rows(struct fix *f)
 {
-	sqlite3_stmt *s;
-	int64_t v;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
+	return testlib_sql_int(f->db, "SELECT COUNT(*) FROM t");
 }
 
 static void
@@ -72,7 +56,8 @@ open_db(const char *path)
 	sqlite3 *db = NULL;
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	exec_ok(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;"
+	testlib_sql_exec(db, "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = OFF;"
 	    "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0");
 	return db;
 }
@@ -89,7 +74,8 @@ setup(void **state)
 	assert_int_equal(testlib_path_join(f->path, sizeof(f->path), f->dir,
 	    "t.db"), 0);
 	f->db = open_db(f->path);
-	exec_ok(f->db, "CREATE TABLE t (k BLOB NOT NULL UNIQUE, v INTEGER)");
+	testlib_sql_exec(f->db,
+	    "CREATE TABLE t (k BLOB NOT NULL UNIQUE, v INTEGER)");
 	*state = f;
 	return 0;
 }
@@ -114,7 +100,7 @@ insert_random(sqlite3 *db, int n, int64_t base, bool commit)
 	uint8_t key[32];
 	int i, j;
 
-	exec_ok(db, "BEGIN");
+	testlib_sql_exec(db, "BEGIN");
 	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO t VALUES (?, ?)",
 	    -1, &s, NULL), SQLITE_OK);
 	for (i = 0; i < n; i++) {
@@ -126,7 +112,7 @@ insert_random(sqlite3 *db, int n, int64_t base, bool commit)
 		sqlite3_reset(s);
 	}
 	sqlite3_finalize(s);
-	exec_ok(db, commit ? "COMMIT" : "ROLLBACK");
+	testlib_sql_exec(db, commit ? "COMMIT" : "ROLLBACK");
 }
 
 /* Growing by random keys: pages go past the end and back, and not one
@@ -147,9 +133,9 @@ test_commits_skip(void **state)
 	assert_true(b.high_rekeys > a.high_rekeys);
 	assert_true(b.truncates - a.truncates >= 50);
 	assert_int_equal(b.passed, a.passed);
-	assert_int_equal(one_int(f->db, "SELECT COUNT(*) FROM t"), 2000 +
+	assert_int_equal(rows(f), 2000 +
 	    NKEYS);
-	assert_int_equal(one_int(f->db, "SELECT SUM(v) FROM t"),
+	assert_int_equal(testlib_sql_int(f->db, "SELECT SUM(v) FROM t"),
 	    (int64_t)(2000 + NKEYS) * (2000 + NKEYS - 1) / 2);
 	check_ok(f->db);
 }
@@ -168,20 +154,22 @@ test_rollback_passes(void **state)
 	srandom(2);
 	insert_random(f->db, 3000, 0, true);
 	for (i = 0; i < 5; i++) {
-		pages = one_int(f->db, "PRAGMA page_count");
-		n = one_int(f->db, "SELECT COUNT(*) FROM t");
+		pages = testlib_sql_int(f->db, "PRAGMA page_count");
+		n = rows(f);
 		pcache_stats(&a);
 		insert_random(f->db, 3000, 1000000, false);
 		pcache_stats(&b);
 		assert_true(b.passed > a.passed);
-		assert_int_equal(one_int(f->db, "PRAGMA page_count"), pages);
-		assert_int_equal(one_int(f->db, "SELECT COUNT(*) FROM t"), n);
-		assert_int_equal(one_int(f->db, "SELECT COUNT(*) FROM t "
+		assert_int_equal(testlib_sql_int(f->db, "PRAGMA page_count"),
+		    pages);
+		assert_int_equal(rows(f), n);
+		assert_int_equal(testlib_sql_int(f->db,
+		    "SELECT COUNT(*) FROM t "
 		    "WHERE v >= 1000000"), 0);
 		insert_random(f->db, 1000, 10000 * (i + 1), true);
 		check_ok(f->db);
 	}
-	assert_int_equal(one_int(f->db, "SELECT COUNT(*) FROM t"), 8000);
+	assert_int_equal(rows(f), 8000);
 }
 
 /* Another connection writes: the first one's cache is reset (handed on)
@@ -195,21 +183,21 @@ test_other_writer(void **state)
 
 	srandom(3);
 	insert_random(f->db, 2000, 0, true);
-	assert_int_equal(one_int(f->db, "SELECT COUNT(*) FROM t"), 2000);
+	assert_int_equal(rows(f), 2000);
 	db2 = open_db(f->path);
 	insert_random(db2, 2000, 2000, true);
 	pcache_stats(&a);
-	assert_int_equal(one_int(f->db, "SELECT COUNT(*) FROM t"), 4000);
-	assert_int_equal(one_int(f->db, "SELECT SUM(v) FROM t"),
+	assert_int_equal(rows(f), 4000);
+	assert_int_equal(testlib_sql_int(f->db, "SELECT SUM(v) FROM t"),
 	    (int64_t)4000 * 3999 / 2);
 	pcache_stats(&b);
 	assert_true(b.passed > a.passed);
 	insert_random(f->db, 500, 4000, true);
-	assert_int_equal(one_int(db2, "SELECT COUNT(*) FROM t"), 4500);
+	assert_int_equal(testlib_sql_int(db2, "SELECT COUNT(*) FROM t"), 4500);
 	/* Shrinking the file (VACUUM after deletes) and growing again. */
-	exec_ok(f->db, "DELETE FROM t WHERE v % 2 = 0; VACUUM");
+	testlib_sql_exec(f->db, "DELETE FROM t WHERE v % 2 = 0; VACUUM");
 	insert_random(db2, 1000, 100000, true);
-	assert_int_equal(one_int(f->db, "SELECT COUNT(*) FROM t"), 3250);
+	assert_int_equal(rows(f), 3250);
 	check_ok(f->db);
 	check_ok(db2);
 	sqlite3_close(db2);

@@ -28,30 +28,6 @@ struct fix {
 	char	 path[4200];
 };
 
-static void
-exec_ok(sqlite3 *db, const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("%s: %s", sql, err != NULL ? err : "?");
-}
-
-static int64_t
-one_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *s;
-	int64_t v;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) != SQLITE_ROW)
-		fail_msg("%s: %s (%d)", sql, sqlite3_errmsg(db),
-		    sqlite3_extended_errcode(db));
-	v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
-
 static sqlite3 *
 open_db(const char *path, const char *vfs)
 {
@@ -128,53 +104,56 @@ test_commits_seen_at_once(void **state)
 
 	assert_non_null(vfs);
 	w = open_db(f->path, vfs);
-	exec_ok(w, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+	testlib_sql_exec(w, "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = NORMAL;"
 	    "CREATE TABLE t (k INTEGER, body BLOB);"
 	    "CREATE INDEX t_k ON t (k);");
 	r = open_db(f->path, NULL);
 	for (round = 0; round < 60; round++) {
 		/* Every fifth round a tiny cache: the transaction spills
 		 * frames before its commit and reads them back. */
-		exec_ok(w, round % 5 == 4 ? "PRAGMA cache_size = 10" :
+		testlib_sql_exec(w, round % 5 == 4 ? "PRAGMA cache_size = 10" :
 		    "PRAGMA cache_size = -8192");
-		sum = (int64_t)one_int(r, sum_sql);
-		exec_ok(w, "BEGIN");
+		sum = (int64_t)testlib_sql_int(r, sum_sql);
+		testlib_sql_exec(w, "BEGIN");
 		insert_rows(w, 50 + round * 7, &seed);
 		if (round % 7 == 3) {
-			exec_ok(w, "ROLLBACK");
-			assert_int_equal(one_int(r, count_sql), n);
-			assert_int_equal(one_int(r, sum_sql), sum);
+			testlib_sql_exec(w, "ROLLBACK");
+			assert_int_equal(testlib_sql_int(r, count_sql), n);
+			assert_int_equal(testlib_sql_int(r, sum_sql), sum);
 			continue;
 		}
 		if (round % 4 == 1)	/* rows changed again before commit */
-			exec_ok(w, "UPDATE t SET body = zeroblob(50) "
+			testlib_sql_exec(w, "UPDATE t SET body = zeroblob(50) "
 			    "WHERE k % 5 = 0");
 		/* Not committed: the reader sees none of it. */
-		assert_int_equal(one_int(r, count_sql), n);
-		exec_ok(w, "COMMIT");
+		assert_int_equal(testlib_sql_int(r, count_sql), n);
+		testlib_sql_exec(w, "COMMIT");
 		n += 50 + round * 7;
-		assert_int_equal(one_int(r, count_sql), n);
-		assert_int_equal(one_int(r, sum_sql), one_int(w, sum_sql));
+		assert_int_equal(testlib_sql_int(r, count_sql), n);
+		assert_int_equal(testlib_sql_int(r, sum_sql),
+		    testlib_sql_int(w, sum_sql));
 		if (round % 9 == 8)	/* the writer starts the WAL over */
-			exec_ok(r, "PRAGMA wal_checkpoint(TRUNCATE)");
+			testlib_sql_exec(r, "PRAGMA wal_checkpoint(TRUNCATE)");
 	}
 	/* A commit from a cache that holds it: SQLite's two writes per
 	 * frame reach the file as a few large ones. */
-	exec_ok(w, "PRAGMA cache_size = -8192");
+	testlib_sql_exec(w, "PRAGMA cache_size = -8192");
 	walbuf_stats(&s0);
-	exec_ok(w, "BEGIN");
+	testlib_sql_exec(w, "BEGIN");
 	insert_rows(w, 2000, &seed);
-	exec_ok(w, "COMMIT");
+	testlib_sql_exec(w, "COMMIT");
 	n += 2000;
 	walbuf_stats(&s1);
-	assert_int_equal(one_int(r, count_sql), n);
+	assert_int_equal(testlib_sql_int(r, count_sql), n);
 	assert_true(s1.writes - s0.writes > 1000);
 	assert_true((s1.flushes - s0.flushes) * 20 < s1.writes - s0.writes);
 	sqlite3_close(r);
 	sqlite3_close(w);
 	w = open_db(f->path, NULL);
-	assert_int_equal(one_int(w, count_sql), n);
-	assert_int_equal(one_int(w, "SELECT count(*) FROM pragma_integrity_check "
+	assert_int_equal(testlib_sql_int(w, count_sql), n);
+	assert_int_equal(testlib_sql_int(w, "SELECT count(*) FROM "
+	    "pragma_integrity_check "
 	    "WHERE integrity_check != 'ok'"), 0);
 	sqlite3_close(w);
 }
@@ -199,19 +178,19 @@ test_death_mid_transaction(void **state)
 
 		close(p[0]);
 		db = open_db(f->path, walbuf_vfs());
-		exec_ok(db, "PRAGMA journal_mode = WAL;"
+		testlib_sql_exec(db, "PRAGMA journal_mode = WAL;"
 		    "PRAGMA synchronous = FULL;"
 		    "CREATE TABLE t (k INTEGER, body BLOB);"
 		    "CREATE INDEX t_k ON t (k);");
 		for (i = 0; i < 20; i++) {
-			exec_ok(db, "BEGIN");
+			testlib_sql_exec(db, "BEGIN");
 			insert_rows(db, 100, &seed);
-			exec_ok(db, "COMMIT");
-			v = one_int(db, count_sql);
+			testlib_sql_exec(db, "COMMIT");
+			v = testlib_sql_int(db, count_sql);
 			if (write(p[1], &v, sizeof(v)) != sizeof(v))
 				_exit(2);
 		}
-		exec_ok(db, "BEGIN");
+		testlib_sql_exec(db, "BEGIN");
 		insert_rows(db, 3000, &seed);	/* gathered, not written */
 		_exit(0);
 	}
@@ -223,8 +202,8 @@ test_death_mid_transaction(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(committed, 2000);
 	db = open_db(f->path, NULL);
-	assert_int_equal(one_int(db, count_sql), committed);
-	assert_int_equal(one_int(db, "SELECT count(*) FROM "
+	assert_int_equal(testlib_sql_int(db, count_sql), committed);
+	assert_int_equal(testlib_sql_int(db, "SELECT count(*) FROM "
 	    "pragma_integrity_check WHERE integrity_check != 'ok'"), 0);
 	sqlite3_close(db);
 }

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 #include <openssl/pem.h>
+#include <sqlite3.h>
 
 #include "identity.h"
 #include "signer.h"
@@ -152,4 +153,28 @@ testlib_node_free(struct testlib_node *n)
 {
 	signer_free(n->signer);
 	n->signer = NULL;
+}
+
+void
+testlib_sql_exec(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", sql, err != NULL ? err : "?");
+}
+
+int64_t
+testlib_sql_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		fail_msg("%s: %s (%d)", sql, sqlite3_errmsg(db),
+		    sqlite3_extended_errcode(db));
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
 }

@@ -3,8 +3,8 @@
  * fresh temporary directories under $HOTLINE_TEST_TMP and their removal,
  * checked path joining, exact-size heap copies for overread checks, PEM key
  * files and node identities (key, certificate, loaded signer) made the way
- * the daemon makes them. Not part of hotline_core; linked into every unit
- * test as hotline_testlib.
+ * the daemon makes them, and two SQL shorthands. Not part of hotline_core;
+ * linked into every unit test as hotline_testlib.
  */
 #ifndef HOTLINE_TESTLIB_H
 #define HOTLINE_TESTLIB_H
@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 struct signer;
+struct sqlite3;
 
 /* A node identity made by testlib_node_init(): all paths below dir. */
 struct testlib_node {
@@ -68,5 +69,11 @@ int	 testlib_node_init(struct testlib_node *n, const char *base,
 
 /* Free n's signer; the files stay. */
 void	 testlib_node_free(struct testlib_node *n);
+
+/* Run SQL (several statements) or fail the test with SQLite's message. */
+void	 testlib_sql_exec(struct sqlite3 *db, const char *sql);
+/* The first column of the first row of one query, as an integer; the test
+ * fails if it has no row. */
+int64_t	 testlib_sql_int(struct sqlite3 *db, const char *sql);
 
 #endif /* HOTLINE_TESTLIB_H */
