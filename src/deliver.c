@@ -1419,9 +1419,11 @@ urgent_settle(struct hotlined *d)
 {
 	struct timeval zero = { 0, 0 };
 
-	if (d->urgent_since == 0 || d->urgent_settling ||
-	    deliver_urgent_in_flight(d))
+	if (d->urgent_since == 0 || d->urgent_settling)
 		return;
+	(void)deliver_urgent_in_flight(d);
+	if (d->urgent_since != 0)
+		return;		/* still in flight, yielded to or not */
 	if (d->urgent_ev == NULL) {
 		pump_all(d);
 		return;
