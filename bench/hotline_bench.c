@@ -597,7 +597,10 @@ stream_loop(void *arg)
 	size_t sent = 0, n, i, len, cap, blen;
 	char *body, *m;
 	uint64_t base;
+	const char *gap = getenv("HB_GAP_US");
+	useconds_t gap_us;
 
+	gap_us = gap != NULL ? (useconds_t)atoi(gap) : 0;
 	conn_open(&c);
 	cap = o.batch * (o.size + 256) + 64;
 	body = xmalloc(cap);
@@ -624,8 +627,8 @@ stream_loop(void *arg)
 			die("POST /v1/messages/batch: HTTP %d %.200s", c.status,
 			    c.body);
 		sent += n;
-		if (getenv("HB_GAP_US") != NULL)
-			usleep((useconds_t)atoi(getenv("HB_GAP_US")));
+		if (gap_us > 0)
+			usleep(gap_us);
 	}
 	free(body);
 	/* Receipts are cumulative: the last id delivered implies the rest. */

@@ -4,7 +4,9 @@
  * counted towards the time a stall is explained by.
  */
 #ifdef HOTLINE_TRACE
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -18,7 +20,7 @@ static struct event	*tick;
 static uint64_t		 tick_due;	/* when the tick should fire */
 static uint64_t		 spans_us;	/* outermost spans since the tick */
 static int		 depth;
-static FILE		*schedf;	/* the loop thread's schedstat */
+static int		 schedfd = -1;	/* the loop thread's schedstat */
 static uint64_t		 run0, wait0;	/* its counters at the last tick */
 
 /* The loop thread's time on a CPU and waiting for one, in ns. */
@@ -26,13 +28,14 @@ static void
 sched_read(uint64_t *run, uint64_t *wait)
 {
 	unsigned long long r = 0, w = 0;
+	char buf[96];
+	ssize_t n;
 
 	*run = *wait = 0;
-	if (schedf == NULL)
+	if (schedfd == -1 || (n = pread(schedfd, buf, sizeof(buf) - 1, 0)) <= 0)
 		return;
-	rewind(schedf);
-	fflush(schedf);
-	if (fscanf(schedf, "%llu %llu", &r, &w) == 2) {
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &r, &w) == 2) {
 		*run = r;
 		*wait = w;
 	}
@@ -69,7 +72,7 @@ trace_start(struct event_base *base)
 	struct timeval tv = { 0, TRACE_TICK_US };
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	schedf = fopen("/proc/thread-self/schedstat", "r");
+	schedfd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
 	sched_read(&run0, &wait0);
 	tick = event_new(base, -1, EV_PERSIST, tickcb, NULL);
 	if (tick != NULL)
@@ -83,9 +86,9 @@ trace_stop(void)
 	if (tick != NULL)
 		event_free(tick);
 	tick = NULL;
-	if (schedf != NULL)
-		fclose(schedf);
-	schedf = NULL;
+	if (schedfd != -1)
+		close(schedfd);
+	schedfd = -1;
 }
 
 uint64_t
