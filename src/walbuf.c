@@ -257,13 +257,13 @@ wb_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file,
 		return rc != SQLITE_OK ? rc : SQLITE_CANTOPEN;
 	}
 	/* The default VFS's files have every method (version 3). */
-	f->base.pMethods = f->inner->pMethods->iVersion >= 3 ? &wb_io : NULL;
-	if (f->base.pMethods == NULL) {
+	if (f->inner->pMethods->iVersion < 3) {
 		f->inner->pMethods->xClose(f->inner);
 		free(f->buf);
 		f->buf = NULL;
 		return SQLITE_CANTOPEN;
 	}
+	f->base.pMethods = &wb_io;
 	return SQLITE_OK;
 }
 
