@@ -191,10 +191,11 @@ log_leaf(struct hotlined *d, int type, const uint8_t id[MSG_ID_LEN], int dir,
 /* Insert a prepared message (inside a transaction); an ack also marks the
  * message it acknowledges. 0 or -1. */
 static int
-submit_store(struct hotlined *d, struct peer *p, const struct msg *m)
+submit_store(struct hotlined *d, struct peer *p, const struct msg *m,
+    const char *op)
 {
 	if (store_msg_insert(d->st, m, DIR_OUT, p->conf->party,
-	    m->created) != 0 || log_leaf(d, LEAF_MSG, m->id, DIR_OUT,
+	    m->created, op) != 0 || log_leaf(d, LEAF_MSG, m->id, DIR_OUT,
 	    p->conf->party, m->created) == -1)
 		return -1;
 	if (strcmp(m->kind, "ack") == 0 && m->has_ref &&
@@ -428,21 +429,13 @@ fail:
 static int
 batch_store(struct deliver_batch *b, int upto)
 {
-	char idhex[ID_HEX_LEN + 1];
 	uint64_t t0 = TRACE_NOW();
 
 	(void)t0;
-	for (; b->stored < upto; b->stored++) {
-		if (submit_store(b->d, b->ps[b->stored],
-		    &b->ms[b->stored]) == -1)
+	for (; b->stored < upto; b->stored++)
+		if (submit_store(b->d, b->ps[b->stored], &b->ms[b->stored],
+		    b->op) == -1)
 			return -1;
-		if (b->op != NULL) {
-			hex_encode(b->ms[b->stored].id, MSG_ID_LEN, idhex);
-			if (store_msg_set_operator(b->d->st, idhex, b->op) ==
-			    -1)
-				return -1;
-		}
-	}
 	TRACE_SUB("sub_store", t0);
 	return 0;
 }
@@ -1140,7 +1133,7 @@ apply_msg(struct peer *p, struct batch_state *bs, const struct frame_ref *f,
 	}
 	received = now_utc_ms();
 	if ((rc = store_msg_insert(d->st, &m, DIR_IN, p->conf->party,
-	    received)) != 0) {
+	    received, NULL)) != 0) {
 		snprintf(why, whylen, rc == -2 ? "message id already stored "
 		    "(replay)" : "store failed");
 		goto done;

@@ -283,6 +283,63 @@ static const char *const migrations[] = {
 	/* Undelivered out messages only: pending counts, queued/sent lists. */
 	"CREATE INDEX IF NOT EXISTS msgs_out_pending ON msgs_out (peer)"
 	"  WHERE received IS NULL;",
+	/* 8 (STORE_V_ID_KEYS): msgs without the UNIQUE index on id (a random
+	 * page per message); ids are found through msg_keys and
+	 * msg_keys_new instead ("Finding messages by id" below). The table
+	 * is rebuilt as SQLite's ALTER TABLE procedure says, its indexes and
+	 * trigger as migrations 1, 3 and 5 left them. Running it again
+	 * rebuilds the same tables (test_tlog, test_store re-run migrations
+	 * on migrated databases). */
+	"CREATE TABLE msgs_new ("
+	"  rid INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL,"
+	"  dir INTEGER NOT NULL CHECK (dir IN (0, 1)),"
+	"  peer TEXT NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  recipient TEXT NOT NULL,"
+	"  channel INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  prec INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL CHECK (seq >= 1),"
+	"  version INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  exercise INTEGER NOT NULL,"
+	"  ref TEXT,"
+	"  body BLOB NOT NULL,"
+	"  sig BLOB NOT NULL,"
+	"  accepted INTEGER,"
+	"  sent INTEGER,"
+	"  received INTEGER,"
+	"  receipt TEXT,"
+	"  ack_id TEXT,"
+	"  acked INTEGER,"
+	"  operator TEXT);"
+	"INSERT INTO msgs_new SELECT rid, id, dir, peer, sender, recipient,"
+	"  channel, kind, prec, seq, version, created, exercise, ref, body,"
+	"  sig, accepted, sent, received, receipt, ack_id, acked, operator"
+	"  FROM msgs ORDER BY rid;"
+	"DROP TABLE msgs;"
+	"ALTER TABLE msgs_new RENAME TO msgs;"
+	"CREATE UNIQUE INDEX msgs_stream ON msgs (dir, peer, channel, prec, seq);"
+	"CREATE INDEX msgs_ref ON msgs (ref) WHERE ref IS NOT NULL;"
+	"CREATE INDEX msgs_channel ON msgs (channel);"
+	"CREATE TRIGGER msgs_acked AFTER UPDATE OF ack_id ON msgs"
+	"  WHEN NEW.ack_id IS NOT NULL AND OLD.ack_id IS NULL"
+	"  BEGIN INSERT INTO acks_queue (id) VALUES (NEW.id); END;"
+	"CREATE INDEX msgs_open ON msgs (channel, prec, received)"
+	"  WHERE ack_id IS NULL AND channel <> 5;"
+	"DROP TABLE IF EXISTS msg_keys;"
+	"DROP TABLE IF EXISTS msg_keys_new;"
+	"CREATE TABLE msg_keys ("
+	"  k INTEGER NOT NULL,"
+	"  rid INTEGER NOT NULL,"
+	"  PRIMARY KEY (k, rid)) WITHOUT ROWID;"
+	"CREATE TABLE msg_keys_new ("
+	"  k INTEGER NOT NULL,"
+	"  rid INTEGER NOT NULL,"
+	"  PRIMARY KEY (k, rid)) WITHOUT ROWID;"
+	"INSERT INTO msg_keys SELECT hl_idkey(id), rid FROM msgs"
+	"  ORDER BY 1, 2;",
 };
 #define SCHEMA_VERSION	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -298,6 +355,20 @@ static const char *const migrations[] = {
 	"CASE WHEN m.dir = 0 THEN o.received ELSE m.received END, " \
 	"o.receipt, m.ack_id, m.acked"
 #define MSG_FROM	"msgs m LEFT JOIN msgs_out o ON o.rid = m.rid"
+
+/*
+ * Finding messages by id. Ids are SHA-256 hashes, so an index on them puts
+ * each new message on a random page of it: at 1,000,000 messages that
+ * index was ~1.4 of the ~2 WAL pages each bulk message wrote. Ids are
+ * found through (k, rid) pairs instead, k being the id's first 8 bytes
+ * (id_key(), SQL hl_idkey()), in two tables: msg_keys_new takes every new
+ * message and stays small (its pages stay in the cache, and a commit of
+ * many messages writes each of them once); store_msg_insert() moves one
+ * slice of the key space from it to msg_keys every KEY_SWEEP_EVERY
+ * messages (key_sweep()), so msg_keys is written in key order, a run of
+ * adjacent pages at a time. A lookup reads both and then compares the
+ * whole id (RIDS_OF_ID in store.h).
+ */
 enum {
 	C_RID, C_ID, C_DIR, C_PEER, C_SENDER, C_RECIPIENT, C_CHANNEL, C_KIND,
 	C_PREC, C_SEQ, C_VERSION, C_CREATED, C_EXERCISE, C_REF, C_BODY, C_SIG,
@@ -314,7 +385,8 @@ enum {
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SYNC_NORMAL, S_SYNC_FULL,
-	S_MSG_INSERT, S_OUT_INSERT, S_MARK_SENT, S_MARK_DELIVERED, S_RCPT_INSERT,
+	S_MSG_INSERT, S_KEY_FIND, S_KEY_ADD, S_KEY_MOVE, S_KEY_DROP,
+	S_OUT_INSERT, S_MARK_SENT, S_MARK_DELIVERED, S_RCPT_INSERT,
 	S_MARK_ACKED, S_EVENT,
 	S_STREAM_NEXT, S_STREAM_MAX, S_STREAM_RCPT,
 	S_OUT_FETCH, S_ID_AT, S_RESOLVE, S_MSG_GET, S_RCPT_FOR, S_PENDING,
@@ -330,8 +402,14 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_SYNC_FULL] = "PRAGMA synchronous = FULL",
 	[S_MSG_INSERT] = "INSERT INTO msgs (id, dir, peer, sender, recipient, "
 	    "channel, kind, prec, seq, version, created, exercise, ref, body, "
-	    "sig, accepted, received) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "sig, accepted, received, operator) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[S_KEY_FIND] = "SELECT 1 FROM msgs WHERE rid IN " RIDS_OF_ID("?1")
+	    " AND id = ?1",
+	[S_KEY_ADD] = "INSERT INTO msg_keys_new (k, rid) VALUES (?, ?)",
+	[S_KEY_MOVE] = "INSERT OR IGNORE INTO msg_keys (k, rid) "
+	    "SELECT k, rid FROM msg_keys_new WHERE k BETWEEN ? AND ?",
+	[S_KEY_DROP] = "DELETE FROM msg_keys_new WHERE k BETWEEN ? AND ?",
 	[S_OUT_INSERT] = "INSERT INTO msgs_out (rid, peer) VALUES (?, ?)",
 	/* The stream's rids from msgs_stream (no msgs row is read), then
 	 * msgs_out by rid. */
@@ -347,8 +425,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "recipient, channel, prec, seq, version, last_id, time, sig, "
 	    "stored) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
 	    "ON CONFLICT (id) DO NOTHING",
-	[S_MARK_ACKED] = "UPDATE msgs SET ack_id = ?, acked = ? "
-	    "WHERE id = ? AND ack_id IS NULL",
+	[S_MARK_ACKED] = "UPDATE msgs SET ack_id = ?1, acked = ?2 "
+	    "WHERE rid IN " RIDS_OF_ID("?3") " AND id = ?3 AND ack_id IS NULL",
 	[S_EVENT] = "INSERT INTO events (time, peer, kind, detail) "
 	    "VALUES (?, ?, ?, ?)",
 	/* A loose index scan: the next stream after the given one. */
@@ -364,9 +442,13 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "m.seq >= ? ORDER BY m.seq LIMIT ?",
 	[S_ID_AT] = "SELECT id FROM msgs WHERE dir = ? AND peer = ? AND "
 	    "channel = ? AND prec = ? AND seq = ?",
-	[S_RESOLVE] = "SELECT id FROM msgs WHERE id >= ? AND id < ? "
-	    "ORDER BY id LIMIT 2",
-	[S_MSG_GET] = "SELECT " MSG_COLS " FROM " MSG_FROM " WHERE m.id = ?",
+	/* Keys in [?1, ?2], ids in [?3, ?4). */
+	[S_RESOLVE] = "SELECT id FROM msgs WHERE rid IN "
+	    "(SELECT rid FROM msg_keys WHERE k BETWEEN ?1 AND ?2 UNION ALL "
+	    "SELECT rid FROM msg_keys_new WHERE k BETWEEN ?1 AND ?2) "
+	    "AND id >= ?3 AND id < ?4 ORDER BY id LIMIT 2",
+	[S_MSG_GET] = "SELECT " MSG_COLS " FROM " MSG_FROM " WHERE m.rid IN "
+	    RIDS_OF_ID("?1") " AND m.id = ?1",
 	[S_RCPT_FOR] = "SELECT " RCPT_COLS " FROM receipts WHERE dir = ? AND "
 	    "peer = ? AND channel = ? AND prec = ? AND seq >= ? "
 	    "ORDER BY seq, rid LIMIT ?",
@@ -433,6 +515,11 @@ struct store {
 	 * so that one fdatasync serves every job queued behind it. */
 	_Atomic uint64_t lazy_written;
 	_Atomic uint64_t lazy_synced;
+	/* Message keys (key_sweep): rows in msg_keys (an estimate), new
+	 * messages so far, where the next slice starts. */
+	uint64_t	 key_rows;
+	uint64_t	 key_added;
+	uint64_t	 key_cur;
 	/* store_stmt_kept(): other modules' statements, keyed by SQL. */
 	const char	*kept_sql[STORE_KEPT_MAX];
 	sqlite3_stmt	*kept[STORE_KEPT_MAX];
@@ -765,6 +852,130 @@ fail:
 	return ret;
 }
 
+/* Message keys ("Finding messages by id"): one slice of the key space
+ * moves to msg_keys every KEY_SWEEP_EVERY new messages, and the whole of
+ * it every sqrt(KEY_SWEEP_BALANCE * rows in msg_keys) messages, at least
+ * every KEY_SWEEP_MIN. Per commit of B new messages msg_keys_new costs
+ * about as many pages as it holds, ~R / 2 / 240 for a sweep every R
+ * messages, and the sweeps B * rows / 240 / R: least for R = sqrt(2 B
+ * rows), and BALANCE is 2 B for the link's read batches (256). At
+ * 1,000,000 messages R is ~22,600: ~50 pages of msg_keys_new, ~50 of
+ * msg_keys per sweep step. */
+#define KEY_SWEEP_EVERY		256
+#define KEY_SWEEP_BALANCE	512
+#define KEY_SWEEP_MIN		4096
+#define KEY_MID			(UINT64_C(1) << 63)
+
+/* The key of the 64-bit number u (an id's first 8 bytes, big-endian):
+ * a signed SQLite integer in the same order. */
+static int64_t
+key_of(uint64_t u)
+{
+	return u >= KEY_MID ? (int64_t)(u - KEY_MID) :
+	    -(int64_t)(KEY_MID - 1 - u) - 1;
+}
+
+static int64_t
+id_key(const uint8_t id[MSG_ID_LEN])
+{
+	uint64_t u = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		u = u << 8 | id[i];
+	return key_of(u);
+}
+
+/* The number of the first min(n, 16) hex digits of s followed by pad
+ * digits (0 or 0xf) up to 16. 0, or -1 if one is not a hex digit. */
+static int
+hex_key(const char *s, size_t n, unsigned pad, int64_t *k)
+{
+	uint64_t u = 0;
+	unsigned v;
+	size_t i;
+	char c;
+
+	for (i = 0; i < 16; i++) {
+		if (i >= n)
+			v = pad;
+		else if ((c = s[i]) >= '0' && c <= '9')
+			v = (unsigned)(c - '0');
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			v = (unsigned)((c | 0x20) - 'a' + 10);
+		else
+			return -1;
+		u = u << 4 | v;
+	}
+	*k = key_of(u);
+	return 0;
+}
+
+/* SQL hl_idkey(id): the key of a hex id, NULL if it is not one. */
+static void
+sql_idkey(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const char *t = (const char *)sqlite3_value_text(argv[0]);
+	int64_t k;
+
+	(void)argc;
+	if (t == NULL || sqlite3_value_bytes(argv[0]) < 16 ||
+	    hex_key(t, 16, 0, &k) == -1)
+		sqlite3_result_null(cx);
+	else
+		sqlite3_result_int64(cx, k);
+}
+
+static uint64_t
+isqrt(uint64_t v)
+{
+	uint64_t x = v, y;
+
+	if (v < 2)
+		return v;
+	for (y = (x + v / x) / 2; y < x; y = (x + v / x) / 2)
+		x = y;
+	return x;
+}
+
+/*
+ * Move the next slice of the key space from msg_keys_new to msg_keys (in
+ * the open transaction). The slice follows the last one, wrapping at the
+ * end; a rolled-back slice stays in msg_keys_new until the next pass,
+ * where lookups find it all the same. 0 or -1.
+ */
+static int
+key_sweep(struct store *st)
+{
+	sqlite3_stmt *mv = st->stmt[S_KEY_MOVE], *dr = st->stmt[S_KEY_DROP];
+	uint64_t r, span, lo = st->key_cur, hi;
+	int errs = 0;
+
+	r = isqrt(KEY_SWEEP_BALANCE * (st->key_rows < (UINT64_C(1) << 48) ?
+	    st->key_rows : (UINT64_C(1) << 48)));
+	if (r < KEY_SWEEP_MIN)
+		r = KEY_SWEEP_MIN;
+	span = UINT64_MAX / r * KEY_SWEEP_EVERY;
+	hi = UINT64_MAX - lo < span ? UINT64_MAX : lo + span - 1;
+	st->key_cur = hi == UINT64_MAX ? 0 : hi + 1;
+	errs |= bind_int(mv, 1, key_of(lo));
+	errs |= bind_int(mv, 2, key_of(hi));
+	errs |= bind_int(dr, 1, key_of(lo));
+	errs |= bind_int(dr, 2, key_of(hi));
+	if (errs != 0) {
+		store_warn(st, "key sweep: bind");
+		stmt_done(mv);
+		stmt_done(dr);
+		return -1;
+	}
+	if (stmt_exec(st, mv, "key sweep") != 0) {
+		stmt_done(dr);
+		return -1;
+	}
+	st->key_rows += (uint64_t)sqlite3_changes(st->db);
+	return stmt_exec(st, dr, "key sweep") == 0 ? 0 : -1;
+}
+
 /*
  * Bring the schema to SCHEMA_VERSION inside one IMMEDIATE transaction, so
  * two processes opening a fresh file cannot both migrate it. Refuses a
@@ -825,7 +1036,7 @@ struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
 	struct store *st;
-	char mode[16];
+	char mode[16], num[32];
 	int fd, i;
 
 	/* Before SQLite initialises itself (the first open): pcache.c. */
@@ -862,6 +1073,14 @@ store_open(const char *path, char *err, size_t errlen)
 		    sqlite3_errmsg(st->db));
 		goto fail;
 	}
+	/* Before the migrations: STORE_V_ID_KEYS uses it. */
+	if (sqlite3_create_function_v2(st->db, "hl_idkey", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, sql_idkey, NULL,
+	    NULL, NULL) != SQLITE_OK) {
+		setmsg(err, errlen, "%s: hl_idkey: %s", path,
+		    sqlite3_errmsg(st->db));
+		goto fail;
+	}
 	if (exec_sql(st->db, "PRAGMA synchronous = FULL;"
 	    "PRAGMA wal_autocheckpoint = " STORE_STR(STORE_WAL_CHECKPOINT) ";"
 	    "PRAGMA foreign_keys = ON;"
@@ -877,6 +1096,13 @@ store_open(const char *path, char *err, size_t errlen)
 			    sqlite3_errmsg(st->db));
 			goto fail;
 		}
+	}
+	if (pragma_get(st->db, "SELECT coalesce(max(rid), 0) FROM msgs", num,
+	    sizeof(num)) == -1 || parse_u64(num, 0, INT64_MAX,
+	    &st->key_rows) == -1) {
+		setmsg(err, errlen, "%s: max(rid): %s", path,
+		    sqlite3_errmsg(st->db));
+		goto fail;
 	}
 	return st;
 fail:
@@ -1468,14 +1694,33 @@ store_stmt_kept(struct store *st, const char *sql)
 	return st->kept[i];
 }
 
+/* Is a message with this id stored? 1 yes, 0 no, -1 on failure. */
+static int
+key_find(struct store *st, const char *id)
+{
+	sqlite3_stmt *s = st->stmt[S_KEY_FIND];
+	int rc;
+
+	if (bind_text(s, 1, id) != 0) {
+		stmt_done(s);
+		return -1;
+	}
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		store_warn(st, "key find");
+	stmt_done(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 store_msg_insert(struct store *st, const struct msg *m, int dir,
-    const char *peer, uint64_t local_ms)
+    const char *peer, uint64_t local_ms, const char *op)
 {
 	sqlite3_stmt *s = st->stmt[S_MSG_INSERT];
 	char id[ID_HEX_LEN + 1], ref[ID_HEX_LEN + 1];
 	uint8_t sig[MSG_SIG_MAX];
 	size_t siglen;
+	int64_t rid;
 	int errs = 0, i = 1, rc;
 
 	if (dir != DIR_OUT && dir != DIR_IN) {
@@ -1485,6 +1730,10 @@ store_msg_insert(struct store *st, const struct msg *m, int dir,
 	hex_encode(m->id, MSG_ID_LEN, id);
 	if (m->has_ref)
 		hex_encode(m->ref, MSG_ID_LEN, ref);
+	/* No index makes ids unique (msg_keys): the same id again, at
+	 * another stream position, is refused here. */
+	if ((rc = key_find(st, id)) != 0)
+		return rc == 1 ? -2 : -1;
 	errs |= bind_text(s, i++, id);
 	errs |= bind_int(s, i++, dir);
 	errs |= bind_text(s, i++, peer);
@@ -1510,6 +1759,7 @@ store_msg_insert(struct store *st, const struct msg *m, int dir,
 		errs |= bind_text(s, i++, NULL);
 		errs |= bind_u64(s, i++, local_ms);
 	}
+	errs |= bind_text(s, i++, op != NULL && *op != '\0' ? op : NULL);
 	if (errs != 0) {
 		/* Out-of-range numbers from a message are a bad message. */
 		log_warnx("store: msg %s: cannot bind (number out of range?)",
@@ -1517,11 +1767,23 @@ store_msg_insert(struct store *st, const struct msg *m, int dir,
 		stmt_done(s);
 		return -2;
 	}
-	if ((rc = stmt_exec(st, s, "msg insert")) != 0 || dir != DIR_OUT)
+	if ((rc = stmt_exec(st, s, "msg insert")) != 0)
 		return rc;
+	rid = sqlite3_last_insert_rowid(st->db);
+	s = st->stmt[S_KEY_ADD];
+	if (bind_int(s, 1, id_key(m->id)) != 0 || bind_int(s, 2, rid) != 0) {
+		store_warn(st, "msg insert: bind");
+		stmt_done(s);
+		return -1;
+	}
+	if (stmt_exec(st, s, "msg insert") != 0 ||
+	    (++st->key_added % KEY_SWEEP_EVERY == 0 && key_sweep(st) != 0))
+		return -1;
+	if (dir != DIR_OUT)
+		return 0;
 	/* Its delivery facts, in the same transaction. */
 	s = st->stmt[S_OUT_INSERT];
-	if (bind_u64(s, 1, (uint64_t)sqlite3_last_insert_rowid(st->db)) != 0 ||
+	if (bind_int(s, 1, rid) != 0 ||
 	    bind_text(s, 2, peer) != 0) {
 		store_warn(st, "msg insert: bind");
 		stmt_done(s);
@@ -1845,6 +2107,7 @@ store_msg_resolve(struct store *st, const char *prefix,
 {
 	sqlite3_stmt *s = st->stmt[S_RESOLVE];
 	char lo[ID_HEX_LEN + 1], hi[ID_HEX_LEN + 2], c;
+	int64_t klo, khi;
 	size_t n, i;
 	int rc, ret = -1, errs = 0;
 
@@ -1862,8 +2125,13 @@ store_msg_resolve(struct store *st, const char *prefix,
 	lo[n] = '\0';
 	hi[n] = 'g';
 	hi[n + 1] = '\0';
-	errs |= bind_text(s, 1, lo);
-	errs |= bind_text(s, 2, hi);
+	/* the keys of the first and the last id with that prefix */
+	if (hex_key(lo, n, 0, &klo) == -1 || hex_key(lo, n, 0xf, &khi) == -1)
+		return 1;
+	errs |= bind_int(s, 1, klo);
+	errs |= bind_int(s, 2, khi);
+	errs |= bind_text(s, 3, lo);
+	errs |= bind_text(s, 4, hi);
 	if (errs != 0) {
 		store_warn(st, "resolve: bind");
 		goto done;
@@ -2271,22 +2539,6 @@ store_account_update(struct store *st, const char *name, const char *hash,
 }
 
 int
-store_msg_set_operator(struct store *st, const char *id, const char *op)
-{
-	sqlite3_stmt *s;
-
-	if (op == NULL || *op == '\0')
-		return 0;
-	if ((s = prep(st, "UPDATE msgs SET operator = ? WHERE id = ?")) == NULL)
-		return -1;
-	if (bind_text(s, 1, op) == -1 || bind_text(s, 2, id) == -1) {
-		sqlite3_finalize(s);
-		return -1;
-	}
-	return prep_exec(st, s, "set operator") == 0 ? 0 : -1;
-}
-
-int
 store_msg_operator(struct store *st, const char *id, char *out, size_t outsz)
 {
 	sqlite3_stmt *s;
@@ -2294,7 +2546,8 @@ store_msg_operator(struct store *st, const char *id, char *out, size_t outsz)
 
 	if (outsz > 0)
 		out[0] = '\0';
-	if ((s = prep(st, "SELECT operator FROM msgs WHERE id = ?")) == NULL)
+	if ((s = prep(st, "SELECT operator FROM msgs WHERE rid IN "
+	    RIDS_OF_ID("?1") " AND id = ?1")) == NULL)
 		return -1;
 	if (bind_text(s, 1, id) == -1) {
 		sqlite3_finalize(s);

@@ -38,6 +38,16 @@ struct store;
 /* The schema version whose migration moves out messages' delivery facts to
  * msgs_out (tests). */
 #define STORE_V_OUT_STATE	7
+/* The schema version whose migration finds ids through msg_keys (tests). */
+#define STORE_V_ID_KEYS	8
+
+/* SQL for the store's own files (store.c, store_nrrc.c): the rids of the
+ * messages whose id may be x, an SQL expression of a hex id; compare
+ * msgs.id = x as well. Ids are found through msg_keys, not an index
+ * (store.c, "Finding messages by id"). */
+#define RIDS_OF_ID(x) \
+	"(SELECT rid FROM msg_keys WHERE k = hl_idkey(" x ") UNION ALL " \
+	"SELECT rid FROM msg_keys_new WHERE k = hl_idkey(" x "))"
 
 /* One message with its delivery facts. From store_msg_get() body is owned
  * by the row (msg_row_clear frees it). In store_out_fetch/store_msg_list
@@ -181,12 +191,13 @@ int	store_streams_load(struct store *st, store_stream_cb cb, void *arg);
  * duplicate stream position (dir, peer, channel, prec, seq), seq 0, or a
  * number beyond INT64_MAX): a protocol error for the caller, the
  * transaction is still usable; -1 on a database failure. local_ms is
- * `accepted` for DIR_OUT and `received` for DIR_IN.
+ * `accepted` for DIR_OUT and `received` for DIR_IN; op is the operator
+ * (account name) who sent it, or NULL or "" for none.
  * mark_sent / mark_delivered touch only out rows of that stream with seq in
  * [lo, hi] whose sent / received is still unset: 0 or -1.
  * store_receipt_insert: a receipt already stored (same id) is not an error. */
 int	store_msg_insert(struct store *st, const struct msg *m, int dir,
-	    const char *peer, uint64_t local_ms);
+	    const char *peer, uint64_t local_ms, const char *op);
 int	store_out_mark_sent(struct store *st, const char *peer, int ch, int prec,
 	    uint64_t lo, uint64_t hi, uint64_t t);
 int	store_out_mark_delivered(struct store *st, const char *peer, int ch,
@@ -274,9 +285,6 @@ int	store_account_list(struct store *st, store_account_cb cb, void *arg);
 /* Set the hash (unless NULL) and disabled (unless -1): 0, 1 none, -1. */
 int	store_account_update(struct store *st, const char *name,
 	    const char *hash, int disabled, uint64_t now);
-/* The operator (account name) who sent message id, recorded in the
- * transaction that inserted it; "" or NULL op records nothing. 0 or -1. */
-int	store_msg_set_operator(struct store *st, const char *id, const char *op);
 /* The operator of message id into out ("" if none): 0, 1 no message, -1. */
 int	store_msg_operator(struct store *st, const char *id, char *out,
 	    size_t outsz);

@@ -231,9 +231,10 @@ int
 store_nrrc_overdue_list(struct store *st, int limit, store_id_cb cb,
     void *arg)
 {
-	sqlite3_stmt *s = prep(st, "SELECT d.id FROM deadlines d JOIN msgs m "
-	    "ON m.id = d.id WHERE d.overdue IS NOT NULL AND m.ack_id IS NULL "
-	    "ORDER BY d.deadline LIMIT ?");
+	sqlite3_stmt *s = prep(st, "SELECT d.id FROM deadlines d "
+	    "WHERE d.overdue IS NOT NULL AND EXISTS (SELECT 1 FROM msgs m "
+	    "WHERE m.rid IN " RIDS_OF_ID("d.id") " AND m.id = d.id "
+	    "AND m.ack_id IS NULL) ORDER BY d.deadline LIMIT ?");
 
 	if (s == NULL)
 		return -1;

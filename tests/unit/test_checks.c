@@ -88,7 +88,7 @@ check_msg(struct env *e, const char *peer, bool exercise, uint64_t sent,
 	m.body_len = 2;
 	memset(m.id, ++e->tag, sizeof(m.id));
 	assert_int_equal(store_begin(e->st), 0);
-	assert_int_equal(store_msg_insert(e->st, &m, DIR_OUT, peer, sent), 0);
+	assert_int_equal(store_msg_insert(e->st, &m, DIR_OUT, peer, sent, NULL), 0);
 	if (recv != 0)
 		assert_int_equal(store_out_mark_delivered(e->st, peer, CH_CHECK,
 		    PREC_IMMEDIATE, m.seq, m.seq, recv, ""), 0);
@@ -102,7 +102,7 @@ check_msg(struct env *e, const char *peer, bool exercise, uint64_t sent,
 		memcpy(ack.ref, m.id, sizeof(ack.ref));
 		memset(ack.id, ++e->tag, sizeof(ack.id));
 		assert_int_equal(store_msg_insert(e->st, &ack, DIR_IN, peer,
-		    answered + SEC), 0);
+		    answered + SEC, NULL), 0);
 		assert_int_equal(store_msg_mark_acked(e->st, &ack), 0);
 	}
 	assert_int_equal(store_commit(e->st), 0);

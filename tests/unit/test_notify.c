@@ -182,8 +182,8 @@ test_overdue_hook_late(void **state)
 	mkmsg(&cert, 0x12, "us", "ru", CH_CERT, PREC_FLASH, 1, "stix-bundle",
 	    "{}");
 	assert_int_equal(store_begin(e->st), 0);
-	assert_int_equal(store_msg_insert(e->st, &m, DIR_IN, "us", T0), 0);
-	assert_int_equal(store_msg_insert(e->st, &cert, DIR_IN, "us", T0), 0);
+	assert_int_equal(store_msg_insert(e->st, &m, DIR_IN, "us", T0, NULL), 0);
+	assert_int_equal(store_msg_insert(e->st, &cert, DIR_IN, "us", T0, NULL), 0);
 	assert_int_equal(store_commit(e->st), 0);
 	hex_encode(m.id, MSG_ID_LEN, id);
 
@@ -238,7 +238,7 @@ test_overdue_hook_late(void **state)
 	memcpy(ack.ref, m.id, MSG_ID_LEN);
 	assert_int_equal(store_begin(e->st), 0);
 	assert_int_equal(store_msg_insert(e->st, &ack, DIR_OUT, "us",
-	    ack.created), 0);
+	    ack.created, NULL), 0);
 	assert_int_equal(store_msg_mark_acked(e->st, &ack), 0);
 	assert_int_equal(store_commit(e->st), 0);
 	/* Restart before the pass: the queued ack survives. */
@@ -277,8 +277,8 @@ test_in_time_and_outbound(void **state)
 	    "{}");
 	out.exercise = true;
 	assert_int_equal(store_begin(e->st), 0);
-	assert_int_equal(store_msg_insert(e->st, &m, DIR_IN, "us", T0), 0);
-	assert_int_equal(store_msg_insert(e->st, &out, DIR_OUT, "us", T0), 0);
+	assert_int_equal(store_msg_insert(e->st, &m, DIR_IN, "us", T0, NULL), 0);
+	assert_int_equal(store_msg_insert(e->st, &out, DIR_OUT, "us", T0, NULL), 0);
 	/* Not delivered yet: no deadline. Then the peer's receipt at T0+1h. */
 	assert_int_equal(store_commit(e->st), 0);
 	hex_encode(m.id, MSG_ID_LEN, id);
@@ -294,7 +294,7 @@ test_in_time_and_outbound(void **state)
 	ack.has_ref = true;
 	memcpy(ack.ref, m.id, MSG_ID_LEN);
 	assert_int_equal(store_msg_insert(e->st, &ack, DIR_OUT, "us",
-	    ack.created), 0);
+	    ack.created, NULL), 0);
 	assert_int_equal(store_msg_mark_acked(e->st, &ack), 0);
 	assert_int_equal(store_commit(e->st), 0);
 

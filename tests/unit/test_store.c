@@ -113,7 +113,7 @@ put(struct store *st, const struct msg *m, int dir, const char *peer,
 	int rc;
 
 	assert_int_equal(store_begin(st), 0);
-	rc = store_msg_insert(st, m, dir, peer, local);
+	rc = store_msg_insert(st, m, dir, peer, local, NULL);
 	assert_int_equal(store_commit(st), 0);
 	return rc;
 }
@@ -192,6 +192,10 @@ test_open_wal(void **state)
 	assert_int_equal(side_int(db, "SELECT COUNT(*) FROM sqlite_master "
 	    "WHERE type = 'table' AND name IN ('msgs', 'receipts', 'events')"),
 	    3);
+	/* no index on msgs.id: ids are found through msg_keys */
+	assert_int_equal(side_int(db, "SELECT COUNT(*) FROM sqlite_master "
+	    "WHERE type = 'index' AND tbl_name = 'msgs' AND (sql IS NULL OR "
+	    "sql LIKE '%(id)%')"), 0);
 	sqlite3_close(db);
 	assert_int_equal(stat(fx->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 077, 0);
@@ -335,23 +339,23 @@ test_duplicates(void **state)
 
 	mkmsg(&a, 0xa0000001, "us", "ru", CH_NRRC, PREC_FLASH, 1, "{}");
 	assert_int_equal(store_begin(fx->st), 0);
-	assert_int_equal(store_msg_insert(fx->st, &a, DIR_OUT, "ru", 1), 0);
+	assert_int_equal(store_msg_insert(fx->st, &a, DIR_OUT, "ru", 1, NULL), 0);
 	/* same id, another position */
 	b = a;
 	b.seq = 2;
-	assert_int_equal(store_msg_insert(fx->st, &b, DIR_OUT, "ru", 1), -2);
+	assert_int_equal(store_msg_insert(fx->st, &b, DIR_OUT, "ru", 1, NULL), -2);
 	/* another id, same position */
 	mkmsg(&b, 0xa0000002, "us", "ru", CH_NRRC, PREC_FLASH, 1, "{}");
-	assert_int_equal(store_msg_insert(fx->st, &b, DIR_OUT, "ru", 1), -2);
+	assert_int_equal(store_msg_insert(fx->st, &b, DIR_OUT, "ru", 1, NULL), -2);
 	/* seq 0 is not a stream position */
 	mkmsg(&b, 0xa0000003, "us", "ru", CH_NRRC, PREC_FLASH, 0, "{}");
-	assert_int_equal(store_msg_insert(fx->st, &b, DIR_OUT, "ru", 1), -2);
+	assert_int_equal(store_msg_insert(fx->st, &b, DIR_OUT, "ru", 1, NULL), -2);
 	/* a seq SQLite cannot hold */
 	mkmsg(&b, 0xa0000004, "us", "ru", CH_NRRC, PREC_FLASH, UINT64_MAX, "");
-	assert_int_equal(store_msg_insert(fx->st, &b, DIR_OUT, "ru", 1), -2);
+	assert_int_equal(store_msg_insert(fx->st, &b, DIR_OUT, "ru", 1, NULL), -2);
 	/* the same position in the other direction is another stream */
 	mkmsg(&b, 0xa0000005, "ru", "us", CH_NRRC, PREC_FLASH, 1, "{}");
-	assert_int_equal(store_msg_insert(fx->st, &b, DIR_IN, "ru", 1), 0);
+	assert_int_equal(store_msg_insert(fx->st, &b, DIR_IN, "ru", 1, NULL), 0);
 	/* the transaction survived the violations */
 	assert_int_equal(store_commit(fx->st), 0);
 
@@ -361,6 +365,193 @@ test_duplicates(void **state)
 	idhex(&b, id);
 	assert_int_equal(store_msg_get(fx->st, id, &r), 0);
 	msg_row_clear(&r);
+}
+
+/*
+ * Ids are found through msg_keys and msg_keys_new (store.c, "Finding
+ * messages by id"). With messages enough for the key space to be swept
+ * several times: every message is found by its id and a 16-digit prefix,
+ * whichever table holds its key; each message has one key, that of its
+ * id; msg_keys_new stays bounded; ids whose keys collide are told apart;
+ * the same id again is refused wherever its key is; and a rolled-back
+ * transaction, sweeps included, leaves all of that as it was.
+ */
+#define NKEYS		12000
+#define KEYS_TX		1000
+
+static uint32_t
+key_seed(uint32_t i)
+{
+	return i * 2654435761u;		/* odd: distinct seeds, spread keys */
+}
+
+static void
+key_msg(struct msg *m, uint32_t i)
+{
+	mkmsg(m, key_seed(i), "us", "ru", CH_CERT, PREC_ROUTINE, i, "{}");
+}
+
+/* The tables hold n keys, one per message, each that of its id. */
+static void
+keys_consistent(const char *path, int64_t n)
+{
+	sqlite3 *db = side_open(path);
+	sqlite3_stmt *s;
+	char h[17];
+	uint8_t b[8];
+	uint64_t u;
+	int64_t k, rows = 0;
+	int i;
+
+	assert_int_equal(side_int(db, "SELECT count(*) FROM msgs"), n);
+	assert_int_equal(side_int(db, "SELECT (SELECT count(*) FROM msg_keys) "
+	    "+ (SELECT count(*) FROM msg_keys_new)"), n);
+	assert_int_equal(side_int(db, "SELECT count(*) FROM msg_keys "
+	    "JOIN msg_keys_new USING (rid)"), 0);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT m.id, k.k FROM msgs m "
+	    "JOIN (SELECT k, rid FROM msg_keys UNION ALL SELECT k, rid FROM "
+	    "msg_keys_new) k USING (rid)", -1, &s, NULL), SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(h, sizeof(h), "%s", sqlite3_column_text(s, 0));
+		assert_int_equal(hex_decode(h, b, 8), 0);
+		for (u = 0, i = 0; i < 8; i++)
+			u = u << 8 | b[i];
+		u ^= UINT64_C(1) << 63;	/* signed, in the same order */
+		memcpy(&k, &u, sizeof(k));
+		assert_true(sqlite3_column_int64(s, 1) == k);
+		rows++;
+	}
+	sqlite3_finalize(s);
+	assert_true(rows == n);
+	sqlite3_close(db);
+}
+
+/* Message i is found by its id and by the id's first 16 digits. */
+static void
+key_found(struct store *st, uint32_t i)
+{
+	struct msg m;
+	struct msg_row r;
+	char id[ID_HEX_LEN + 1], got[ID_HEX_LEN + 1], pfx[17];
+
+	key_msg(&m, i);
+	idhex(&m, id);
+	assert_int_equal(store_msg_get(st, id, &r), 0);
+	assert_string_equal(r.id, id);
+	assert_true(r.m.seq == i);
+	msg_row_clear(&r);
+	memcpy(pfx, id, 16);
+	pfx[16] = '\0';
+	assert_int_equal(store_msg_resolve(st, pfx, got), 0);
+	assert_string_equal(got, id);
+}
+
+static void
+test_id_keys(void **state)
+{
+	struct fx *fx = *state;
+	struct msg m, twin;
+	struct msg_row r;
+	char id[ID_HEX_LEN + 1], pfx[17];
+	sqlite3 *db;
+	uint32_t i;
+
+	/* Before the first sweep (every 256 messages): all in msg_keys_new. */
+	assert_int_equal(store_begin(fx->st), 0);
+	for (i = 1; i <= 200; i++) {
+		key_msg(&m, i);
+		assert_int_equal(store_msg_insert(fx->st, &m, DIR_OUT, "ru", i,
+		    NULL), 0);
+	}
+	assert_int_equal(store_commit(fx->st), 0);
+	keys_consistent(fx->path, 200);
+	db = side_open(fx->path);
+	assert_int_equal(side_int(db, "SELECT count(*) FROM msg_keys"), 0);
+	sqlite3_close(db);
+	for (i = 1; i <= 200; i++)
+		key_found(fx->st, i);
+
+	for (; i <= NKEYS; i++) {
+		if (i == 201 || i % KEYS_TX == 1)
+			assert_int_equal(store_begin(fx->st), 0);
+		key_msg(&m, i);
+		assert_int_equal(store_msg_insert(fx->st, &m, DIR_OUT, "ru", i,
+		    NULL), 0);
+		if (i % KEYS_TX == 0 || i == NKEYS)
+			assert_int_equal(store_commit(fx->st), 0);
+	}
+	keys_consistent(fx->path, NKEYS);
+	for (i = 1; i <= NKEYS; i++)
+		key_found(fx->st, i);
+	db = side_open(fx->path);
+	/* A whole sweep every 4,096 messages at this size (KEY_SWEEP_MIN):
+	 * msg_keys_new holds at most that many and a slice more. */
+	assert_true(side_int(db, "SELECT count(*) FROM msg_keys_new") <=
+	    4096 + 256);
+	assert_true(side_int(db, "SELECT count(*) FROM msg_keys") >=
+	    NKEYS - 4096 - 256);
+	/* the first message's key was swept, the last one's not yet */
+	assert_int_equal(side_int(db, "SELECT count(*) FROM msg_keys_new "
+	    "WHERE rid = 1"), 0);
+	assert_int_equal(side_int(db, "SELECT count(*) FROM msg_keys_new "
+	    "WHERE rid = (SELECT max(rid) FROM msgs)"), 1);
+	sqlite3_close(db);
+
+	/* The same id at another position, its key in either table. */
+	assert_int_equal(store_begin(fx->st), 0);
+	key_msg(&m, 1);
+	m.seq = NKEYS + 1;
+	assert_int_equal(store_msg_insert(fx->st, &m, DIR_OUT, "ru", 1, NULL),
+	    -2);
+	key_msg(&m, NKEYS);
+	m.seq = NKEYS + 1;
+	assert_int_equal(store_msg_insert(fx->st, &m, DIR_OUT, "ru", 1, NULL),
+	    -2);
+	/* Another id with message 5's key: stored, both found, its prefix
+	 * of 16 digits ambiguous. */
+	key_msg(&twin, 5);
+	twin.id[MSG_ID_LEN - 1] ^= 0xff;
+	twin.seq = NKEYS + 1;
+	assert_int_equal(store_msg_insert(fx->st, &twin, DIR_OUT, "ru", 1,
+	    NULL), 0);
+	assert_int_equal(store_commit(fx->st), 0);
+	key_msg(&m, 5);
+	idhex(&m, id);
+	assert_int_equal(store_msg_get(fx->st, id, &r), 0);
+	assert_true(r.m.seq == 5);
+	msg_row_clear(&r);
+	idhex(&twin, id);
+	assert_int_equal(store_msg_get(fx->st, id, &r), 0);
+	assert_true(r.m.seq == NKEYS + 1);
+	msg_row_clear(&r);
+	memcpy(pfx, id, 16);
+	pfx[16] = '\0';
+	assert_int_equal(store_msg_resolve(fx->st, pfx, id), 2);
+	keys_consistent(fx->path, NKEYS + 1);
+
+	/* Rolled back, sweeps and all. */
+	assert_int_equal(store_begin(fx->st), 0);
+	for (i = NKEYS + 2; i <= NKEYS + 700; i++) {
+		key_msg(&m, i);
+		assert_int_equal(store_msg_insert(fx->st, &m, DIR_OUT, "ru", i,
+		    NULL), 0);
+	}
+	store_rollback(fx->st);
+	keys_consistent(fx->path, NKEYS + 1);
+	key_msg(&m, NKEYS + 2);
+	idhex(&m, id);
+	assert_int_equal(store_msg_get(fx->st, id, &r), 1);
+	for (i = 1; i <= NKEYS; i += 97)
+		key_found(fx->st, i);
+	/* and the store goes on: the next messages, and a reopen */
+	assert_int_equal(put(fx->st, &m, DIR_OUT, "ru", 1), 0);
+	key_found(fx->st, NKEYS + 2);
+	store_free(fx->st);
+	fx->st = store_open(fx->path, id, sizeof(id));
+	assert_non_null(fx->st);
+	key_found(fx->st, NKEYS + 2);
+	key_found(fx->st, 1);
+	keys_consistent(fx->path, NKEYS + 2);
 }
 
 static void
@@ -374,7 +565,7 @@ test_rollback(void **state)
 
 	mkmsg(&m, 0xb0000001, "us", "ru", CH_NRRC, PREC_FLASH, 1, "{}");
 	assert_int_equal(store_begin(fx->st), 0);
-	assert_int_equal(store_msg_insert(fx->st, &m, DIR_OUT, "ru", 1), 0);
+	assert_int_equal(store_msg_insert(fx->st, &m, DIR_OUT, "ru", 1, NULL), 0);
 	assert_int_equal(store_event(fx->st, "ru", "test", NULL), 0);
 	store_rollback(fx->st);
 	idhex(&m, id);
@@ -694,7 +885,7 @@ test_marks(void **state)
 	memcpy(ack.ref, m[0].id, MSG_ID_LEN);
 	ack.created = 555;
 	assert_int_equal(store_begin(fx->st), 0);
-	assert_int_equal(store_msg_insert(fx->st, &ack, DIR_IN, "ru", 9), 0);
+	assert_int_equal(store_msg_insert(fx->st, &ack, DIR_IN, "ru", 9, NULL), 0);
 	assert_int_equal(store_msg_mark_acked(fx->st, &ack), 0);
 	assert_int_equal(store_msg_mark_acked(fx->st, &ack), 1);
 	assert_int_equal(store_commit(fx->st), 0);
@@ -797,7 +988,7 @@ list_data(struct store *st)
 	memset(r1, 'c', ID_HEX_LEN);
 	r1[ID_HEX_LEN] = '\0';
 	assert_int_equal(store_begin(st), 0);
-	assert_int_equal(store_msg_insert(st, &ack, DIR_OUT, "ca", 7), 0);
+	assert_int_equal(store_msg_insert(st, &ack, DIR_OUT, "ca", 7, NULL), 0);
 	assert_int_equal(store_msg_mark_acked(st, &ack), 0);
 	assert_int_equal(store_out_mark_sent(st, "ru", CH_NRRC, PREC_FLASH, 2,
 	    2, 10), 0);
@@ -1207,7 +1398,7 @@ test_migrate_out_state(void **state)
 	ack.has_ref = true;
 	memcpy(ack.ref, m.id, MSG_ID_LEN);
 	ack.created = 25000;
-	assert_int_equal(store_msg_insert(fx->st, &ack, DIR_IN, "ru", 30000),
+	assert_int_equal(store_msg_insert(fx->st, &ack, DIR_IN, "ru", 30000, NULL),
 	    0);
 	assert_int_equal(store_msg_mark_acked(fx->st, &ack), 0);
 	assert_int_equal(store_commit(fx->st), 0);
@@ -1234,7 +1425,7 @@ test_migrate_out_state(void **state)
 	assert_string_equal(after.s, before.s);
 	db = side_open(fx->path);
 	assert_int_equal(side_int(db, "PRAGMA user_version"),
-	    STORE_V_OUT_STATE);
+	    STORE_V_ID_KEYS);
 	/* out rows: the old facts stay (unread) but for msgs_open's */
 	assert_int_equal(side_int(db, "SELECT count(*) FROM msgs WHERE "
 	    "dir = 0 AND received IS NOT NULL AND ack_id IS NULL AND "
@@ -1767,6 +1958,7 @@ main(void)
 		T(test_id_at),
 		T(test_marks),
 		T(test_resolve),
+		T(test_id_keys),
 		T(test_list),
 		T(test_list_combinations),
 		T(test_migrate_out_state),
