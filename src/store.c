@@ -45,16 +45,6 @@
 #define STORE_KEPT_MAX		4	/* store_stmt_kept() statements */
 
 /*
- * WAL frames between automatic checkpoints (SQLite's default is 1000). A
- * checkpoint copies each page changed since the last one into the database
- * file once and syncs it; random index pages (msgs.id) are changed again
- * and again within a few thousand messages, so a longer interval writes
- * them fewer times. The WAL file grows to about this many 4 KiB pages.
- */
-#ifndef STORE_WAL_CHECKPOINT
-#define STORE_WAL_CHECKPOINT	8192
-#endif
-/*
  * The checkpoint thread copies the WAL in passes until a pass finds
  * nothing added since the one before, at most this many. If frames are
  * left, bulk writers hold off (store_held) while it makes a last pass of

@@ -33,6 +33,20 @@ int	     msg_state_from_name(const char *s);	/* -1 if unknown */
 
 struct store;
 
+/*
+ * WAL frames between automatic checkpoints (SQLite's default is 1000). A
+ * checkpoint copies each page changed since the last one into the database
+ * file and syncs it, and every commit's fdatasync, a flash message's
+ * too, waits behind that sync's writes on the disk: 8,192 frames (32 MiB
+ * at a time; a longer interval wrote the random pages of the index on
+ * msgs.id fewer times before migration 8) gave flash p99 18-21 ms under
+ * bulk load, 1,024 gives 12-13 ms (docs/BENCHMARKS.md, session 7), for
+ * ~8 % of throughput. The WAL file grows to about this many 4 KiB pages.
+ */
+#ifndef STORE_WAL_CHECKPOINT
+#define STORE_WAL_CHECKPOINT	1024
+#endif
+
 /* The schema version whose migration keys tlog_hashes by position (tests). */
 #define STORE_V_TLOG_POS	6
 /* The schema version whose migration moves out messages' delivery facts to
