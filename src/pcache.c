@@ -5,10 +5,11 @@
  * if it has never held a page beyond the new end: otherwise it walks its
  * whole hash table and every page header in it. Splitting a B-tree page
  * out of order (balance_nonroot, i.e. any random-key index such as
- * msgs.id) moves a page to a temporary key far beyond the end of the file
- * and back again, so after nearly every transaction of ours SQLite walked
- * the whole 64 MiB cache (16,384 pages, mostly cache misses): measured
- * 16 % of the receiving daemon's CPU in the throughput benchmark.
+ * msg_keys_new, or msgs.id before migration 8) moves a page to a
+ * temporary key far beyond the end of the file and back again, so after
+ * nearly every transaction of ours SQLite walked the whole 64 MiB cache
+ * (16,384 pages, mostly cache misses): measured 16 % of the receiving
+ * daemon's CPU in the throughput benchmark.
  *
  * The wrapper hands every call to SQLite's own cache unchanged, and keeps
  * for each cache an upper bound of the keys it can hold: the largest key

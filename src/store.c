@@ -277,7 +277,8 @@ static const char *const migrations[] = {
 	 * page per message); ids are found through msg_keys and
 	 * msg_keys_new instead ("Finding messages by id" below). The table
 	 * is rebuilt as SQLite's ALTER TABLE procedure says, its indexes and
-	 * trigger as migrations 1, 3 and 5 left them. Running it again
+	 * trigger as migrations 1, 3 and 5 left them (an upgrade writes
+	 * every message once more). Running it again
 	 * rebuilds the same tables (test_tlog, test_store re-run migrations
 	 * on migrated databases). */
 	"CREATE TABLE msgs_new ("
@@ -498,6 +499,7 @@ struct store {
 	int		 walfd;		/* the WAL file, for fdatasync */
 	char		 walpath[PATH_MAX];
 	bool		 lazy_tx;	/* the open transaction is lazy */
+	uint64_t	 ck_lazy_seq;	/* lazy_seq when a checkpoint began */
 	uint64_t	 lazy_seq;	/* lazy commits so far */
 	uint64_t	 synced_seq;	/* lazy commits known on disk */
 	/* Shared with the sync thread: lazy commits written (set by the
@@ -1269,8 +1271,9 @@ store_ck_pause(struct store *st, bool pause)
 /*
  * After each commit on the loop's connection (SQLite's WAL hook, which
  * replaces its automatic checkpoint): once the WAL holds
- * STORE_WAL_CHECKPOINT frames, hand a checkpoint to the thread, or run it
- * here when there is no thread.
+ * STORE_WAL_CHECKPOINT frames (STORE_WAL_CHECKPOINT_BULK while bulk
+ * streams), hand a checkpoint to the thread, or run it here when there is
+ * no thread.
  */
 static int
 wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
@@ -1283,8 +1286,12 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	if (frames > st->ck_stats.wal_peak)
 		st->ck_stats.wal_peak = frames;
 	ck_tx_ended(st);
-	if (frames < STORE_WAL_CHECKPOINT || st->ck_state != CK_IDLE)
+	/* Bulk: this commit is lazy, or one was since the last checkpoint. */
+	if (frames < (st->lazy_tx || st->lazy_seq != st->ck_lazy_seq ?
+	    STORE_WAL_CHECKPOINT_BULK : STORE_WAL_CHECKPOINT) ||
+	    st->ck_state != CK_IDLE)
 		return SQLITE_OK;
+	st->ck_lazy_seq = st->lazy_seq + (st->lazy_tx ? 1 : 0);	/* this one */
 	st->ck_state = CK_PASSES;
 	st->ck_stats.cycles++;
 	if (ck_submit(st, STORE_CK_PASSES) == -1) {

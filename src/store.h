@@ -36,15 +36,21 @@ struct store;
 /*
  * WAL frames between automatic checkpoints (SQLite's default is 1000). A
  * checkpoint copies each page changed since the last one into the database
- * file and syncs it, and every commit's fdatasync, a flash message's
- * too, waits behind that sync's writes on the disk: 8,192 frames (32 MiB
- * at a time; a longer interval wrote the random pages of the index on
- * msgs.id fewer times before migration 8) gave flash p99 18-21 ms under
- * bulk load, 1,024 gives 12-13 ms (docs/BENCHMARKS.md, session 7), for
- * ~8 % of throughput. The WAL file grows to about this many 4 KiB pages.
+ * file and syncs it, and every commit's fdatasync, a flash message's too,
+ * waits behind that sync's writes on the disk. While bulk streams (a lazy
+ * commit since the last checkpoint) the mark is STORE_WAL_CHECKPOINT_BULK:
+ * at 8,192 frames (32 MiB at a time) flash p99 under bulk load was 18-21
+ * ms, at 1,024 12-13 ms, for ~8 % of throughput. Otherwise it is
+ * STORE_WAL_CHECKPOINT: a checkpoint every 1,024 frames doubled the p99 of
+ * single messages (end to end 1.0 -> 2.0 ms), every commit of theirs
+ * meeting one more often (docs/BENCHMARKS.md, session 7). The WAL file
+ * grows to about this many 4 KiB pages.
  */
 #ifndef STORE_WAL_CHECKPOINT
-#define STORE_WAL_CHECKPOINT	1024
+#define STORE_WAL_CHECKPOINT		8192
+#endif
+#ifndef STORE_WAL_CHECKPOINT_BULK
+#define STORE_WAL_CHECKPOINT_BULK	1024
 #endif
 
 /* The schema version whose migration keys tlog_hashes by position (tests). */

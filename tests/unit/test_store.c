@@ -1942,6 +1942,73 @@ test_lazy_commit(void **state)
 	event_base_free(base);
 }
 
+/* A commit of 1 MiB (257 WAL frames) into table ck, lazy or full. */
+static void
+ck_put(struct store *st, bool lazy)
+{
+	assert_int_equal(lazy ? store_begin_lazy(st) : store_begin(st), 0);
+	assert_int_equal(sqlite3_exec(store_db(st), "INSERT INTO ck "
+	    "VALUES (zeroblob(1048576))", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_commit(st), 0);
+}
+
+/*
+ * The checkpoint mark (wal_hook): STORE_WAL_CHECKPOINT frames after full
+ * commits only, STORE_WAL_CHECKPOINT_BULK while bulk streams (this commit
+ * is lazy, or one was since the last checkpoint).
+ */
+static void
+test_checkpoint_marks(void **state)
+{
+	struct fx *fx = *state;
+	struct event_base *base = event_base_new();
+	struct store_ck_stats cs;
+	int i;
+
+	assert_non_null(base);
+	assert_true(STORE_WAL_CHECKPOINT_BULK + 2 * 257 < STORE_WAL_CHECKPOINT);
+	assert_int_equal(store_checkpoint_thread(fx->st, base), 0);
+	assert_int_equal(store_sync_thread(fx->st, base), 0);
+	assert_int_equal(sqlite3_exec(store_db(fx->st), "CREATE TABLE "
+	    "ck(x BLOB)", NULL, NULL, NULL), SQLITE_OK);
+	/* Full commits past the bulk mark: no checkpoint. */
+	for (i = 0; i * 257 <= STORE_WAL_CHECKPOINT_BULK; i++)
+		ck_put(fx->st, false);
+	store_ck_stats(fx->st, &cs);
+	assert_int_equal(cs.cycles, 0);
+	/* A lazy one: bulk, past its mark. */
+	ck_put(fx->st, true);
+	store_ck_stats(fx->st, &cs);
+	assert_int_equal(cs.cycles, 1);
+	assert_true(loop_until(base, fx->st, ck_idle));
+	/* Full commits only since: the long mark again. */
+	for (i = 0; i * 257 <= STORE_WAL_CHECKPOINT_BULK; i++)
+		ck_put(fx->st, false);
+	store_ck_stats(fx->st, &cs);
+	assert_int_equal(cs.cycles, 1);
+	/* A lazy commit's checkpoint, then (the WAL starts over) a small
+	 * lazy commit, and full ones past the bulk mark: bulk since the
+	 * last checkpoint, so a full commit starts the next one. */
+	ck_put(fx->st, true);
+	store_ck_stats(fx->st, &cs);
+	assert_int_equal(cs.cycles, 2);
+	assert_true(loop_until(base, fx->st, ck_idle));
+	assert_int_equal(store_begin_lazy(fx->st), 0);
+	assert_int_equal(sqlite3_exec(store_db(fx->st), "INSERT INTO ck "
+	    "VALUES (1)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_commit(fx->st), 0);
+	store_ck_stats(fx->st, &cs);
+	assert_int_equal(cs.cycles, 2);
+	for (i = 0; i * 257 <= STORE_WAL_CHECKPOINT_BULK; i++)
+		ck_put(fx->st, false);
+	store_ck_stats(fx->st, &cs);
+	assert_int_equal(cs.cycles, 3);
+	assert_true(loop_until(base, fx->st, ck_idle));
+	store_free(fx->st);
+	fx->st = NULL;
+	event_base_free(base);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1970,6 +2037,7 @@ main(void)
 		T(test_checkpoint_hold_waits),
 		T(test_checkpoint_hold_bounded),
 		T(test_lazy_commit),
+		T(test_checkpoint_marks),
 		cmocka_unit_test(test_state_names),
 	};
 
