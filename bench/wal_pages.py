@@ -22,6 +22,11 @@ top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def migrations():
     src = open(os.path.join(top, 'src', 'store.c')).read()
+    # string macros used in the migrations (#define NAME \ "..." \ ...)
+    for name, body in re.findall(r'#define (MSGS_\w+) \\\n((?:\t"[^\n]*\n)+)',
+                                 src):
+        text = ''.join(re.findall(r'"((?:[^"\\]|\\.)*)"', body))
+        src = src.replace('\t' + name + ' ', '\t"' + text + '" ')
     m = re.search(r'static const char \*const migrations\[\] = \{(.*?)\n\};',
                   src, re.S)
     out, cur = [], ''

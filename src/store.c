@@ -67,6 +67,30 @@
 #define STORE_STR_(x)	#x
 #define STORE_STR(x)	STORE_STR_(x)
 
+/* The columns of msgs after its id as migration 1 made them (migration 8
+ * makes the table again with them). */
+#define MSGS_V1_COLUMNS \
+	"  dir INTEGER NOT NULL CHECK (dir IN (0, 1))," \
+	"  peer TEXT NOT NULL," \
+	"  sender TEXT NOT NULL," \
+	"  recipient TEXT NOT NULL," \
+	"  channel INTEGER NOT NULL," \
+	"  kind TEXT NOT NULL," \
+	"  prec INTEGER NOT NULL," \
+	"  seq INTEGER NOT NULL CHECK (seq >= 1)," \
+	"  version INTEGER NOT NULL," \
+	"  created INTEGER NOT NULL," \
+	"  exercise INTEGER NOT NULL," \
+	"  ref TEXT," \
+	"  body BLOB NOT NULL," \
+	"  sig BLOB NOT NULL," \
+	"  accepted INTEGER," \
+	"  sent INTEGER," \
+	"  received INTEGER," \
+	"  receipt TEXT," \
+	"  ack_id TEXT," \
+	"  acked INTEGER"
+
 /*
  * Migrations: migrations[i] takes the schema from user_version i to i + 1.
  * Append only; never edit a migration that has shipped.
@@ -76,26 +100,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE msgs ("
 	"  rid INTEGER PRIMARY KEY,"
 	"  id TEXT NOT NULL UNIQUE,"
-	"  dir INTEGER NOT NULL CHECK (dir IN (0, 1)),"
-	"  peer TEXT NOT NULL,"
-	"  sender TEXT NOT NULL,"
-	"  recipient TEXT NOT NULL,"
-	"  channel INTEGER NOT NULL,"
-	"  kind TEXT NOT NULL,"
-	"  prec INTEGER NOT NULL,"
-	"  seq INTEGER NOT NULL CHECK (seq >= 1),"
-	"  version INTEGER NOT NULL,"
-	"  created INTEGER NOT NULL,"
-	"  exercise INTEGER NOT NULL,"
-	"  ref TEXT,"
-	"  body BLOB NOT NULL,"
-	"  sig BLOB NOT NULL,"
-	"  accepted INTEGER,"
-	"  sent INTEGER,"
-	"  received INTEGER,"
-	"  receipt TEXT,"
-	"  ack_id TEXT,"
-	"  acked INTEGER);"
+	MSGS_V1_COLUMNS ");"
 	"CREATE UNIQUE INDEX msgs_stream ON msgs (dir, peer, channel, prec, seq);"
 	"CREATE INDEX msgs_ref ON msgs (ref) WHERE ref IS NOT NULL;"
 	/* Listing by channel, newest first: (channel, rid) order. */
@@ -284,26 +289,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE msgs_new ("
 	"  rid INTEGER PRIMARY KEY,"
 	"  id TEXT NOT NULL,"
-	"  dir INTEGER NOT NULL CHECK (dir IN (0, 1)),"
-	"  peer TEXT NOT NULL,"
-	"  sender TEXT NOT NULL,"
-	"  recipient TEXT NOT NULL,"
-	"  channel INTEGER NOT NULL,"
-	"  kind TEXT NOT NULL,"
-	"  prec INTEGER NOT NULL,"
-	"  seq INTEGER NOT NULL CHECK (seq >= 1),"
-	"  version INTEGER NOT NULL,"
-	"  created INTEGER NOT NULL,"
-	"  exercise INTEGER NOT NULL,"
-	"  ref TEXT,"
-	"  body BLOB NOT NULL,"
-	"  sig BLOB NOT NULL,"
-	"  accepted INTEGER,"
-	"  sent INTEGER,"
-	"  received INTEGER,"
-	"  receipt TEXT,"
-	"  ack_id TEXT,"
-	"  acked INTEGER,"
+	MSGS_V1_COLUMNS ","
 	"  operator TEXT);"
 	"INSERT INTO msgs_new SELECT rid, id, dir, peer, sender, recipient,"
 	"  channel, kind, prec, seq, version, created, exercise, ref, body,"
