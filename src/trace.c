@@ -4,8 +4,10 @@
  * counted towards the time a stall is explained by.
  */
 #ifdef HOTLINE_TRACE
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -27,18 +29,24 @@ static uint64_t		 run0, wait0;	/* its counters at the last tick */
 static void
 sched_read(uint64_t *run, uint64_t *wait)
 {
-	unsigned long long r = 0, w = 0;
-	char buf[96];
+	unsigned long long r, w;
+	char buf[96], *end, *end2;
 	ssize_t n;
 
 	*run = *wait = 0;
 	if (schedfd == -1 || (n = pread(schedfd, buf, sizeof(buf) - 1, 0)) <= 0)
 		return;
 	buf[n] = '\0';
-	if (sscanf(buf, "%llu %llu", &r, &w) == 2) {
-		*run = r;
-		*wait = w;
-	}
+	/* "run wait slices\n", decimal */
+	errno = 0;
+	r = strtoull(buf, &end, 10);
+	if (end == buf || *end != ' ')
+		return;
+	w = strtoull(end + 1, &end2, 10);
+	if (end2 == end + 1 || errno != 0)
+		return;
+	*run = r;
+	*wait = w;
 }
 
 static void
