@@ -338,7 +338,7 @@ static const char *const migrations[] = {
  * each new message on a random page of it: at 1,000,000 messages that
  * index was ~1.4 of the ~2 WAL pages each bulk message wrote. Ids are
  * found through (k, rid) pairs instead, k being the id's first 8 bytes
- * (id_key(), SQL hl_idkey()), in two tables: msg_keys_new takes every new
+ * (hex_key(), SQL hl_idkey()), in two tables: msg_keys_new takes every new
  * message and stays small (its pages stay in the cache, and a commit of
  * many messages writes each of them once); store_msg_insert() moves one
  * slice of the key space from it to msg_keys every KEY_SWEEP_EVERY
@@ -851,17 +851,6 @@ key_of(uint64_t u)
 {
 	return u >= KEY_MID ? (int64_t)(u - KEY_MID) :
 	    -(int64_t)(KEY_MID - 1 - u) - 1;
-}
-
-static int64_t
-id_key(const uint8_t id[MSG_ID_LEN])
-{
-	uint64_t u = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		u = u << 8 | id[i];
-	return key_of(u);
 }
 
 /* The number of the first min(n, 16) hex digits of s followed by pad
@@ -1703,7 +1692,7 @@ store_msg_insert(struct store *st, const struct msg *m, int dir,
 	char id[ID_HEX_LEN + 1], ref[ID_HEX_LEN + 1];
 	uint8_t sig[MSG_SIG_MAX];
 	size_t siglen;
-	int64_t rid;
+	int64_t rid, k;
 	int errs = 0, i = 1, rc;
 
 	if (dir != DIR_OUT && dir != DIR_IN) {
@@ -1754,7 +1743,8 @@ store_msg_insert(struct store *st, const struct msg *m, int dir,
 		return rc;
 	rid = sqlite3_last_insert_rowid(st->db);
 	s = st->stmt[S_KEY_ADD];
-	if (bind_int(s, 1, id_key(m->id)) != 0 || bind_int(s, 2, rid) != 0) {
+	if (hex_key(id, 16, 0, &k) != 0 || bind_int(s, 1, k) != 0 ||
+	    bind_int(s, 2, rid) != 0) {
 		store_warn(st, "msg insert: bind");
 		stmt_done(s);
 		return -1;
