@@ -98,6 +98,8 @@ struct hotlined {
 	uint64_t		 urgent_since;
 	struct event		*urgent_ev;	/* pumps when that ends */
 	bool			 urgent_settling;	/* ended, a turn ago */
+	/* A sync of lazily committed receipts is due (deliver.c). */
+	bool			 rcpt_sync_armed;
 	struct events		*events;	/* Server-Sent Events clients */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	uint64_t		 started;	/* UTC ms */

@@ -485,7 +485,9 @@ struct store {
 	int		 walfd;		/* the WAL file, for fdatasync */
 	char		 walpath[PATH_MAX];
 	bool		 lazy_tx;	/* the open transaction is lazy */
-	uint64_t	 ck_lazy_seq;	/* lazy_seq when a checkpoint began */
+	bool		 lazy_bulk;	/* ... and begun by store_begin_lazy */
+	uint64_t	 bulk_seq;	/* commits of such transactions so far */
+	uint64_t	 ck_bulk_seq;	/* bulk_seq when a checkpoint began */
 	uint64_t	 lazy_seq;	/* lazy commits so far */
 	uint64_t	 synced_seq;	/* lazy commits known on disk */
 	/* Shared with the sync thread: lazy commits written (set by the
@@ -1261,12 +1263,13 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	if (frames > st->ck_stats.wal_peak)
 		st->ck_stats.wal_peak = frames;
 	ck_tx_ended(st);
-	/* Bulk: this commit is lazy, or one was since the last checkpoint. */
-	if (frames < (st->lazy_tx || st->lazy_seq != st->ck_lazy_seq ?
+	/* Bulk: this commit is of a bulk lazy transaction, or one was since
+	 * the last checkpoint (store_begin_lazy_light's do not count). */
+	if (frames < (st->lazy_bulk || st->bulk_seq != st->ck_bulk_seq ?
 	    STORE_WAL_CHECKPOINT_BULK : STORE_WAL_CHECKPOINT) ||
 	    st->ck_state != CK_IDLE)
 		return SQLITE_OK;
-	st->ck_lazy_seq = st->lazy_seq + (st->lazy_tx ? 1 : 0);	/* this one */
+	st->ck_bulk_seq = st->bulk_seq + (st->lazy_bulk ? 1 : 0); /* this one */
 	st->ck_state = CK_PASSES;
 	st->ck_stats.cycles++;
 	if (ck_submit(st, STORE_CK_PASSES) == -1) {
@@ -1350,6 +1353,7 @@ static void
 lazy_end(struct store *st)
 {
 	st->lazy_tx = false;
+	st->lazy_bulk = false;
 	(void)stmt_exec(st, st->stmt[S_SYNC_FULL], "synchronous = FULL");
 }
 
@@ -1371,8 +1375,8 @@ store_begin(struct store *st)
  * makes every commit before it durable. Without a sync thread a lazy
  * commit is a full one.
  */
-int
-store_begin_lazy(struct store *st)
+static int
+begin_lazy(struct store *st, bool bulk)
 {
 	if (st->syncw == NULL || !STORE_LAZY)
 		return store_begin(st);
@@ -1382,10 +1386,23 @@ store_begin_lazy(struct store *st)
 	    -1)
 		return -1;
 	st->lazy_tx = true;
+	st->lazy_bulk = bulk;
 	if (stmt_exec(st, st->stmt[S_BEGIN], "begin") == 0)
 		return 0;
 	lazy_end(st);
 	return -1;
+}
+
+int
+store_begin_lazy(struct store *st)
+{
+	return begin_lazy(st, true);
+}
+
+int
+store_begin_lazy_light(struct store *st)
+{
+	return begin_lazy(st, false);
 }
 
 bool
@@ -1605,6 +1622,7 @@ store_commit(struct store *st)
 	if (rc == 0) {
 		if (st->lazy_tx) {
 			st->lazy_seq++;
+			st->bulk_seq += st->lazy_bulk ? 1 : 0;
 			atomic_store(&st->lazy_written, st->lazy_seq);
 			lazy_end(st);
 		} else

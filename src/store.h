@@ -37,8 +37,9 @@ struct store;
  * WAL frames between automatic checkpoints (SQLite's default is 1000). A
  * checkpoint copies each page changed since the last one into the database
  * file and syncs it, and every commit's fdatasync, a flash message's too,
- * waits behind that sync's writes on the disk. While bulk streams (a lazy
- * commit since the last checkpoint) the mark is STORE_WAL_CHECKPOINT_BULK:
+ * waits behind that sync's writes on the disk. While bulk streams (a
+ * store_begin_lazy commit since the last checkpoint) the mark is
+ * STORE_WAL_CHECKPOINT_BULK:
  * at 8,192 frames (32 MiB at a time) flash p99 under bulk load was 18-21
  * ms, at 1,024 12-13 ms, for ~8 % of throughput. Otherwise it is
  * STORE_WAL_CHECKPOINT: a checkpoint every 1,024 frames doubled the p99 of
@@ -160,6 +161,9 @@ void		 store_rollback(struct store *st);
  */
 int		 store_sync_thread(struct store *st, struct event_base *base);
 int		 store_begin_lazy(struct store *st);
+/* The same for light traffic (a few receipts): its commits do not count
+ * as bulk for the checkpoint mark (STORE_WAL_CHECKPOINT_BULK above). */
+int		 store_begin_lazy_light(struct store *st);
 typedef void (*store_sync_fn)(void *arg, bool ok);
 int		 store_sync_submit(struct store *st, store_sync_fn done,
 		    void *arg);

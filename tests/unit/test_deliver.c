@@ -19,8 +19,11 @@
 #include "api.h"
 #include "deliver.h"
 #include "hotlined.h"
+#include "signer.h"
 #include "store.h"
 #include "testlib.h"
+#include "util.h"
+#include "wire.h"
 
 #define NB	250	/* messages in the test batches */
 
@@ -584,6 +587,76 @@ test_receipts_due(void **state)
 	assert_int_equal(p->rc_due[CH_CERT][PREC_ROUTINE].seq, 0);
 }
 
+/*
+ * Our receipts coming back, a read batch of receipts only: committed
+ * lazily and delivered at once (the receiver synced the message before it
+ * signed), then synced by the sync thread RECEIPTS_SYNC_MS later (or by
+ * the next full commit, whichever is first).
+ */
+static void
+test_receipts_only_lazy(void **state)
+{
+	struct fx *fx = *state;
+	struct event_base *base = event_base_new();
+	struct timeval tick = { 0, 20000 };
+	struct testlib_node ru;
+	char dir[PATH_MAX], id[ID_HEX_LEN + 1], why[160];
+	struct receipt r;
+	struct msg_row row;
+	struct frame_ref f;
+	struct buf b;
+	int i;
+
+	assert_non_null(base);
+	assert_int_equal(testlib_tmpdir(dir, sizeof(dir), "deliver-ru"), 0);
+	assert_int_equal(testlib_node_init(&ru, dir, "ru"), 0);
+	fx->peer.pub = signer_pubkey(ru.signer);
+	fx->d.base = base;
+	assert_int_equal(store_sync_thread(fx->d.st, base), 0);
+	submit_one(fx, "direct", "flash", id);
+	assert_false(store_lazy_pending(fx->d.st));
+
+	memset(&r, 0, sizeof(r));
+	r.version = MSG_VERSION;
+	snprintf(r.from, sizeof(r.from), "us");
+	snprintf(r.to, sizeof(r.to), "ru");
+	r.channel = CH_DIRECT;
+	r.prec = PREC_FLASH;
+	r.seq = 1;
+	r.time = now_utc_ms();
+	assert_int_equal(hex_decode(id, r.last_id, MSG_ID_LEN), 0);
+	assert_int_equal(receipt_sign(&r, ru.signer), 0);
+	buf_init(&b, 4096);
+	assert_int_equal(receipt_encode(&r, &b), 0);
+	f.type = FR_RECEIPT;
+	f.p = b.data;
+	f.len = (uint32_t)b.len;
+	assert_int_equal(deliver_frames(&fx->peer, NULL, &f, 1, why,
+	    sizeof(why)), 0);
+
+	/* Delivered now, in memory and in the store; not yet synced. */
+	assert_int_equal(fx->peer.s.out_delivered[CH_DIRECT][PREC_FLASH], 1);
+	assert_int_equal(store_msg_get(fx->d.st, id, &row), 0);
+	assert_int_equal(row.state, ST_DELIVERED);
+	msg_row_clear(&row);
+	assert_true(store_lazy_pending(fx->d.st));
+	assert_true(fx->d.rcpt_sync_armed);
+	for (i = 0; i < 500 && store_lazy_pending(fx->d.st); i++) {
+		(void)event_base_loopexit(base, &tick);
+		(void)event_base_loop(base, 0);
+	}
+	assert_false(store_lazy_pending(fx->d.st));
+	assert_false(fx->d.rcpt_sync_armed);
+
+	buf_free(&b);
+	store_free(fx->d.st);	/* joins the sync thread */
+	fx->d.st = NULL;
+	fx->d.base = NULL;
+	event_base_free(base);
+	testlib_node_free(&ru);
+	testlib_rmtree(dir);
+}
+
 int
 main(void)
 {
@@ -601,6 +674,7 @@ main(void)
 		T(test_lazy_commit_synced),
 		T(test_frames_lazy),
 		T(test_lazy_commit_needed),
+		T(test_receipts_only_lazy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1955,7 +1955,8 @@ ck_put(struct store *st, bool lazy)
 /*
  * The checkpoint mark (wal_hook): STORE_WAL_CHECKPOINT frames after full
  * commits only, STORE_WAL_CHECKPOINT_BULK while bulk streams (this commit
- * is lazy, or one was since the last checkpoint).
+ * is lazy, or one was since the last checkpoint), but not for light lazy
+ * commits (store_begin_lazy_light).
  */
 static void
 test_checkpoint_marks(void **state)
@@ -2004,6 +2005,18 @@ test_checkpoint_marks(void **state)
 	store_ck_stats(fx->st, &cs);
 	assert_int_equal(cs.cycles, 3);
 	assert_true(loop_until(base, fx->st, ck_idle));
+	/* A light lazy commit (receipts coming back) is not bulk: full
+	 * commits past the bulk mark after it start no checkpoint. */
+	assert_int_equal(store_begin_lazy_light(fx->st), 0);
+	assert_int_equal(sqlite3_exec(store_db(fx->st), "INSERT INTO ck "
+	    "VALUES (2)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_true(store_lazy_pending(fx->st));
+	for (i = 0; i * 257 <= STORE_WAL_CHECKPOINT_BULK; i++)
+		ck_put(fx->st, false);
+	assert_false(store_lazy_pending(fx->st));	/* synced by those */
+	store_ck_stats(fx->st, &cs);
+	assert_int_equal(cs.cycles, 3);
 	store_free(fx->st);
 	fx->st = NULL;
 	event_base_free(base);
