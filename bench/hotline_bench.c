@@ -13,6 +13,10 @@
  *               the same connection; e2e = 201 -> answer of the wait (the
  *               signed receipt is back at the sender); "total" = request ->
  *               delivered.
+ *   oneway      sequential POST, then the same wait on the receiver's API
+ *               (--recv-sock); latency = request written -> that answer: a
+ *               client at the receiver has the message (committed there),
+ *               what a broker's publish -> consumer measures.
  *   throughput  COUNT messages through POST /v1/messages/batch, BATCH per
  *               request, CONNS connections each sending batches one after
  *               another; time from the first request until the last id of
@@ -47,12 +51,13 @@
 #define DURABILITY "commit before ack: SQLite WAL synchronous=FULL on both " \
     "nodes; signed receipt"
 
-enum mode { M_ACCEPT, M_E2E, M_THROUGHPUT, M_FLASH };
+enum mode { M_ACCEPT, M_E2E, M_ONEWAY, M_THROUGHPUT, M_FLASH };
 
 struct opts {
 	enum mode	 mode;
 	const char	*mode_name;
 	const char	*sock;		/* sender's api.sock */
+	const char	*recv_sock;	/* receiver's api.sock (e2e one-way) */
 	const char	*to;
 	size_t		 count;		/* messages (bulk in flash mode) */
 	size_t		 size;		/* compact body bytes */
@@ -159,22 +164,28 @@ lat_pct(struct lat *l, double p)
 /* ------------------------------------------------------------------ HTTP */
 
 static void
-conn_open(struct conn *c)
+conn_open_at(struct conn *c, const char *path)
 {
 	struct sockaddr_un sun;
 
 	memset(c, 0, sizeof(*c));
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if (strlen(o.sock) >= sizeof(sun.sun_path))
+	if (strlen(path) >= sizeof(sun.sun_path))
 		die("socket path too long");
-	memcpy(sun.sun_path, o.sock, strlen(o.sock));
+	memcpy(sun.sun_path, path, strlen(path));
 	if ((c->fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 		die("socket: %s", strerror(errno));
 	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		die("connect %s: %s", o.sock, strerror(errno));
+		die("connect %s: %s", path, strerror(errno));
 	c->cap = 65536;
 	c->buf = xmalloc(c->cap);
+}
+
+static void
+conn_open(struct conn *c)
+{
+	conn_open_at(c, o.sock);
 }
 
 static void
@@ -505,7 +516,8 @@ emit(struct lat *l, struct lat *total, size_t count, double seconds,
 	printf("{\"peer\":\"hotline\",\"mode\":\"%s\",\"durability\":\"%s\"",
 	    o.mode_name, DURABILITY);
 	printf(",\"size\":%zu,\"window\":%zu,\"count\":%zu", o.size,
-	    o.mode == M_ACCEPT || o.mode == M_E2E ? (size_t)1 :
+	    o.mode == M_ACCEPT || o.mode == M_E2E || o.mode == M_ONEWAY ?
+	    (size_t)1 :
 	    o.batch * o.conns, count);
 	if (l != NULL) {
 		printf(",\"samples\":%zu", l->n);
@@ -547,19 +559,21 @@ emit(struct lat *l, struct lat *total, size_t count, double seconds,
 static void
 run_seq(void)
 {
-	struct conn c;
+	struct conn c, rx;
 	struct lat l = { 0 }, tot = { 0 };
 	char id[65];
 	uint64_t t0, t1, t2;
 	size_t i;
 
 	conn_open(&c);
+	if (o.mode == M_ONEWAY)
+		conn_open_at(&rx, o.recv_sock);
 	for (i = 0; i < o.warmup + o.count; i++) {
 		t0 = now_ns();
 		post_one(&c, "cert", "routine", id);
 		t1 = now_ns();
-		if (o.mode == M_E2E) {
-			wait_delivered(&c, id);
+		if (o.mode == M_E2E || o.mode == M_ONEWAY) {
+			wait_delivered(o.mode == M_E2E ? &c : &rx, id);
 			t2 = now_ns();
 		} else
 			t2 = t1;
@@ -567,15 +581,22 @@ run_seq(void)
 			continue;
 		if (o.mode == M_ACCEPT)
 			lat_add(&l, (double)(t1 - t0) / 1e6);
+		else if (o.mode == M_ONEWAY)
+			lat_add(&l, (double)(t2 - t0) / 1e6);
 		else {
 			lat_add(&l, (double)(t2 - t1) / 1e6);
 			lat_add(&tot, (double)(t2 - t0) / 1e6);
 		}
 	}
 	conn_close(&c);
+	if (o.mode == M_ONEWAY)
+		conn_close(&rx);
 	emit(&l, o.mode == M_E2E ? &tot : NULL, o.count, -1, NULL,
 	    o.mode == M_E2E ? "p50..max: 201 accepted -> signed receipt back "
 	    "at the sender (wait=delivered); total_*: request -> delivered" :
+	    o.mode == M_ONEWAY ? "request -> a client waiting at the receiver "
+	    "has it (wait=delivered there: committed there), as a broker's "
+	    "publish -> consumer; the receipt goes back meanwhile" :
 	    "request written -> 201 read (after commit)");
 	free(l.v);
 	free(tot.v);
@@ -751,10 +772,11 @@ num(const char *s, const char *what)
 static void
 usage(void)
 {
-	die("usage: hotline_bench accept|e2e|throughput|flash --sock API_SOCK "
-	    "[--to PARTY] [--count N] [--bulk N] [--size BYTES] [--batch N] "
-	    "[--conns N] [--interval-ms N] [--warmup N] [--pid-a PID] "
-	    "[--pid-b PID]");
+	die("usage: hotline_bench accept|e2e|oneway|throughput|flash "
+	    "--sock API_SOCK "
+	    "[--recv-sock API_SOCK] [--to PARTY] [--count N] [--bulk N] "
+	    "[--size BYTES] [--batch N] [--conns N] [--interval-ms N] "
+	    "[--warmup N] [--pid-a PID] [--pid-b PID]");
 }
 
 int
@@ -769,6 +791,8 @@ main(int argc, char **argv)
 		o.mode = M_ACCEPT;
 	else if (strcmp(argv[1], "e2e") == 0)
 		o.mode = M_E2E;
+	else if (strcmp(argv[1], "oneway") == 0)
+		o.mode = M_ONEWAY;
 	else if (strcmp(argv[1], "throughput") == 0)
 		o.mode = M_THROUGHPUT;
 	else if (strcmp(argv[1], "flash") == 0)
@@ -776,7 +800,8 @@ main(int argc, char **argv)
 	else
 		usage();
 	o.to = "ru";
-	o.size = o.mode == M_ACCEPT || o.mode == M_E2E ? 256 : 1024;
+	o.size = o.mode == M_ACCEPT || o.mode == M_E2E || o.mode == M_ONEWAY ?
+	    256 : 1024;
 	o.count = o.mode == M_THROUGHPUT ? 100000 : o.mode == M_FLASH ?
 	    1000000 : 2000;
 	o.batch = 1000;
@@ -791,6 +816,8 @@ main(int argc, char **argv)
 		i++;
 		if (strcmp(k, "--sock") == 0)
 			o.sock = v;
+		else if (strcmp(k, "--recv-sock") == 0)
+			o.recv_sock = v;
 		else if (strcmp(k, "--to") == 0)
 			o.to = v;
 		else if (strcmp(k, "--count") == 0 || strcmp(k, "--bulk") == 0)
@@ -815,7 +842,9 @@ main(int argc, char **argv)
 	if (o.sock == NULL || o.size < 9 || o.batch < 1 || o.batch > 1000 ||
 	    o.conns < 1 || o.count < 1 || o.interval_ms < 1)
 		usage();
-	if (o.mode == M_ACCEPT || o.mode == M_E2E)
+	if (o.mode == M_ONEWAY && o.recv_sock == NULL)
+		die("oneway needs --recv-sock (the receiver's api.sock)");
+	if (o.mode == M_ACCEPT || o.mode == M_E2E || o.mode == M_ONEWAY)
 		run_seq();
 	else
 		run_stream();

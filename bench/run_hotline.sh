@@ -1,21 +1,23 @@
 #!/bin/sh
 # run_hotline.sh [--runs N] [--flash-runs N] [--quick] [--bulk N]
-#                [--build DIR] [--out FILE] [--modes "accept e2e throughput flash"]
+#                [--build DIR] [--out FILE]
+#                [--modes "accept e2e oneway throughput flash"]
 #                [--callgrind us|ru|both [--count N]]
 #
 # Runs hotline's benchmarks (issue 4): builds hotlined/hotline if needed
 # (cmake --build DIR, default ./build) and hotline_bench (bench/Makefile),
 # makes two nodes (us -> ru) in a fresh mktemp directory on free 127.0.0.1
 # ports, starts their daemons (no -d), waits for the link, and runs each mode
-# N times with hotline_bench against us's API socket.  accept and e2e share
-# one pair of nodes; every throughput and flash run gets a fresh pair (fresh
+# N times with hotline_bench against us's API socket (oneway also waits on
+# ru's).  accept, e2e and oneway share one pair of nodes; every throughput and flash run gets a fresh pair (fresh
 # databases).  Every daemon it starts is stopped by PID, also on interrupt.
 # Raw results (one JSON object per run) go to --out (default
 # /tmp/bench-hotline-DATE.jsonl); the medians are printed at the end with
 # bench/peers/summarize.py.
 #
 # Sizes (full / --quick):
-#   accept, e2e   2000 / 500 sequential messages, 256 B and 1 KiB bodies
+#   accept, e2e, oneway
+#                 2000 / 500 sequential messages, 256 B and 1 KiB bodies
 #   throughput    100,000 / 20,000 of 1 KiB, batches of 1000 on 1 connection (HB_BATCH, HB_CONNS;
 #               500x2 and 250x4 measured slower)
 #   flash         1,000,000 / 50,000 bulk of 1 KiB (--bulk N to change),
@@ -24,7 +26,7 @@
 #
 # Durability: SQLite WAL, synchronous=FULL, commit before every answer, on
 # both nodes; a message is "delivered" when the receiver's signed receipt is
-# committed at the sender.
+# verified and committed at the sender (its sync follows within 2 ms).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,7 +37,7 @@ quick=0
 bulk=""
 out=""
 build="$top/build"
-modes="accept e2e throughput flash"
+modes="accept e2e oneway throughput flash"
 runs_set=0
 flash_set=0
 callgrind=""
@@ -241,6 +243,16 @@ for m in $modes; do
 		    seqpair=1; }
 		for size in 256 1024; do
 			bench "$runs" 0 "$m" --count $seq_n --size $size
+		done
+		;;
+	oneway)
+		# request -> a client waiting at the receiver has it, like a
+		# broker's publish -> consumer (daemons from session 8 on).
+		[ -n "${A:-}" ] && [ "${seqpair:-}" = 1 ] || { stop_nodes; nodes;
+		    seqpair=1; }
+		for size in 256 1024; do
+			bench "$runs" 0 oneway --count $seq_n --size $size \
+			    --recv-sock "$B/api.sock"
 		done
 		;;
 	throughput)

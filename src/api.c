@@ -89,6 +89,8 @@ struct waiter {
 	struct event		*timer;
 	char			 id[ID_HEX_LEN + 1];
 	int			 state;	/* wanted: ST_DELIVERED or ST_ACKED */
+	struct api_who		 who;	/* who asked (its read rights apply) */
+	bool			 absent;	/* the message was not here yet */
 };
 
 static const char *
@@ -518,6 +520,22 @@ get_string(struct api_req *q, json_t *obj, const char *key, int required,
 	return 0;
 }
 
+/* s as a lowercase id or id prefix of at least min hex digits into out;
+ * 0, or -1 if it is not one. */
+static int
+hex_prefix(const char *s, size_t min, char out[ID_HEX_LEN + 1])
+{
+	size_t i, n = strlen(s);
+
+	if (n < min || n > ID_HEX_LEN || strspn(s, "0123456789abcdefABCDEF") !=
+	    n)
+		return -1;
+	for (i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	out[n] = '\0';
+	return 0;
+}
+
 /*
  * Resolve a message id or unique hex prefix (4..64 hex digits) to the full
  * lowercase id. Returns 0, or -1 after answering (400 bad or ambiguous,
@@ -528,16 +546,12 @@ resolve_id(struct api_req *q, const char *s, const char *what,
     char id[ID_HEX_LEN + 1])
 {
 	char prefix[ID_HEX_LEN + 1];
-	size_t i, n = strlen(s);
 
-	if (n < 4 || n > ID_HEX_LEN || strspn(s, "0123456789abcdefABCDEF") != n) {
+	if (hex_prefix(s, 4, prefix) == -1) {
 		api_reply_error(q, 400, "%s: expected 4 to %d hex digits", what,
 		    ID_HEX_LEN);
 		return -1;
 	}
-	for (i = 0; i < n; i++)
-		prefix[i] = (char)tolower((unsigned char)s[i]);
-	prefix[n] = '\0';
 	switch (store_msg_resolve(q->d->st, prefix, id)) {
 	case 0:
 		return 0;
@@ -1695,7 +1709,7 @@ waiter_free(struct waiter *w)
 static void
 waiter_answer(struct waiter *w)
 {
-	struct api_req q = { w->d, w->r, { "", ROLE_ADMIN, 1 } };
+	struct api_req q = { w->d, w->r, w->who };
 	char id[ID_HEX_LEN + 1];
 
 	memcpy(id, w->id, sizeof(id));
@@ -1743,7 +1757,7 @@ api_changed(struct hotlined *d)
 	for (w = TAILQ_FIRST(&a->waiters); w != NULL; w = next) {
 		next = TAILQ_NEXT(w, entry);
 		st = current_state(d, w->id);
-		if (st == -1 || st >= w->state)
+		if (st == -1 ? !w->absent : st >= w->state)
 			waiter_answer(w);
 	}
 }
@@ -1752,7 +1766,9 @@ api_changed(struct hotlined *d)
  * GET /v1/messages/{id}[?wait=delivered|acknowledged[&timeout=MS]]: with
  * wait, the answer is held until the message reaches that state or the
  * timeout (default 10 s, at most 60 s) passes; either way it is the
- * message as it is then, so the client reads "state".
+ * message as it is then, so the client reads "state". A whole id that is
+ * not here (yet) is waited for as well, an inbound message on its way
+ * being "delivered" once committed here: 404 if the wait ends first.
  */
 static void
 h_show(struct api_req *q, const char *idarg)
@@ -1767,6 +1783,7 @@ h_show(struct api_req *q, const char *idarg)
 	char id[ID_HEX_LEN + 1];
 	uint64_t timeout = API_WAIT_DEFAULT_MS;
 	int want = -1, st, parsed = 0;
+	bool absent;
 
 	TAILQ_INIT(&params);
 	if (query != NULL) {
@@ -1804,9 +1821,19 @@ h_show(struct api_req *q, const char *idarg)
 		show_reply(q, idarg);
 		goto done;
 	}
-	if (resolve_id(q, idarg, "id", id) == -1 || check_read(q, id) == -1)
+	/* A whole id not (yet) here is waited for too: an inbound message on
+	 * its way ("delivered" = committed here); 404 if the wait ends first.
+	 * Read rights are checked when it is answered. */
+	if ((absent = hex_prefix(idarg, ID_HEX_LEN, id) == 0 &&
+	    current_state(q->d, id) == -1)) {
+		if (timeout == 0) {
+			show_reply(q, id);
+			goto done;
+		}
+	} else if (resolve_id(q, idarg, "id", id) == -1 ||
+	    check_read(q, id) == -1)
 		goto done;
-	if ((st = current_state(q->d, id)) == -1 || st >= want ||
+	else if ((st = current_state(q->d, id)) == -1 || st >= want ||
 	    timeout == 0) {
 		show_reply(q, id);
 		goto done;
@@ -1821,6 +1848,8 @@ h_show(struct api_req *q, const char *idarg)
 	w->r = q->r;
 	w->evcon = evhttp_request_get_connection(q->r);
 	w->state = want;
+	w->who = q->who;
+	w->absent = absent;
 	memcpy(w->id, id, sizeof(id));
 	w->timer = evtimer_new(q->d->base, waiter_timeout, w);
 	tv.tv_sec = (time_t)(timeout / 1000);

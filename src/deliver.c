@@ -1576,10 +1576,11 @@ deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
 		(void)store_sync_submit(d->st, frames_synced, fs);
 		return bad ? -1 : 0;
 	}
+	/* The receipts first: the peer waits for them, API clients here
+	 * can be told a moment later. */
+	for (i = 0; i < nr && send_receipt(l, &rc[i]) == 0; i++)
+		;
 	api_changed(d);
-	for (i = 0; i < nr; i++)
-		if (send_receipt(l, &rc[i]) == -1)
-			return bad ? -1 : 0;
 	return bad ? -1 : 0;
 fail:
 	store_rollback(d->st);
