@@ -26,10 +26,7 @@ PW = "correct horse battery"
 
 
 def test(env):
-    us = env.node("us").init()
-    ru = env.node("ru").init()
-    us.add_peer(ru)
-    ru.add_peer(us)
+    us, ru = env.pair("us", "ru", start=False)
     hweb.enable_https(ru)
     us.start()
     ru.start()
