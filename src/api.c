@@ -1625,7 +1625,9 @@ show_reply(struct api_req *q, const char *idarg)
 	int got = 0;
 
 	memset(&rc, 0, sizeof(rc));
-	if (resolve_id(q, idarg, "id", id) == -1 || check_read(q, id) == -1)
+	/* A whole id needs no prefix search: the lookup below says 404. */
+	if ((hex_prefix(idarg, ID_HEX_LEN, id) == -1 && resolve_id(q, idarg,
+	    "id", id) == -1) || check_read(q, id) == -1)
 		return;
 	memset(&row, 0, sizeof(row));
 	switch (store_msg_get(q->d->st, id, &row)) {

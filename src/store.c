@@ -366,7 +366,8 @@ enum stmt_id {
 	S_OUT_INSERT, S_MARK_SENT, S_MARK_DELIVERED, S_RCPT_INSERT,
 	S_MARK_ACKED, S_EVENT,
 	S_STREAM_NEXT, S_STREAM_MAX, S_STREAM_RCPT,
-	S_OUT_FETCH, S_ID_AT, S_RESOLVE, S_MSG_GET, S_RCPT_FOR, S_PENDING,
+	S_OUT_FETCH, S_ID_AT, S_RESOLVE, S_MSG_GET, S_MSG_OPERATOR,
+	S_RCPT_FOR, S_PENDING,
 	S_COUNT
 };
 
@@ -426,6 +427,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "AND id >= ?3 AND id < ?4 ORDER BY id LIMIT 2",
 	[S_MSG_GET] = "SELECT " MSG_COLS " FROM " MSG_FROM " WHERE m.rid IN "
 	    RIDS_OF_ID("?1") " AND m.id = ?1",
+	[S_MSG_OPERATOR] = "SELECT operator FROM msgs WHERE rid IN "
+	    RIDS_OF_ID("?1") " AND id = ?1",
 	[S_RCPT_FOR] = "SELECT " RCPT_COLS " FROM receipts WHERE dir = ? AND "
 	    "peer = ? AND channel = ? AND prec = ? AND seq >= ? "
 	    "ORDER BY seq, rid LIMIT ?",
@@ -2532,16 +2535,13 @@ store_account_update(struct store *st, const char *name, const char *hash,
 int
 store_msg_operator(struct store *st, const char *id, char *out, size_t outsz)
 {
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = st->stmt[S_MSG_OPERATOR];
 	int rc;
 
 	if (outsz > 0)
 		out[0] = '\0';
-	if ((s = prep(st, "SELECT operator FROM msgs WHERE rid IN "
-	    RIDS_OF_ID("?1") " AND id = ?1")) == NULL)
-		return -1;
 	if (bind_text(s, 1, id) == -1) {
-		sqlite3_finalize(s);
+		stmt_done(s);
 		return -1;
 	}
 	rc = sqlite3_step(s);
@@ -2549,7 +2549,7 @@ store_msg_operator(struct store *st, const char *id, char *out, size_t outsz)
 		(void)col_text(s, 0, out, outsz);
 	else if (rc != SQLITE_DONE)
 		store_warn(st, "operator");
-	sqlite3_finalize(s);
+	stmt_done(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 }
 
