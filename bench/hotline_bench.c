@@ -57,7 +57,7 @@ struct opts {
 	enum mode	 mode;
 	const char	*mode_name;
 	const char	*sock;		/* sender's api.sock */
-	const char	*recv_sock;	/* receiver's api.sock (e2e one-way) */
+	const char	*recv_sock;	/* receiver's api.sock (oneway mode) */
 	const char	*to;
 	size_t		 count;		/* messages (bulk in flash mode) */
 	size_t		 size;		/* compact body bytes */
