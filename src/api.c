@@ -1785,7 +1785,7 @@ h_show(struct api_req *q, const char *idarg)
 	char id[ID_HEX_LEN + 1];
 	uint64_t timeout = API_WAIT_DEFAULT_MS;
 	int want = -1, st, parsed = 0;
-	bool absent;
+	bool whole, absent;
 
 	TAILQ_INIT(&params);
 	if (query != NULL) {
@@ -1823,20 +1823,18 @@ h_show(struct api_req *q, const char *idarg)
 		show_reply(q, idarg);
 		goto done;
 	}
-	/* A whole id not (yet) here is waited for too: an inbound message on
-	 * its way ("delivered" = committed here); 404 if the wait ends first.
-	 * Read rights are checked when it is answered. */
-	if ((absent = hex_prefix(idarg, ID_HEX_LEN, id) == 0 &&
-	    current_state(q->d, id) == -1)) {
-		if (timeout == 0) {
-			show_reply(q, id);
-			goto done;
-		}
-	} else if (resolve_id(q, idarg, "id", id) == -1 ||
-	    check_read(q, id) == -1)
+	/* A whole id needs no prefix search, and one not (yet) here is
+	 * waited for too: an inbound message on its way ("delivered" =
+	 * committed here); 404 if the wait ends first. Its read rights are
+	 * checked when it is answered. */
+	whole = hex_prefix(idarg, ID_HEX_LEN, id) == 0;
+	if (!whole && resolve_id(q, idarg, "id", id) == -1)
 		goto done;
-	else if ((st = current_state(q->d, id)) == -1 || st >= want ||
-	    timeout == 0) {
+	st = current_state(q->d, id);
+	absent = whole && st == -1;
+	if (!absent && check_read(q, id) == -1)
+		goto done;
+	if (timeout == 0 || (!absent && (st == -1 || st >= want))) {
 		show_reply(q, id);
 		goto done;
 	}

@@ -1507,7 +1507,7 @@ deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
 	struct receipt rc[CH_MAX * PREC_MAX];
 	struct frames_sync *fs;
 	int i, ch, prec, nr = 0, bad = 0, rc_begin, nurgent, nmsg;
-	bool lazy, bulk;
+	bool bulk;
 
 	memcpy(bs.in_held, p->s.in_held, sizeof(bs.in_held));
 	memcpy(bs.out_delivered, p->s.out_delivered, sizeof(bs.out_delivered));
@@ -1518,9 +1518,8 @@ deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
 		nmsg += f[i].type == FR_MSG;
 	}
 	bulk = deliver_frames_lazy(p, n, nurgent);
-	lazy = bulk || nmsg == 0;
 	store_set_urgent(d->st, nurgent == n);
-	rc_begin = bulk ? store_begin_lazy(d->st) : lazy ?
+	rc_begin = bulk ? store_begin_lazy(d->st) : nmsg == 0 ?
 	    store_begin_lazy_light(d->st) : store_begin(d->st);
 	store_set_urgent(d->st, false);
 	if (rc_begin == -1) {
@@ -1567,7 +1566,7 @@ deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
 		receipts_sync_later(d);
 		return bad ? -1 : 0;
 	}
-	if (lazy && store_lazy_pending(d->st)) {
+	if (bulk && store_lazy_pending(d->st)) {
 		/* Receipts and state changes wait for the WAL's sync. */
 		fs = xcalloc(1, sizeof(*fs));
 		fs->p = p;
