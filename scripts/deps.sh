@@ -8,7 +8,8 @@ set -eu
 PKGS="build-essential cmake pkg-config clang-14 libfuzzer-14-dev
 libssl-dev openssl libevent-dev libsqlite3-dev sqlite3 libjansson-dev
 libinih-dev libcurl4-openssl-dev libcmocka-dev python3 iproute2 procps
-nftables golang-go golang-golang-x-mod-dev libargon2-dev chromium"
+nftables golang-go golang-golang-x-mod-dev libargon2-dev libsodium-dev
+chromium"
 
 missing=""
 for p in $PKGS; do
