@@ -13,10 +13,12 @@
  *               the same connection; e2e = 201 -> answer of the wait (the
  *               signed receipt is back at the sender); "total" = request ->
  *               delivered.
- *   oneway      sequential POST, then the same wait on the receiver's API
- *               (--recv-sock); latency = request written -> that answer: a
- *               client at the receiver has the message (committed there),
- *               what a broker's publish -> consumer measures.
+ *   oneway      sequential POST, each with a consumer already waiting on
+ *               the receiver's feed (--recv-sock; GET /v1/messages?dir=in&
+ *               after=CURSOR&wait=, asked before the POST); latency =
+ *               request written -> the feed's answer: a consumer at the
+ *               receiver has the message (committed there), what a
+ *               broker's publish -> consumer measures.
  *   throughput  COUNT messages through POST /v1/messages/batch, BATCH per
  *               request, CONNS connections each sending batches one after
  *               another; time from the first request until the last id of
@@ -556,24 +558,89 @@ emit(struct lat *l, struct lat *total, size_t count, double seconds,
 
 /* ------------------------------------------------------------- modes */
 
+static int	feed_next(const char *, char *, size_t);
+
+/*
+ * The receiver's feed cursor (GET /v1/messages?after=): the newest row's,
+ * from a one-row page (its "next"), or "0" on an empty node.
+ */
+static void
+feed_start(struct conn *rx, char *cursor, size_t len)
+{
+	request(rx, "GET", "/v1/messages?limit=1", NULL, 0);
+	response(rx);
+	if (rx->status != 200)
+		die("GET /v1/messages: HTTP %d %s", rx->status, rx->body);
+	if (feed_next(rx->body, cursor, len) == -1)
+		snprintf(cursor, len, "0");
+}
+
+/* The "next" cursor of a list answer, or -1 if it is null. */
+static int
+feed_next(const char *body, char *cursor, size_t len)
+{
+	const char *p = strstr(body, "\"next\":\"");
+	size_t n;
+
+	if (p == NULL)
+		return -1;
+	p += 8;
+	n = strspn(p, "0123456789");
+	if (n == 0 || n >= len || p[n] != '"')
+		return -1;
+	memcpy(cursor, p, n);
+	cursor[n] = '\0';
+	return 0;
+}
+
+/* Ask the receiver's feed for the next inbound message (answered later). */
+static void
+feed_ask(struct conn *rx, const char *cursor)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/v1/messages?dir=in&limit=1&after=%s&"
+	    "wait=60000", cursor);
+	request(rx, "GET", path, NULL, 0);
+}
+
+/* The feed's answer: it must be message id; cursor moves past it. */
+static void
+feed_got(struct conn *rx, const char *id, char *cursor, size_t len)
+{
+	response(rx);
+	if (rx->status != 200 || strstr(rx->body, id) == NULL ||
+	    feed_next(rx->body, cursor, len) == -1)
+		die("feed: HTTP %d %.200s (waiting for %.12s)", rx->status,
+		    rx->body, id);
+}
+
 static void
 run_seq(void)
 {
 	struct conn c, rx;
 	struct lat l = { 0 }, tot = { 0 };
-	char id[65];
+	char id[65], cursor[32];
 	uint64_t t0, t1, t2;
 	size_t i;
 
 	conn_open(&c);
-	if (o.mode == M_ONEWAY)
+	if (o.mode == M_ONEWAY) {
 		conn_open_at(&rx, o.recv_sock);
+		feed_start(&rx, cursor, sizeof(cursor));
+	}
 	for (i = 0; i < o.warmup + o.count; i++) {
+		/* oneway: a consumer already waits at the receiver. */
+		if (o.mode == M_ONEWAY)
+			feed_ask(&rx, cursor);
 		t0 = now_ns();
 		post_one(&c, "cert", "routine", id);
 		t1 = now_ns();
-		if (o.mode == M_E2E || o.mode == M_ONEWAY) {
-			wait_delivered(o.mode == M_E2E ? &c : &rx, id);
+		if (o.mode == M_E2E) {
+			wait_delivered(&c, id);
+			t2 = now_ns();
+		} else if (o.mode == M_ONEWAY) {
+			feed_got(&rx, id, cursor, sizeof(cursor));
 			t2 = now_ns();
 		} else
 			t2 = t1;
@@ -594,9 +661,10 @@ run_seq(void)
 	emit(&l, o.mode == M_E2E ? &tot : NULL, o.count, -1, NULL,
 	    o.mode == M_E2E ? "p50..max: 201 accepted -> signed receipt back "
 	    "at the sender (wait=delivered); total_*: request -> delivered" :
-	    o.mode == M_ONEWAY ? "request -> a client waiting at the receiver "
-	    "has it (wait=delivered there: committed there), as a broker's "
-	    "publish -> consumer; the receipt goes back meanwhile" :
+	    o.mode == M_ONEWAY ? "request -> a consumer waiting at the "
+	    "receiver has it (its feed, GET /v1/messages?after=&wait=, "
+	    "answered by the commit there), as a broker's publish -> "
+	    "consumer; the receipt goes back meanwhile" :
 	    "request written -> 201 read (after commit)");
 	free(l.v);
 	free(tot.v);

@@ -59,6 +59,9 @@
 #define API_MAX_HEADERS		8192
 #define API_TIMEOUT_S		30
 #define API_LIST_DEFAULT	50
+/* GET ?wait= holds a request this long by default, and at most. */
+#define API_WAIT_DEFAULT_MS	10000
+#define API_WAIT_MAX_MS		60000
 #define API_LIST_MAX		1000
 #define API_NOTE_MAX		4096
 
@@ -74,6 +77,7 @@ struct api {
 	size_t			 nclients;
 	TAILQ_HEAD(, waiter)	 waiters;
 	size_t			 nwaiters;
+	size_t			 nfeeds;	/* of them, feeds */
 	struct worker		*w;	/* batches being parsed (h_submit_batch) */
 	struct batch_job	*storing;	/* being stored, or NULL */
 };
@@ -91,6 +95,11 @@ struct waiter {
 	int			 state;	/* wanted: ST_DELIVERED or ST_ACKED */
 	struct api_who		 who;	/* who asked (its read rights apply) */
 	bool			 absent;	/* the message was not here yet */
+	/* A feed (GET /v1/messages?after=&wait=) instead of one message:
+	 * its filter, whose peer points to peer here. */
+	bool			 feed;
+	struct msg_filter	 f;
+	char			 peer[PARTY_MAX + 1];
 };
 
 static const char *
@@ -1346,6 +1355,85 @@ list_cb(void *arg, const struct msg_row *row)
 	return lc->n >= lc->limit ? -1 : 0;
 }
 
+/*
+ * The page of f that q->who may read into lc (lc->arr made here; the
+ * caller frees it). A role that reads only some channels skips the others'
+ * rows, reading further pages until the page is full (bounded); f's cursor
+ * moves along. 0, or -1 after answering an error.
+ */
+static int
+list_run(struct api_req *q, struct msg_filter *f, struct list_ctx *lc)
+{
+	int pages;
+
+	memset(lc, 0, sizeof(*lc));
+	lc->d = q->d;
+	lc->who = &q->who;
+	lc->limit = f->limit;
+	if ((lc->arr = json_array()) == NULL) {
+		api_reply_error(q, 500, "out of memory");
+		return -1;
+	}
+	for (pages = 0; pages < API_LIST_SCAN_PAGES; pages++) {
+		lc->scanned = 0;
+		if (store_msg_list(q->d->st, f, list_cb, lc) == -1 ||
+		    lc->failed) {
+			if (lc->failed)
+				api_reply_error(q, 500, "cannot build the "
+				    "message list");
+			else
+				api_reply_error(q, 503, "store unavailable");
+			return -1;
+		}
+		if (lc->scanned > 0 && f->after)
+			f->after_rid = lc->last_rid;
+		if (lc->n >= lc->limit || lc->scanned < f->limit)
+			break;
+		if (!f->after)
+			f->before_rid = lc->last_rid;
+	}
+	return 0;
+}
+
+/*
+ * Answer with lc's page: {"messages", "next"}. Paging back (newest
+ * first), a full page may have a next one: the cursor is the last row id
+ * (null after the last page). A feed (f->after) always gets one: where to
+ * go on from, past every row it scanned.
+ */
+static void
+list_reply(struct api_req *q, const struct msg_filter *f,
+    const struct list_ctx *lc)
+{
+	char cursor[32];
+	json_t *o = json_object();
+	uint64_t next = 0;
+	int errs = 0;
+
+	if (f->after)
+		next = f->after_rid;
+	else if ((lc->n >= lc->limit || lc->scanned == f->limit) &&
+	    lc->last_rid > 1)
+		next = lc->last_rid;
+	if (o != NULL) {
+		errs |= json_object_set(o, "messages", lc->arr);
+		if ((f->after || next != 0) && snprintf(cursor, sizeof(cursor),
+		    "%llu", (unsigned long long)next) < (int)sizeof(cursor))
+			errs |= json_object_set_new(o, "next",
+			    json_string(cursor));
+		else
+			errs |= json_object_set_new(o, "next", json_null());
+		if (errs) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	api_reply_json(q, 200, o);
+}
+
+static void	feed_wait(struct api_req *, const struct msg_filter *,
+		    uint64_t);
+
 /* GET /v1/messages */
 static void
 h_list(struct api_req *q)
@@ -1356,10 +1444,8 @@ h_list(struct api_req *q)
 	struct evkeyval *kv, *kv2;
 	struct msg_filter f;
 	struct list_ctx lc;
-	uint64_t v;
-	char cursor[32];
-	json_t *o;
-	int parsed = 0, pages;
+	uint64_t v, wait = 0;
+	int parsed = 0;
 
 	memset(&f, 0, sizeof(f));
 	f.dir = -1;
@@ -1431,6 +1517,21 @@ h_list(struct api_req *q)
 				    "returned as \"next\"");
 				goto done;
 			}
+		} else if (strcmp(kv->key, "after") == 0) {
+			if (parse_u64(kv->value, 0, (uint64_t)INT64_MAX,
+			    &f.after_rid) == -1) {
+				api_reply_error(q, 400, "after: 0 or a cursor "
+				    "returned as \"next\"");
+				goto done;
+			}
+			f.after = true;
+		} else if (strcmp(kv->key, "wait") == 0) {
+			if (parse_u64(kv->value, 0, API_WAIT_MAX_MS, &wait) ==
+			    -1) {
+				api_reply_error(q, 400, "wait: 0..%d ms",
+				    API_WAIT_MAX_MS);
+				goto done;
+			}
 		} else {
 			api_reply_error(q, 400, "unknown parameter \"%.32s\"",
 			    kv->key);
@@ -1442,50 +1543,21 @@ h_list(struct api_req *q)
 		api_reply_channel_denied(q, f.channel, 0);
 		goto done;
 	}
-	lc.d = q->d;
-	lc.who = &q->who;
-	lc.limit = f.limit;
-	if ((lc.arr = json_array()) == NULL) {
-		api_reply_error(q, 500, "out of memory");
+	if (f.after && f.before_rid != 0) {
+		api_reply_error(q, 400, "after and before: one or the other");
 		goto done;
 	}
-	/* A role that reads only some channels skips the others' rows,
-	 * reading further pages until the page is full (bounded). */
-	for (pages = 0; pages < API_LIST_SCAN_PAGES; pages++) {
-		lc.scanned = 0;
-		if (store_msg_list(q->d->st, &f, list_cb, &lc) == -1 ||
-		    lc.failed) {
-			if (lc.failed)
-				api_reply_error(q, 500, "cannot build the "
-				    "message list");
-			else
-				api_reply_error(q, 503, "store unavailable");
-			goto done;
-		}
-		if (lc.n >= lc.limit || lc.scanned < f.limit)
-			break;
-		f.before_rid = lc.last_rid;
+	if (wait > 0 && !f.after) {
+		api_reply_error(q, 400, "wait: only with after");
+		goto done;
 	}
-	/* A full page may have a next one; the cursor is the last row id. */
-	o = json_object();
-	if (o != NULL) {
-		int errs = 0;
-
-		errs |= json_object_set(o, "messages", lc.arr);
-		if ((lc.n >= lc.limit || lc.scanned == f.limit) &&
-		    lc.last_rid > 1 &&
-		    snprintf(cursor, sizeof(cursor), "%llu",
-		    (unsigned long long)lc.last_rid) < (int)sizeof(cursor))
-			errs |= json_object_set_new(o, "next",
-			    json_string(cursor));
-		else
-			errs |= json_object_set_new(o, "next", json_null());
-		if (errs) {
-			json_decref(o);
-			o = NULL;
-		}
+	if (list_run(q, &f, &lc) == -1)
+		goto done;
+	if (f.after && wait > 0 && lc.n == 0) {
+		feed_wait(q, &f, wait);
+		goto done;
 	}
-	api_reply_json(q, 200, o);
+	list_reply(q, &f, &lc);
  done:
 	json_decref(lc.arr);
 	if (parsed)
@@ -1694,26 +1766,52 @@ check_write(struct api_req *q, const char *id)
 	return 0;
 }
 
-/* POST /v1/messages/{id}/ack */
-#define API_WAIT_DEFAULT_MS	10000
-#define API_WAIT_MAX_MS		60000
-
 static void
 waiter_free(struct waiter *w)
 {
 	TAILQ_REMOVE(&w->a->waiters, w, entry);
 	w->a->nwaiters--;
+	w->a->nfeeds -= w->feed;
 	event_free(w->timer);
 	free(w);
 }
 
-/* Answer a waiter with the message as it is now. */
+/* Answer a feed with what it finds now (maybe nothing): 0; or -1, not
+ * answered (nothing yet, and not timeout). */
+static int
+feed_answer(struct waiter *w, bool timeout)
+{
+	struct api_req q = { w->d, w->r, w->who };
+	struct msg_filter f = w->f;
+	struct list_ctx lc;
+
+	if (list_run(&q, &f, &lc) == -1) {
+		waiter_free(w);		/* answered with the error */
+		json_decref(lc.arr);
+		return 0;
+	}
+	w->f.after_rid = f.after_rid;	/* past rows it may not read */
+	if (lc.n == 0 && !timeout) {
+		json_decref(lc.arr);
+		return -1;
+	}
+	waiter_free(w);
+	list_reply(&q, &f, &lc);
+	json_decref(lc.arr);
+	return 0;
+}
+
+/* Answer a waiter with the message (or the feed) as it is now. */
 static void
 waiter_answer(struct waiter *w)
 {
 	struct api_req q = { w->d, w->r, w->who };
 	char id[ID_HEX_LEN + 1];
 
+	if (w->feed) {
+		(void)feed_answer(w, true);
+		return;
+	}
 	memcpy(id, w->id, sizeof(id));
 	waiter_free(w);
 	show_reply(&q, id);
@@ -1723,6 +1821,52 @@ static void
 waiter_timeout(evutil_socket_t fd, short ev, void *arg)
 {
 	waiter_answer(arg);
+}
+
+/* Hold q for up to timeout ms: a waiter, or NULL after answering 503. */
+static struct waiter *
+waiter_new(struct api_req *q, uint64_t timeout)
+{
+	struct api *a = q->d->api;
+	struct waiter *w;
+	struct timeval tv;
+
+	if (a->nwaiters >= q->d->cf.api_max_clients) {
+		api_reply_error(q, 503, "too many waiting requests");
+		return NULL;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->a = a;
+	w->d = q->d;
+	w->r = q->r;
+	w->evcon = evhttp_request_get_connection(q->r);
+	w->who = q->who;
+	w->timer = evtimer_new(q->d->base, waiter_timeout, w);
+	tv.tv_sec = (time_t)(timeout / 1000);
+	tv.tv_usec = (suseconds_t)(timeout % 1000) * 1000;
+	evtimer_add(w->timer, &tv);
+	TAILQ_INSERT_TAIL(&a->waiters, w, entry);
+	a->nwaiters++;
+	return w;
+}
+
+/* GET /v1/messages?after=CURSOR&wait=MS found nothing yet: hold it until
+ * a commit brings a message it may read (api_changed), or the wait ends
+ * (then an empty page). */
+static void
+feed_wait(struct api_req *q, const struct msg_filter *f, uint64_t timeout)
+{
+	struct waiter *w;
+
+	if ((w = waiter_new(q, timeout)) == NULL)
+		return;
+	w->feed = true;
+	w->f = *f;
+	if (f->peer != NULL) {
+		(void)snprintf(w->peer, sizeof(w->peer), "%s", f->peer);
+		w->f.peer = w->peer;	/* the request's string goes */
+	}
+	w->a->nfeeds++;
 }
 
 /* The current state of message id, or -1. */
@@ -1739,10 +1883,12 @@ current_state(struct hotlined *d, const char *id)
 	return st;
 }
 
+/* Someone waits for a message's state (feeds wait for new messages, not
+ * for receipts). */
 bool
 api_waiting(struct hotlined *d)
 {
-	return d->api != NULL && d->api->nwaiters > 0;
+	return d->api != NULL && d->api->nwaiters > d->api->nfeeds;
 }
 
 /* deliver.c calls this after a commit that may have changed states. */
@@ -1758,6 +1904,10 @@ api_changed(struct hotlined *d)
 		return;
 	for (w = TAILQ_FIRST(&a->waiters); w != NULL; w = next) {
 		next = TAILQ_NEXT(w, entry);
+		if (w->feed) {
+			(void)feed_answer(w, false);
+			continue;
+		}
 		st = current_state(d, w->id);
 		if (st == -1 ? !w->absent : st >= w->state)
 			waiter_answer(w);
@@ -1777,11 +1927,9 @@ h_show(struct api_req *q, const char *idarg)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(q->r);
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
-	struct api *a = q->d->api;
 	struct evkeyvalq params;
 	struct evkeyval *kv;
 	struct waiter *w;
-	struct timeval tv;
 	char id[ID_HEX_LEN + 1];
 	uint64_t timeout = API_WAIT_DEFAULT_MS;
 	int want = -1, st, parsed = 0;
@@ -1838,25 +1986,11 @@ h_show(struct api_req *q, const char *idarg)
 		show_reply(q, id);
 		goto done;
 	}
-	if (a->nwaiters >= q->d->cf.api_max_clients) {
-		api_reply_error(q, 503, "too many waiting requests");
+	if ((w = waiter_new(q, timeout)) == NULL)
 		goto done;
-	}
-	w = xcalloc(1, sizeof(*w));
-	w->a = a;
-	w->d = q->d;
-	w->r = q->r;
-	w->evcon = evhttp_request_get_connection(q->r);
 	w->state = want;
-	w->who = q->who;
 	w->absent = absent;
 	memcpy(w->id, id, sizeof(id));
-	w->timer = evtimer_new(q->d->base, waiter_timeout, w);
-	tv.tv_sec = (time_t)(timeout / 1000);
-	tv.tv_usec = (suseconds_t)(timeout % 1000) * 1000;
-	evtimer_add(w->timer, &tv);
-	TAILQ_INSERT_TAIL(&a->waiters, w, entry);
-	a->nwaiters++;
 	/* Receipts held back for a group commit are wanted now. */
 	link_receipts_now(q->d);
  done:
@@ -1864,6 +1998,7 @@ h_show(struct api_req *q, const char *idarg)
 		evhttp_clear_headers(&params);
 }
 
+/* POST /v1/messages/{id}/ack */
 static void
 h_ack(struct api_req *q, const char *idarg)
 {

@@ -443,7 +443,7 @@ static const char *const stmt_sql[S_COUNT] = {
  */
 enum {
 	LF_CHANNEL = 0x01, LF_PEER = 0x02, LF_DIR = 0x04, LF_SINCE = 0x08,
-	LF_BEFORE = 0x10, LF_ALL = 0x20,
+	LF_BEFORE = 0x10, LF_AFTER = 0x20, LF_ALL = 0x40,
 };
 #define LIST_NSTATE	5	/* any, then ST_QUEUED..ST_ACKED */
 #define LIST_SLOTS	(LF_ALL * LIST_NSTATE)
@@ -2194,7 +2194,8 @@ sql_add(char *sql, size_t size, size_t *len, const char *frag)
  * use. peer and dir are low-selectivity (a handful of peers, two
  * directions): the unary + keeps the planner off msgs_stream, whose use
  * would sort every matching row; it walks rid (or msgs_channel, which is
- * in rid order per channel) newest first and stops at the limit instead.
+ * in rid order per channel) newest first and stops at the limit instead;
+ * a feed (after) walks it oldest first from its cursor.
  * Queued and sent messages are the undelivered backlog: those lists read
  * only the partial index msgs_out_pending (in rid order for one peer) and
  * join msgs by rid.
@@ -2226,6 +2227,8 @@ list_stmt(struct store *st, const struct msg_filter *f)
 		mask |= LF_SINCE;
 	if (f->before_rid != 0)
 		mask |= LF_BEFORE;
+	if (f->after)
+		mask |= LF_AFTER;
 	slot = mask * LIST_NSTATE + f->state + 1;
 	if (st->list[slot] != NULL)
 		return st->list[slot];
@@ -2250,11 +2253,15 @@ list_stmt(struct store *st, const struct msg_filter *f)
 	if (mask & LF_BEFORE)
 		errs |= sql_add(sql, sizeof(sql), &len, pending ?
 		    " AND o.rid < :before" : " AND m.rid < :before");
+	if (mask & LF_AFTER)
+		errs |= sql_add(sql, sizeof(sql), &len, pending ?
+		    " AND o.rid > :after" : " AND m.rid > :after");
 	if (f->state != -1)
 		errs |= sql_add(sql, sizeof(sql), &len, state_sql[f->state]);
 	errs |= sql_add(sql, sizeof(sql), &len, pending ?
-	    " ORDER BY o.rid DESC LIMIT :limit" :
-	    " ORDER BY m.rid DESC LIMIT :limit");
+	    " ORDER BY o.rid" : " ORDER BY m.rid");
+	errs |= sql_add(sql, sizeof(sql), &len, mask & LF_AFTER ?
+	    " ASC LIMIT :limit" : " DESC LIMIT :limit");
 	if (errs != 0) {
 		log_warnx("store: list: query too long");
 		return NULL;
@@ -2295,6 +2302,8 @@ store_msg_list(struct store *st, const struct msg_filter *f,
 	    f->since > INT64_MAX ? INT64_MAX : (int64_t)f->since);
 	errs |= bind_named(s, ":before",
 	    f->before_rid > INT64_MAX ? INT64_MAX : (int64_t)f->before_rid);
+	errs |= bind_named(s, ":after",
+	    f->after_rid > INT64_MAX ? INT64_MAX : (int64_t)f->after_rid);
 	errs |= bind_named(s, ":limit", limit);
 	if (errs != 0) {
 		store_warn(st, "list: bind");

@@ -105,6 +105,9 @@ struct msg_filter {
 	int		 state;		/* -1 = any */
 	uint64_t	 since;		/* created >= since (UTC ms), 0 = any */
 	uint64_t	 before_rid;	/* paging: rows older than this, 0 = newest */
+	/* a feed: rows newer than after_rid (0: all), oldest first */
+	bool		 after;
+	uint64_t	 after_rid;
 	int		 limit;		/* 1..1000 */
 };
 
