@@ -382,8 +382,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "channel, kind, prec, seq, version, created, exercise, ref, body, "
 	    "sig, accepted, received, operator) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	[S_KEY_FIND] = "SELECT 1 FROM msgs WHERE rid IN " RIDS_OF_ID("?1")
-	    " AND id = ?1",
+	[S_KEY_FIND] = "SELECT 1 FROM " MSGS_OF_ID("?1") " WHERE m.id = ?1",
 	[S_KEY_ADD] = "INSERT INTO msg_keys_new (k, rid) VALUES (?, ?)",
 	[S_KEY_MOVE] = "INSERT OR IGNORE INTO msg_keys (k, rid) "
 	    "SELECT k, rid FROM msg_keys_new WHERE k BETWEEN ? AND ?",
@@ -425,10 +424,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	    "(SELECT rid FROM msg_keys WHERE k BETWEEN ?1 AND ?2 UNION ALL "
 	    "SELECT rid FROM msg_keys_new WHERE k BETWEEN ?1 AND ?2) "
 	    "AND id >= ?3 AND id < ?4 ORDER BY id LIMIT 2",
-	[S_MSG_GET] = "SELECT " MSG_COLS " FROM " MSG_FROM " WHERE m.rid IN "
-	    RIDS_OF_ID("?1") " AND m.id = ?1",
-	[S_MSG_OPERATOR] = "SELECT operator FROM msgs WHERE rid IN "
-	    RIDS_OF_ID("?1") " AND id = ?1",
+	[S_MSG_GET] = "SELECT " MSG_COLS " FROM " MSGS_OF_ID("?1")
+	    " LEFT JOIN msgs_out o ON o.rid = m.rid WHERE m.id = ?1",
+	[S_MSG_OPERATOR] = "SELECT m.operator FROM " MSGS_OF_ID("?1")
+	    " WHERE m.id = ?1",
 	[S_RCPT_FOR] = "SELECT " RCPT_COLS " FROM receipts WHERE dir = ? AND "
 	    "peer = ? AND channel = ? AND prec = ? AND seq >= ? "
 	    "ORDER BY seq, rid LIMIT ?",
