@@ -192,14 +192,8 @@ test_refuse_other_keys(void **state)
 static void
 unhex(const char *h, uint8_t *out, size_t n)
 {
-	size_t i;
-	unsigned v;
-
 	assert_int_equal(strlen(h), 2 * n);
-	for (i = 0; i < n; i++) {
-		assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
+	assert_int_equal(hex_decode(h, out, n), 0);
 }
 
 /* RFC 8032, section 7.1, TEST 1 (empty message) and TEST 2 (one byte). */
