@@ -32,6 +32,21 @@ def add_account(node, name, role, password):
                   "--password-stdin"], input=password + "\n", check_rc=0)
 
 
+def pair_with_officer(env, name, password):
+    """Nodes us and ru, linked and running, ru with an HTTPS listener and a
+    watch officer's account (nrrc and check channels only); returns (us,
+    ru, an Https client of ru logged in as that officer)."""
+    us, ru = env.pair("us", "ru", start=False)
+    enable_https(ru)
+    us.start()
+    ru.start()
+    us.wait_link_up("ru")
+    add_account(ru, name, "watch", password)
+    officer = Https(ru, timeout=70)
+    officer.basic = "%s:%s" % (name, password)
+    return us, ru, officer
+
+
 class Https:
     """One HTTPS client of a node: Basic credentials or a console session
     (cookie + CSRF token), kept across requests."""

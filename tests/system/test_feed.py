@@ -41,12 +41,7 @@ def held(fn, secs=1.0):
 
 
 def test(env):
-    us, ru = env.pair("us", "ru", start=False)
-    hweb.enable_https(ru)
-    us.start()
-    ru.start()
-    us.wait_link_up("ru")
-    hweb.add_account(ru, "ivan", "watch", PW)
+    us, ru, ivan = hweb.pair_with_officer(env, "ivan", PW)
 
     _, page = ru.api("GET", "/v1/messages?dir=in&after=0")
     check(page["messages"] == [] and page["next"] == "0",
@@ -70,8 +65,6 @@ def test(env):
     log("feed answered in %.2f s with %s" % (out["secs"], mid[:12]))
 
     # A watch officer's feed: the direct line is not for it.
-    ivan = hweb.Https(ru, timeout=70)
-    ivan.basic = "ivan:" + PW
     th, out = held(lambda: ivan.request(
         "GET", "/v1/messages?after=%s&wait=60000" % cur))
     hidden = us.send("ru", {"text": "principals only"}, channel="direct",

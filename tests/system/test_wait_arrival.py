@@ -26,12 +26,7 @@ PW = "correct horse battery"
 
 
 def test(env):
-    us, ru = env.pair("us", "ru", start=False)
-    hweb.enable_https(ru)
-    us.start()
-    ru.start()
-    us.wait_link_up("ru")
-    hweb.add_account(ru, "ivan", "watch", PW)
+    us, ru, ivan = hweb.pair_with_officer(env, "ivan", PW)
     ru.stop()
     mid = us.send("ru", {"text": "on its way"}, channel="direct",
                   precedence="flash")
@@ -49,8 +44,6 @@ def test(env):
         got["secs"] = time.monotonic() - t0
 
     def officer():
-        ivan = hweb.Https(ru, timeout=70)
-        ivan.basic = "ivan:" + PW
         t0 = time.monotonic()
         denied["status"], _, denied["msg"] = ivan.request("GET", path)
         denied["secs"] = time.monotonic() - t0
