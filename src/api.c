@@ -1687,25 +1687,24 @@ history_json(struct hotlined *d, const struct msg_row *row, json_t *rcpts)
 }
 
 /* GET /v1/messages/{id} */
+static void	show_row(struct api_req *, const struct msg_row *);
+
 static void
 show_reply(struct api_req *q, const char *idarg)
 {
 	struct msg_row row;
-	struct rcpt_ctx rc;
-	char id[ID_HEX_LEN + 1], op[API_ACCOUNT_MAX + 1];
-	json_t *o = NULL, *hist;
-	int got = 0;
+	char id[ID_HEX_LEN + 1];
 
-	memset(&rc, 0, sizeof(rc));
 	/* A whole id needs no prefix search: the lookup below says 404. */
-	if ((hex_prefix(idarg, ID_HEX_LEN, id) == -1 && resolve_id(q, idarg,
-	    "id", id) == -1) || check_read(q, id) == -1)
+	if (hex_prefix(idarg, ID_HEX_LEN, id) == -1 && resolve_id(q, idarg,
+	    "id", id) == -1)
 		return;
 	memset(&row, 0, sizeof(row));
 	switch (store_msg_get(q->d->st, id, &row)) {
 	case 0:
-		got = 1;
-		break;
+		show_row(q, &row);
+		msg_row_clear(&row);
+		return;
 	case 1:
 		api_reply_error(q, 404, "no message %s", id);
 		return;
@@ -1713,22 +1712,39 @@ show_reply(struct api_req *q, const char *idarg)
 		api_reply_error(q, 503, "store unavailable");
 		return;
 	}
+}
+
+/* Answer with row (looked up by the caller), if q->who may read it: the
+ * message object with its operator, history and receipts. */
+static void
+show_row(struct api_req *q, const struct msg_row *row)
+{
+	struct rcpt_ctx rc;
+	char id[ID_HEX_LEN + 1], op[API_ACCOUNT_MAX + 1];
+	json_t *o = NULL, *hist;
+
+	if (!api_may_read(&q->who, row->m.channel)) {
+		api_reply_channel_denied(q, row->m.channel, 0);
+		return;
+	}
+	memset(&rc, 0, sizeof(rc));
+	memcpy(id, row->id, sizeof(id));
 	rc.d = q->d;
 	if ((rc.arr = json_array()) == NULL) {
 		api_reply_error(q, 500, "out of memory");
 		goto done;
 	}
-	if (store_receipts_for(q->d->st, &row, rcpt_cb, &rc) == -1) {
+	if (store_receipts_for(q->d->st, row, rcpt_cb, &rc) == -1) {
 		api_reply_error(q, rc.failed ? 500 : 503, rc.failed ?
 		    "cannot build the receipts" : "store unavailable");
 		goto done;
 	}
-	if (row.dir != DIR_OUT || store_msg_operator(q->d->st, id, op,
+	if (row->dir != DIR_OUT || store_msg_operator(q->d->st, id, op,
 	    sizeof(op)) != 0)
 		op[0] = '\0';
-	if ((o = msg_json(q->d, &row)) == NULL ||
+	if ((o = msg_json(q->d, row)) == NULL ||
 	    json_object_set_new(o, "operator", j_str_or_null(op)) == -1 ||
-	    (hist = history_json(q->d, &row, rc.arr)) == NULL ||
+	    (hist = history_json(q->d, row, rc.arr)) == NULL ||
 	    json_object_set_new(o, "history", hist) == -1 ||
 	    json_object_set(o, "receipts", rc.arr) == -1) {
 		json_decref(o);
@@ -1738,8 +1754,6 @@ show_reply(struct api_req *q, const char *idarg)
 	api_reply_json(q, 200, o);
  done:
 	json_decref(rc.arr);
-	if (got)
-		msg_row_clear(&row);
 }
 
 /* Whether the caller may answer on message id's channel: 0, or -1 after
@@ -1897,7 +1911,8 @@ api_changed(struct hotlined *d)
 {
 	struct api *a = d->api;
 	struct waiter *w, *next;
-	int st;
+	struct msg_row row;
+	struct api_req q;
 
 	events_changed(d);
 	if (a == NULL)
@@ -1908,9 +1923,23 @@ api_changed(struct hotlined *d)
 			(void)feed_answer(w, false);
 			continue;
 		}
-		st = current_state(d, w->id);
-		if (st == -1 ? !w->absent : st >= w->state)
-			waiter_answer(w);
+		/* Answered from the row looked up here (one lookup). */
+		switch (store_msg_get(d->st, w->id, &row)) {
+		case 0:
+			if (row.state >= w->state) {
+				q.d = w->d;
+				q.r = w->r;
+				q.who = w->who;
+				waiter_free(w);
+				show_row(&q, &row);
+			}
+			msg_row_clear(&row);
+			break;
+		default:	/* not (yet) here, or the store failed */
+			if (!w->absent)
+				waiter_answer(w);	/* 404 or 503 */
+			break;
+		}
 	}
 }
 
