@@ -1815,9 +1815,10 @@ feed_answer(struct waiter *w, bool timeout)
 	return 0;
 }
 
-/* Answer a waiter with the message (or the feed) as it is now. */
+/* Answer a waiter with the message (or the feed) as it is now: from row
+ * if the caller has it, else looked up. */
 static void
-waiter_answer(struct waiter *w)
+waiter_answer(struct waiter *w, const struct msg_row *row)
 {
 	struct api_req q = { w->d, w->r, w->who };
 	char id[ID_HEX_LEN + 1];
@@ -1828,13 +1829,16 @@ waiter_answer(struct waiter *w)
 	}
 	memcpy(id, w->id, sizeof(id));
 	waiter_free(w);
-	show_reply(&q, id);
+	if (row != NULL)
+		show_row(&q, row);	/* looked up by the caller */
+	else
+		show_reply(&q, id);
 }
 
 static void
 waiter_timeout(evutil_socket_t fd, short ev, void *arg)
 {
-	waiter_answer(arg);
+	waiter_answer(arg, NULL);
 }
 
 /* Hold q for up to timeout ms: a waiter, or NULL after answering 503. */
@@ -1912,7 +1916,6 @@ api_changed(struct hotlined *d)
 	struct api *a = d->api;
 	struct waiter *w, *next;
 	struct msg_row row;
-	struct api_req q;
 
 	events_changed(d);
 	if (a == NULL)
@@ -1926,18 +1929,13 @@ api_changed(struct hotlined *d)
 		/* Answered from the row looked up here (one lookup). */
 		switch (store_msg_get(d->st, w->id, &row)) {
 		case 0:
-			if (row.state >= w->state) {
-				q.d = w->d;
-				q.r = w->r;
-				q.who = w->who;
-				waiter_free(w);
-				show_row(&q, &row);
-			}
+			if (row.state >= w->state)
+				waiter_answer(w, &row);
 			msg_row_clear(&row);
 			break;
 		default:	/* not (yet) here, or the store failed */
 			if (!w->absent)
-				waiter_answer(w);	/* 404 or 503 */
+				waiter_answer(w, NULL);	/* 404 or 503 */
 			break;
 		}
 	}
