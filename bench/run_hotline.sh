@@ -2,7 +2,7 @@
 # run_hotline.sh [--runs N] [--flash-runs N] [--quick] [--bulk N]
 #                [--build DIR] [--out FILE]
 #                [--modes "accept e2e oneway throughput flash"]
-#                [--callgrind us|ru|both [--count N]]
+#                [--callgrind us|ru|both [--count N] [--cg-mode MODE]]
 #
 # Runs hotline's benchmarks (issue 4): builds hotlined/hotline if needed
 # (cmake --build DIR, default ./build) and hotline_bench (bench/Makefile),
@@ -41,6 +41,7 @@ modes="accept e2e oneway throughput flash"
 runs_set=0
 flash_set=0
 callgrind=""
+cg_mode=throughput
 pcount=10000
 VG_A=""
 VG_B=""
@@ -58,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--modes) modes=$2; shift 2 ;;
 	--callgrind) callgrind=$2; shift 2 ;;
 	--count) pcount=$2; shift 2 ;;
+	--cg-mode) cg_mode=$2; shift 2 ;;
 	*) echo "usage: run_hotline.sh [--runs N] [--flash-runs N] [--quick]" \
 	    "[--bulk N] [--build DIR] [--out FILE] [--modes LIST]" >&2
 	   exit 2 ;;
@@ -210,8 +212,9 @@ bench() {
 	done
 }
 
-# --callgrind us|ru|both: one throughput run of --count messages with that
-# daemon under callgrind, then the top functions by instructions.
+# --callgrind us|ru|both: one run of --count messages (--cg-mode:
+# throughput, the default, or e2e or oneway, 1 KiB each) with that daemon
+# under callgrind, then the top functions by instructions.
 if [ -n "$callgrind" ]; then
 	cg="valgrind --tool=callgrind --callgrind-out-file=${out%.jsonl}.callgrind"
 	case $callgrind in
@@ -221,10 +224,17 @@ if [ -n "$callgrind" ]; then
 	*) echo "run_hotline.sh: --callgrind us|ru|both" >&2; exit 2 ;;
 	esac
 	nodes
-	log "callgrind: throughput of $pcount (daemons: us $PID_A, ru $PID_B)"
-	"$BENCH" throughput --count "$pcount" --size 1024 --batch "$batch" \
-	    --conns "$conns" --sock "$A/api.sock" --pid-a "$PID_A" \
-	    --pid-b "$PID_B" | tee -a "$out"
+	log "callgrind: $cg_mode of $pcount (daemons: us $PID_A, ru $PID_B)"
+	case $cg_mode in
+	throughput) set -- --batch "$batch" --conns "$conns" ;;
+	e2e) set -- ;;
+	oneway) set -- --recv-sock "$B/api.sock" ;;
+	*) echo "run_hotline.sh: --cg-mode throughput|e2e|oneway" >&2
+	    stop_nodes; exit 2 ;;
+	esac
+	"$BENCH" "$cg_mode" --count "$pcount" --size 1024 "$@" \
+	    --sock "$A/api.sock" --pid-a "$PID_A" --pid-b "$PID_B" |
+	    tee -a "$out"
 	stop_nodes
 	for f in "${out%.jsonl}".callgrind.*; do
 		echo "== $f"

@@ -16,6 +16,10 @@
  *    span it records holds exactly json_dumpb(JSON_COMPACT) of that body
  *    as jansson parses it; on the dump within limits it records a span for
  *    every body whose dump has no \u or \/ escape.
+ *  - jsonv_compact() (the API's way to copy a stored body into an answer)
+ *    says true only of a text that is exactly json_dumpb(JSON_COMPACT) of
+ *    what jansson parses, and says true of such a dump within the limits
+ *    unless it holds a \u or \/ escape.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -150,11 +154,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK((msg_check_body(data, size, &why) == 0) == ok);
 	if (ok)
 		check_spans(data, size, j, fast, 0);
+	if (jsonv_compact(data, size)) {
+		FUZZ_CHECK(fast);
+		n = json_dumpb(j, dump, sizeof(dump), JSON_COMPACT);
+		FUZZ_CHECK(n == size && memcmp(dump, data, size) == 0);
+	}
 	if (ok && within_limits(j, 1, 0)) {
 		n = json_dumpb(j, dump, sizeof(dump), JSON_COMPACT);
 		if (n > 0 && n <= sizeof(dump)) {
 			FUZZ_CHECK(jsonv_object(dump, n));
 			check_spans((const uint8_t *)dump, n, j, 1, 1);
+			FUZZ_CHECK(jsonv_compact(dump, n) ||
+			    memmem(dump, n, "\\u", 2) != NULL ||
+			    memmem(dump, n, "\\/", 2) != NULL);
 		}
 	}
 	json_decref(j);

@@ -203,6 +203,62 @@ check_read(struct api_req *q, const char *id)
 	return 0;
 }
 
+/* How answers are serialised. */
+#define API_JSON_FLAGS	(JSON_COMPACT | JSON_REAL_PRECISION(6))
+
+static const char reply_failed[] = "{\"error\":\"internal error: cannot "
+    "build the response\"}";
+
+/* Send q's answer: status, and the JSON text in its output buffer (if it
+ * could not be built, ok false: a 500 with a fixed error object). */
+static void
+reply_send(struct api_req *q, int status, bool ok)
+{
+	struct evbuffer *out = evhttp_request_get_output_buffer(q->r);
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(q->r);
+
+	if (!ok) {
+		status = 500;
+		(void)evbuffer_drain(out, evbuffer_get_length(out));
+		if (evbuffer_add(out, reply_failed, sizeof(reply_failed) - 1)
+		    == -1)
+			log_warnx("api: cannot build a response");
+	}
+	if (evhttp_add_header(hdr, "Content-Type", "application/json") == -1 ||
+	    evbuffer_add(out, "\n", 1) == -1)
+		log_warnx("api: cannot build a response");
+	log_debug("api: %s %s -> %d",
+	    evhttp_request_get_command(q->r) == EVHTTP_REQ_POST ? "POST" : "GET",
+	    evhttp_request_get_uri(q->r), status);
+	evhttp_send_reply(q->r, status, status_reason(status), NULL);
+}
+
+/*
+ * Append o's text to out; with body (a message's, which msg_json left out
+ * of o: its stored bytes are what dumping it would write), "body": and
+ * those bytes as o's last member. 0 or -1.
+ */
+static int
+dump_json(struct evbuffer *out, json_t *o, const struct msg *body)
+{
+	char *text;
+	size_t n;
+	int rc = -1;
+
+	if (o == NULL || (text = json_dumps(o, API_JSON_FLAGS)) == NULL)
+		return -1;
+	n = strlen(text);
+	if (body == NULL)
+		rc = evbuffer_add(out, text, n);
+	else if (n > 2 && text[n - 1] == '}')	/* o has members: the id... */
+		rc = evbuffer_add(out, text, n - 1) == -1 ||
+		    evbuffer_add(out, ",\"body\":", 8) == -1 ||
+		    evbuffer_add(out, body->body, body->body_len) == -1 ||
+		    evbuffer_add(out, "}", 1) == -1 ? -1 : 0;
+	free(text);
+	return rc;
+}
+
 /*
  * Answer with obj serialised (reference stolen). If obj is NULL or cannot
  * be serialised, answer 500 with a fixed error object instead.
@@ -210,29 +266,11 @@ check_read(struct api_req *q, const char *id)
 void
 api_reply_json(struct api_req *q, int status, json_t *obj)
 {
-	struct evbuffer *out;
-	struct evkeyvalq *hdr;
-	char *text = NULL;
+	bool ok;
 
-	if (obj != NULL)
-		text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	ok = dump_json(evhttp_request_get_output_buffer(q->r), obj, NULL) == 0;
 	json_decref(obj);
-	if (text == NULL) {
-		status = 500;
-		text = xstrdup("{\"error\":\"internal error: cannot build the "
-		    "response\"}");
-	}
-	hdr = evhttp_request_get_output_headers(q->r);
-	out = evhttp_request_get_output_buffer(q->r);
-	if (evhttp_add_header(hdr, "Content-Type", "application/json") == -1 ||
-	    evbuffer_add(out, text, strlen(text)) == -1 ||
-	    evbuffer_add(out, "\n", 1) == -1)
-		log_warnx("api: cannot build a response");
-	free(text);
-	log_debug("api: %s %s -> %d",
-	    evhttp_request_get_command(q->r) == EVHTTP_REQ_POST ? "POST" : "GET",
-	    evhttp_request_get_uri(q->r), status);
-	evhttp_send_reply(q->r, status, status_reason(status), NULL);
+	reply_send(q, status, ok);
 }
 
 static int
@@ -346,13 +384,23 @@ j_body(const struct msg *m)
 	return v != NULL ? v : json_null();
 }
 
-/* The JSON form of a stored message (see docs/API.md), or NULL. */
+/*
+ * The JSON form of a stored message (see docs/API.md), or NULL. With
+ * copy_body set, a body stored exactly as its compact dump (jsonv_compact:
+ * ours always, a peer's if it runs hotline) is left out and *copy_body
+ * stays true: dump_json() copies its bytes in, where parsing them and
+ * dumping the tree again would cost ~250 instructions a byte (callgrind).
+ */
 static json_t *
-msg_json(struct hotlined *d, const struct msg_row *row)
+msg_json(struct hotlined *d, const struct msg_row *row, bool *copy_body)
 {
 	const struct msg *m = &row->m;
 	json_t *o;
 	int errs = 0;
+
+	if (copy_body != NULL)
+		*copy_body = m->body != NULL && jsonv_compact(m->body,
+		    m->body_len);
 
 	if ((o = json_object()) == NULL)
 		return NULL;
@@ -372,7 +420,8 @@ msg_json(struct hotlined *d, const struct msg_row *row)
 	errs |= json_object_set_new(o, "exercise", json_boolean(m->exercise));
 	errs |= json_object_set_new(o, "ref",
 	    m->has_ref ? j_hex(m->ref, MSG_ID_LEN) : json_null());
-	errs |= json_object_set_new(o, "body", j_body(m));
+	if (copy_body == NULL || !*copy_body)
+		errs |= json_object_set_new(o, "body", j_body(m));
 	errs |= json_object_set_new(o, "state",
 	    json_string(msg_state_name(row->state)));
 	errs |= json_object_set_new(o, "accepted", api_j_time(row->accepted));
@@ -1326,7 +1375,7 @@ parse_time(const char *s, uint64_t *out)
 struct list_ctx {
 	struct hotlined	*d;
 	const struct api_who *who;
-	json_t		*arr;
+	struct evbuffer	*out;		/* the rows' JSON, comma-separated */
 	int		 n;		/* rows listed */
 	int		 limit;
 	int		 scanned;	/* rows the store handed over */
@@ -1341,13 +1390,18 @@ list_cb(void *arg, const struct msg_row *row)
 {
 	struct list_ctx *lc = arg;
 	json_t *o;
+	bool copy;
+	int bad;
 
 	lc->scanned++;
 	lc->last_rid = row->rid;
 	if (!api_may_read(lc->who, row->m.channel))
 		return 0;
-	if ((o = msg_json(lc->d, row)) == NULL ||
-	    json_array_append_new(lc->arr, o) == -1) {
+	o = msg_json(lc->d, row, &copy);
+	bad = o == NULL || (lc->n > 0 && evbuffer_add(lc->out, ",", 1) ==
+	    -1) || dump_json(lc->out, o, copy ? &row->m : NULL) == -1;
+	json_decref(o);
+	if (bad) {
 		lc->failed = 1;
 		return -1;
 	}
@@ -1356,10 +1410,10 @@ list_cb(void *arg, const struct msg_row *row)
 }
 
 /*
- * The page of f that q->who may read into lc (lc->arr made here; the
- * caller frees it). A role that reads only some channels skips the others'
- * rows, reading further pages until the page is full (bounded); f's cursor
- * moves along. 0, or -1 after answering an error.
+ * The page of f that q->who may read into lc (lc->out made here; the
+ * caller frees it, list_done). A role that reads only some channels skips
+ * the others' rows, reading further pages until the page is full
+ * (bounded); f's cursor moves along. 0, or -1 after answering an error.
  */
 static int
 list_run(struct api_req *q, struct msg_filter *f, struct list_ctx *lc)
@@ -1370,7 +1424,7 @@ list_run(struct api_req *q, struct msg_filter *f, struct list_ctx *lc)
 	lc->d = q->d;
 	lc->who = &q->who;
 	lc->limit = f->limit;
-	if ((lc->arr = json_array()) == NULL) {
+	if ((lc->out = evbuffer_new()) == NULL) {
 		api_reply_error(q, 500, "out of memory");
 		return -1;
 	}
@@ -1403,32 +1457,34 @@ list_run(struct api_req *q, struct msg_filter *f, struct list_ctx *lc)
  */
 static void
 list_reply(struct api_req *q, const struct msg_filter *f,
-    const struct list_ctx *lc)
+    struct list_ctx *lc)
 {
-	char cursor[32];
-	json_t *o = json_object();
+	struct evbuffer *out = evhttp_request_get_output_buffer(q->r);
 	uint64_t next = 0;
-	int errs = 0;
+	bool ok;
 
 	if (f->after)
 		next = f->after_rid;
 	else if ((lc->n >= lc->limit || lc->scanned == f->limit) &&
 	    lc->last_rid > 1)
 		next = lc->last_rid;
-	if (o != NULL) {
-		errs |= json_object_set(o, "messages", lc->arr);
-		if ((f->after || next != 0) && snprintf(cursor, sizeof(cursor),
-		    "%llu", (unsigned long long)next) < (int)sizeof(cursor))
-			errs |= json_object_set_new(o, "next",
-			    json_string(cursor));
-		else
-			errs |= json_object_set_new(o, "next", json_null());
-		if (errs) {
-			json_decref(o);
-			o = NULL;
-		}
-	}
-	api_reply_json(q, 200, o);
+	/* The rows are JSON text already (list_cb); the frame around them is
+	 * written here. */
+	ok = evbuffer_add(out, "{\"messages\":[", 13) == 0 &&
+	    evbuffer_add_buffer(out, lc->out) == 0 &&
+	    (f->after || next != 0 ? evbuffer_add_printf(out,
+	    "],\"next\":\"%llu\"}", (unsigned long long)next) > 0 :
+	    evbuffer_add(out, "],\"next\":null}", 14) == 0);
+	reply_send(q, 200, ok);
+}
+
+/* Free what list_run made. */
+static void
+list_done(struct list_ctx *lc)
+{
+	if (lc->out != NULL)
+		evbuffer_free(lc->out);
+	lc->out = NULL;
 }
 
 static void	feed_wait(struct api_req *, const struct msg_filter *,
@@ -1559,7 +1615,7 @@ h_list(struct api_req *q)
 	}
 	list_reply(q, &f, &lc);
  done:
-	json_decref(lc.arr);
+	list_done(&lc);
 	if (parsed)
 		evhttp_clear_headers(&params);
 }
@@ -1722,6 +1778,7 @@ show_row(struct api_req *q, const struct msg_row *row)
 	struct rcpt_ctx rc;
 	char id[ID_HEX_LEN + 1], op[API_ACCOUNT_MAX + 1];
 	json_t *o = NULL, *hist;
+	bool copy;
 
 	if (!api_may_read(&q->who, row->m.channel)) {
 		api_reply_channel_denied(q, row->m.channel, 0);
@@ -1742,17 +1799,18 @@ show_row(struct api_req *q, const struct msg_row *row)
 	if (row->dir != DIR_OUT || store_msg_operator(q->d->st, id, op,
 	    sizeof(op)) != 0)
 		op[0] = '\0';
-	if ((o = msg_json(q->d, row)) == NULL ||
+	if ((o = msg_json(q->d, row, &copy)) == NULL ||
 	    json_object_set_new(o, "operator", j_str_or_null(op)) == -1 ||
 	    (hist = history_json(q->d, row, rc.arr)) == NULL ||
 	    json_object_set_new(o, "history", hist) == -1 ||
 	    json_object_set(o, "receipts", rc.arr) == -1) {
-		json_decref(o);
 		api_reply_error(q, 500, "cannot build the message");
 		goto done;
 	}
-	api_reply_json(q, 200, o);
+	reply_send(q, 200, dump_json(evhttp_request_get_output_buffer(q->r),
+	    o, copy ? &row->m : NULL) == 0);
  done:
+	json_decref(o);
 	json_decref(rc.arr);
 }
 
@@ -1801,17 +1859,17 @@ feed_answer(struct waiter *w, bool timeout)
 
 	if (list_run(&q, &f, &lc) == -1) {
 		waiter_free(w);		/* answered with the error */
-		json_decref(lc.arr);
+		list_done(&lc);
 		return 0;
 	}
 	w->f.after_rid = f.after_rid;	/* past rows it may not read */
 	if (lc.n == 0 && !timeout) {
-		json_decref(lc.arr);
+		list_done(&lc);
 		return -1;
 	}
 	waiter_free(w);
 	list_reply(&q, &f, &lc);
-	json_decref(lc.arr);
+	list_done(&lc);
 	return 0;
 }
 

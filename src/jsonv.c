@@ -479,3 +479,22 @@ jsonv_spans(const void *text, size_t len, const char *array,
 	f.text = text;
 	return jv_walk(text, len, &f);
 }
+
+bool
+jsonv_compact(const void *text, size_t len)
+{
+	struct jsonv_span span;
+	struct jv_find f;
+
+	if (text == NULL || len == 0 || *(const uint8_t *)text != '{')
+		return false;
+	memset(&f, 0, sizeof(f));
+	memset(&span, 0, sizeof(span));
+	f.member = "";		/* no member is looked for: */
+	f.want = 1;		/* the span is the top-level object's */
+	f.start = text;
+	f.spans = &span;
+	f.nspans = 1;
+	f.text = text;
+	return jv_walk(text, len, &f) && span.len == len;
+}

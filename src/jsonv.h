@@ -52,4 +52,13 @@ struct jsonv_span {
 bool	jsonv_spans(const void *text, size_t len, const char *array,
 	    const char *member, struct jsonv_span *spans, size_t nspans);
 
+/*
+ * True only if text[0..len) is one JSON object that jansson accepts and
+ * exactly json_dumpb(JSON_COMPACT) of the object it parses to (the rule
+ * of the spans above, for the whole text; no whitespace around it), so
+ * that the bytes can be copied where that dump would go. False also for
+ * what the fast path does not decide.
+ */
+bool	jsonv_compact(const void *text, size_t len);
+
 #endif

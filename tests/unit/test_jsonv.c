@@ -378,6 +378,59 @@ test_spans(void **state)
 	free(p);
 }
 
+/* Whole texts the API copies instead of parsing and dumping (jsonv_compact):
+ * each true one must be byte for byte what jansson dumps of it. */
+static void
+test_compact(void **state)
+{
+	static const struct {
+		const char	*text;
+		bool		 compact;
+	} cases[] = {
+		{ "{\"p\":\"x\"}", true },
+		{ "{}", true },
+		{ "{\"a\":[1,{},[]],\"b\":{\"c\":null},\"t\":true,\"f\":false}",
+		    true },
+		{ "{\"p\":\"x\\n\\\"\\\\\\t\\b\\f\\r\"}", true },
+		{ "{\"u\":\"\xc3\xa9\xe2\x82\xac\x7f\",\"n\":-12}", true },
+		{ "{\"a\": 1}", false },		/* whitespace */
+		{ " {\"a\":1}", false },
+		{ "{\"a\":1} ", false },
+		{ "{\"a\":1}\n", false },
+		{ "{\"x\":[ 1]}", false },
+		{ "{\"n\":-0}", false },		/* dumped as 0 */
+		{ "{\"r\":1.5}", false },		/* reals: %.17g */
+		{ "{\"s\":\"\\u0041\"}", false },	/* dumped as A */
+		{ "{\"s\":\"\\/\"}", false },
+		{ "{\"a\":1,\"a\":2}", false },	/* refused */
+		{ "[1]", false },
+		{ "{\"a\":1", false },
+		{ "", false },
+	};
+	char dump[256];
+	uint8_t *p;
+	size_t i, n, len;
+	json_t *j;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		len = strlen(cases[i].text);
+		p = testlib_dup_exact(cases[i].text, len);
+		if (jsonv_compact(p, len) != cases[i].compact)
+			fail_msg("case %zu: %s", i, cases[i].text);
+		if (cases[i].compact) {
+			j = json_loadb(cases[i].text, len,
+			    JSON_REJECT_DUPLICATES, NULL);
+			assert_non_null(j);
+			n = json_dumpb(j, dump, sizeof(dump), JSON_COMPACT);
+			assert_int_equal(n, len);
+			assert_memory_equal(dump, cases[i].text, len);
+			json_decref(j);
+		}
+		free(p);
+	}
+}
+
 int
 main(void)
 {
@@ -389,6 +442,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_spans),
+		cmocka_unit_test(test_compact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
