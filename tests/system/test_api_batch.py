@@ -210,7 +210,7 @@ def test(env):
                       node.name, k, got, compact(sent[k])))
     log("bodies stored compactly on both nodes, every form and route")
     # The answers carry each body as the client sent it: copied from the
-    # stored bytes when they are the compact dump (api.c msg_dump), parsed
+    # stored bytes when they are the compact dump (api.c dump_json), parsed
     # and dumped when not (the real); one by one and in a page.
     for node in (us, ru):
         page = node.get("/v1/messages?after=0&limit=100")["messages"]
