@@ -179,30 +179,6 @@ api_reply_channel_denied(struct api_req *q, int channel, int write)
 	    write ? "send on" : "read", channel_name(channel));
 }
 
-/* Whether the caller may read message id (full hex): 0 yes, or -1 after
- * answering (403, 404, 503). */
-static int
-check_read(struct api_req *q, const char *id)
-{
-	struct msg_row row;
-	int rc, ch;
-
-	if (q->who.role == ROLE_ADMIN || q->who.role == ROLE_AUDITOR)
-		return 0;
-	if ((rc = store_msg_get(q->d->st, id, &row)) != 0) {
-		api_reply_error(q, rc == 1 ? 404 : 503, rc == 1 ?
-		    "no message %s" : "store unavailable", id);
-		return -1;
-	}
-	ch = row.m.channel;
-	msg_row_clear(&row);
-	if (!api_may_read(&q->who, ch)) {
-		api_reply_channel_denied(q, ch, 0);
-		return -1;
-	}
-	return 0;
-}
-
 /* How answers are serialised. */
 #define API_JSON_FLAGS	(JSON_COMPACT | JSON_REAL_PRECISION(6))
 
@@ -1945,20 +1921,6 @@ feed_wait(struct api_req *q, const struct msg_filter *f, uint64_t timeout)
 	w->a->nfeeds++;
 }
 
-/* The current state of message id, or -1. */
-static int
-current_state(struct hotlined *d, const char *id)
-{
-	struct msg_row row;
-	int st;
-
-	if (store_msg_get(d->st, id, &row) != 0)
-		return -1;
-	st = row.state;
-	msg_row_clear(&row);
-	return st;
-}
-
 /* Someone waits for a message's state (feeds wait for new messages, not
  * for receipts). */
 bool
@@ -2015,9 +1977,10 @@ h_show(struct api_req *q, const char *idarg)
 	struct evkeyvalq params;
 	struct evkeyval *kv;
 	struct waiter *w;
+	struct msg_row row;
 	char id[ID_HEX_LEN + 1];
 	uint64_t timeout = API_WAIT_DEFAULT_MS;
-	int want = -1, st, parsed = 0;
+	int want = -1, got = -1, parsed = 0;
 	bool whole, absent;
 
 	TAILQ_INIT(&params);
@@ -2063,12 +2026,21 @@ h_show(struct api_req *q, const char *idarg)
 	whole = hex_prefix(idarg, ID_HEX_LEN, id) == 0;
 	if (!whole && resolve_id(q, idarg, "id", id) == -1)
 		goto done;
-	st = current_state(q->d, id);
-	absent = whole && st == -1;
-	if (!absent && check_read(q, id) == -1)
+	/* One lookup: the answer now, or the read check before waiting. */
+	memset(&row, 0, sizeof(row));
+	got = store_msg_get(q->d->st, id, &row);
+	absent = whole && got != 0;
+	if (got == 0 && (timeout == 0 || row.state >= want)) {
+		show_row(q, &row);
 		goto done;
-	if (timeout == 0 || (!absent && (st == -1 || st >= want))) {
-		show_reply(q, id);
+	}
+	if (got != 0 && (timeout == 0 || !absent)) {
+		api_reply_error(q, got == 1 ? 404 : 503, got == 1 ?
+		    "no message %s" : "store unavailable", id);
+		goto done;
+	}
+	if (got == 0 && !api_may_read(&q->who, row.m.channel)) {
+		api_reply_channel_denied(q, row.m.channel, 0);
 		goto done;
 	}
 	if ((w = waiter_new(q, timeout)) == NULL)
@@ -2079,6 +2051,8 @@ h_show(struct api_req *q, const char *idarg)
 	/* Receipts held back for a group commit are wanted now. */
 	link_receipts_now(q->d);
  done:
+	if (got == 0)
+		msg_row_clear(&row);
 	if (parsed)
 		evhttp_clear_headers(&params);
 }
