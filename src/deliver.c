@@ -1517,7 +1517,10 @@ deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
 		nurgent += deliver_frame_urgent(&f[i]);
 		nmsg += f[i].type == FR_MSG;
 	}
-	bulk = deliver_frames_lazy(p, n, nurgent);
+	/* Receipts only are never bulk: their commits are small, and the
+	 * store's bulk mark would checkpoint every STORE_WAL_CHECKPOINT_BULK
+	 * frames behind a sender of lone messages (store.h). */
+	bulk = nmsg > 0 && deliver_frames_lazy(p, n, nurgent);
 	store_set_urgent(d->st, nurgent == n);
 	rc_begin = bulk ? store_begin_lazy(d->st) : nmsg == 0 ?
 	    store_begin_lazy_light(d->st) : store_begin(d->st);

@@ -156,6 +156,8 @@ main(int argc, char **argv)
 		fatalx("data_dir too long");
 	if ((d.st = store_open(dbpath, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	if (store_wal_prefill(d.st, err, sizeof(err)) == -1)
+		log_warnx("store: %s", err);	/* commits grow the WAL */
 	d.npeers = d.cf.npeers;
 	d.peers = xcalloc((size_t)d.npeers + 1, sizeof(*d.peers));
 	for (i = 0; i < d.npeers; i++) {

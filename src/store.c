@@ -1081,6 +1081,29 @@ fail:
 	return NULL;
 }
 
+int
+store_wal_prefill(struct store *st, char *err, size_t errlen)
+{
+	char num[32];
+	uint64_t page;
+	sqlite3_int64 added;
+
+	if (pragma_get(st->db, "PRAGMA page_size", num, sizeof(num)) == -1 ||
+	    parse_u64(num, 512, 65536, &page) == -1) {
+		setmsg(err, errlen, "page_size: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	/* The WAL's header, then frames of a 24-byte header and a page. */
+	added = walbuf_prefill(st->db, 32 + (sqlite3_int64)STORE_WAL_PREFILL *
+	    (24 + (sqlite3_int64)page), err, errlen);
+	if (added == -1)
+		return -1;
+	if (added > 0)
+		log_info("store: WAL zero-filled by %lld KiB for %d frames",
+		    (long long)added / 1024, STORE_WAL_PREFILL);
+	return 0;
+}
+
 /* On the checkpoint thread: copy what the WAL holds into the database. */
 static void
 ck_run(void *arg)
