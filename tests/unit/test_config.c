@@ -497,16 +497,6 @@ test_addr_split(void **state)
 }
 
 static void
-write_text(const char *path, const char *text, size_t len)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
-}
-
-static void
 test_file_paths(void **state)
 {
 	struct config *cf = cf_new();
@@ -520,7 +510,7 @@ test_file_paths(void **state)
 	assert_int_equal(testlib_tmpdir(dir, sizeof(dir), "config"), 0);
 	assert_non_null(realpath(dir, real));
 	snprintf(path, sizeof(path), "%s/hotline.conf", real);
-	write_text(path, text, strlen(text));
+	testlib_file_write(path, text, strlen(text));
 
 	/* Absolute config path: data_dir relative to the file's directory. */
 	if (config_load(path, cf, err, sizeof(err)) == -1)
@@ -549,7 +539,7 @@ test_file_paths(void **state)
 	assert_string_equal(cf->path, want);
 
 	/* ".." climbs out of the config directory. */
-	write_text(want, "[node]\nparty = us\ndata_dir = ../var\n", 36);
+	testlib_file_write(want, "[node]\nparty = us\ndata_dir = ../var\n", 36);
 	if (config_load(path, cf, err, sizeof(err)) == -1)
 		fail_msg("load dotdot: %s", err);
 	snprintf(want, sizeof(want), "%s/var", parent);
@@ -557,7 +547,7 @@ test_file_paths(void **state)
 
 	/* Errors from a file carry the path as given. */
 	snprintf(want, sizeof(want), "%s/hotline.conf", real);
-	write_text(want, "[node]\nparty = us\n\n\n\n\nlisen = 1\n", 32);
+	testlib_file_write(want, "[node]\nparty = us\n\n\n\n\nlisen = 1\n", 32);
 	assert_int_equal(config_load(path, cf, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s:7: unknown key 'lisen' in [node]",
 	    path);
@@ -587,11 +577,11 @@ test_file_limits(void **state)
 	memset(big, '\n', n + 1);
 	hdr = strlen(head);
 	memcpy(big, head, hdr);
-	write_text(path, big, n);
+	testlib_file_write(path, big, n);
 	if (config_load(path, cf, err, sizeof(err)) == -1)
 		fail_msg("1 MiB: %s", err);
 	/* One byte more is not. */
-	write_text(path, big, n + 1);
+	testlib_file_write(path, big, n + 1);
 	assert_int_equal(config_load(path, cf, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "file too large"));
 	assert_int_equal(strncmp(err, path, strlen(path)), 0);
@@ -602,7 +592,7 @@ test_file_limits(void **state)
 	assert_non_null(strstr(err, "t.conf: file too large"));
 
 	/* A NUL byte would hide the rest of the file. */
-	write_text(path, "[node]\nparty = us\0\nlisen = 1\n", 29);
+	testlib_file_write(path, "[node]\nparty = us\0\nlisen = 1\n", 29);
 	assert_int_equal(config_load(path, cf, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "NUL"));
 

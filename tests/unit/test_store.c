@@ -234,36 +234,6 @@ test_reopen(void **state)
 	msg_row_clear(&r);
 }
 
-/* The whole of a file, malloc'd; its size in *len. */
-static unsigned char *
-file_read(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *p;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	assert_true((n = ftell(f)) >= 0);
-	rewind(f);
-	p = malloc((size_t)n + 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
-static void
-file_write(const char *path, const unsigned char *p, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(p, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
 /*
  * store_wal_prefill: the WAL grows to its full size with zeros after what
  * it held, its frames untouched; a commit afterwards writes over the zeros
@@ -276,7 +246,7 @@ test_wal_prefill(void **state)
 	struct fx *fx = *state;
 	char wal[PATH_MAX + 8], dir2[PATH_MAX], path2[PATH_MAX], wal2[PATH_MAX + 8];
 	char err[256], id[ID_HEX_LEN + 1];
-	unsigned char *before, *after, *db;
+	uint8_t *before, *after, *db;
 	size_t nbefore, nafter, ndb, full, i;
 	struct msg m1, m2;
 	struct msg_row r;
@@ -287,14 +257,14 @@ test_wal_prefill(void **state)
 	mkmsg(&m2, 0x11000002, "us", "ru", CH_NRRC, PREC_FLASH, 2, "{\"a\":2}");
 	assert_int_equal(put(fx->st, &m1, DIR_OUT, "ru", 5), 0);
 	snprintf(wal, sizeof(wal), "%s-wal", fx->path);
-	before = file_read(wal, &nbefore);
+	before = testlib_file_read(wal, &nbefore);
 	assert_true(nbefore > 32);
 	page = side_int(store_db(fx->st), "PRAGMA page_size");
 	full = 32 + (size_t)STORE_WAL_PREFILL * (24 + (size_t)page);
 	assert_true(nbefore < full);
 
 	assert_int_equal(store_wal_prefill(fx->st, err, sizeof(err)), 0);
-	after = file_read(wal, &nafter);
+	after = testlib_file_read(wal, &nafter);
 	assert_int_equal(nafter, full);
 	assert_memory_equal(after, before, nbefore);
 	for (i = nbefore; i < nafter && after[i] == 0; i++)
@@ -305,7 +275,7 @@ test_wal_prefill(void **state)
 	assert_int_equal(store_wal_prefill(fx->st, err, sizeof(err)), 0);
 
 	assert_int_equal(put(fx->st, &m2, DIR_OUT, "ru", 6), 0);
-	after = file_read(wal, &nafter);
+	after = testlib_file_read(wal, &nafter);
 	assert_int_equal(nafter, full);
 	assert_memory_equal(after, before, nbefore);
 	assert_memory_not_equal(after + nbefore, after + nafter - 4096, 64);
@@ -315,9 +285,9 @@ test_wal_prefill(void **state)
 	assert_int_equal(testlib_path_join(path2, sizeof(path2), dir2,
 	    "hotline.db"), 0);
 	snprintf(wal2, sizeof(wal2), "%s-wal", path2);
-	db = file_read(fx->path, &ndb);
-	file_write(path2, db, ndb);
-	file_write(wal2, after, nafter);
+	db = testlib_file_read(fx->path, &ndb);
+	testlib_file_write(path2, db, ndb);
+	testlib_file_write(wal2, after, nafter);
 	free(db);
 	free(after);
 	free(before);

@@ -99,6 +99,36 @@ testlib_dup_nul(const void *p, size_t n)
 	return q;
 }
 
+void
+testlib_file_write(const char *path, const void *p, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(p, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+}
+
+uint8_t *
+testlib_file_read(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	uint8_t *p;
+	long n;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	assert_true((n = ftell(fp)) >= 0);
+	rewind(fp);
+	p = malloc((size_t)n + 1);
+	assert_non_null(p);
+	assert_int_equal(fread(p, 1, (size_t)n, fp), (size_t)n);
+	assert_int_equal(fclose(fp), 0);
+	p[n] = 0;
+	*len = (size_t)n;
+	return p;
+}
+
 int
 testlib_key_write(const char *path, EVP_PKEY *pk, const EVP_CIPHER *enc)
 {

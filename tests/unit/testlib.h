@@ -51,6 +51,12 @@ uint8_t	*testlib_dup_exact(const void *p, size_t n);
 /* Like testlib_dup_exact(), with one zero byte after the n (n + 1 in all). */
 uint8_t	*testlib_dup_nul(const void *p, size_t n);
 
+/* Write len bytes of p to a new or truncated file; fails the test if not. */
+void	 testlib_file_write(const char *path, const void *p, size_t len);
+/* The whole of a file in a heap buffer with a zero byte after it (the
+ * caller frees), its size in *len; fails the test if it cannot be read. */
+uint8_t	*testlib_file_read(const char *path, size_t *len);
+
 /*
  * Write pk's private half to a new 0600 PEM file (O_EXCL, no links
  * followed), encrypted with enc and the passphrase "secret" if enc is not
