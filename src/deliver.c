@@ -1486,9 +1486,12 @@ deliver_stop(struct hotlined *d)
  * Light traffic (the latency path) commits fully: handing a lone message's
  * or receipt's sync to the thread, and answering after it, adds a wake-up
  * and an fdatasync beside the loop's next commit (accept p50 +0.1 ms, e2e
- * p50 +0.2 ms measured). Bulk read batches, and receipts while more of our
- * messages are in flight, commit lazily; urgent frames never do. (A batch
- * of receipts only is committed lazily in any case, but answered at once:
+ * p50 +0.2 ms measured). Bulk read batches, and batches with receipts while
+ * more of our messages are in flight, commit lazily; urgent frames never
+ * do. (A batch of receipts only is committed lazily in any case, but light,
+ * never as bulk: bulk lowers the store's checkpoint mark to
+ * STORE_WAL_CHECKPOINT_BULK, which behind a sender of lone messages meant a
+ * checkpoint every 50-100 ms; and it is answered at once:
  * receipts_sync_later.)
  */
 bool
@@ -1517,9 +1520,7 @@ deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
 		nurgent += deliver_frame_urgent(&f[i]);
 		nmsg += f[i].type == FR_MSG;
 	}
-	/* Receipts only are never bulk: their commits are small, and the
-	 * store's bulk mark would checkpoint every STORE_WAL_CHECKPOINT_BULK
-	 * frames behind a sender of lone messages (store.h). */
+	/* Receipts only: lazy but light (deliver_frames_lazy). */
 	bulk = nmsg > 0 && deliver_frames_lazy(p, n, nurgent);
 	store_set_urgent(d->st, nurgent == n);
 	rc_begin = bulk ? store_begin_lazy(d->st) : nmsg == 0 ?

@@ -141,7 +141,9 @@ bool	deliver_frame_urgent(const struct frame_ref *f);
 
 /*
  * Whether deliver_frames() commits a read batch of n frames, nurgent of
- * them FLASH/IMMEDIATE, lazily (store.h): only bulk, never urgent frames.
+ * them FLASH/IMMEDIATE, that holds messages lazily as bulk (store.h): only
+ * bulk, never urgent frames. A batch of receipts only is always committed
+ * lazily and never as bulk (deliver_frames).
  */
 #ifndef DELIVER_LAZY_MIN
 #define DELIVER_LAZY_MIN 4	/* frames, or our messages in flight */

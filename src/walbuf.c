@@ -412,8 +412,7 @@ walbuf_prefill(sqlite3 *db, sqlite3_int64 size, char *err, size_t errlen)
 	sqlite3_int64 have = 0, off;
 	int n, rc;
 
-	if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) !=
-	    SQLITE_OK) {
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "WAL prefill: %s", sqlite3_errmsg(db));
 		return -1;
 	}
@@ -431,14 +430,10 @@ walbuf_prefill(sqlite3 *db, sqlite3_int64 size, char *err, size_t errlen)
 	if (rc == SQLITE_OK && have < size)
 		rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL |
 		    SQLITE_SYNC_DATAONLY);
+	/* The transaction changed nothing: it only held the lock. */
+	(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "WAL prefill: %s", sqlite3_errstr(rc));
-		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "WAL prefill: %s", sqlite3_errmsg(db));
-		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
 	return have < size ? size - have : 0;
