@@ -1719,7 +1719,8 @@ history_json(struct hotlined *d, const struct msg_row *row, json_t *rcpts)
 }
 
 /* GET /v1/messages/{id} */
-static void	show_row(struct api_req *, const struct msg_row *);
+static void	show_row(struct api_req *, const struct msg_row *,
+		    const struct receipt_row *, int);
 
 static void
 show_reply(struct api_req *q, const char *idarg)
@@ -1734,7 +1735,7 @@ show_reply(struct api_req *q, const char *idarg)
 	memset(&row, 0, sizeof(row));
 	switch (store_msg_get(q->d->st, id, &row)) {
 	case 0:
-		show_row(q, &row);
+		show_row(q, &row, NULL, 0);
 		msg_row_clear(&row);
 		return;
 	case 1:
@@ -1747,14 +1748,17 @@ show_reply(struct api_req *q, const char *idarg)
 }
 
 /* Answer with row (looked up by the caller), if q->who may read it: the
- * message object with its operator, history and receipts. */
+ * message object with its operator, history and receipts (the stored ones,
+ * then extra[nextra]: receipts verified but not stored yet). */
 static void
-show_row(struct api_req *q, const struct msg_row *row)
+show_row(struct api_req *q, const struct msg_row *row,
+    const struct receipt_row *extra, int nextra)
 {
 	struct rcpt_ctx rc;
 	char id[ID_HEX_LEN + 1], op[API_ACCOUNT_MAX + 1];
 	json_t *o = NULL, *hist;
 	bool copy;
+	int i, n;
 
 	if (!api_may_read(&q->who, row->m.channel)) {
 		api_reply_channel_denied(q, row->m.channel, 0);
@@ -1767,11 +1771,16 @@ show_row(struct api_req *q, const struct msg_row *row)
 		api_reply_error(q, 500, "out of memory");
 		goto done;
 	}
-	if (store_receipts_for(q->d->st, row, rcpt_cb, &rc) == -1) {
+	if ((n = store_receipts_for(q->d->st, row, rcpt_cb, &rc)) == -1) {
 		api_reply_error(q, rc.failed ? 500 : 503, rc.failed ?
 		    "cannot build the receipts" : "store unavailable");
 		goto done;
 	}
+	for (i = 0; i < nextra && n + i < RECEIPTS_FOR_MAX; i++)
+		if (rcpt_cb(&rc, &extra[i]) == -1) {
+			api_reply_error(q, 500, "cannot build the receipts");
+			goto done;
+		}
 	if (row->dir != DIR_OUT || store_msg_operator(q->d->st, id, op,
 	    sizeof(op)) != 0)
 		op[0] = '\0';
@@ -1850,9 +1859,10 @@ feed_answer(struct waiter *w, bool timeout)
 }
 
 /* Answer a waiter with the message (or the feed) as it is now: from row
- * if the caller has it, else looked up. */
+ * (and extra, as show_row) if the caller has it, else looked up. */
 static void
-waiter_answer(struct waiter *w, const struct msg_row *row)
+waiter_answer(struct waiter *w, const struct msg_row *row,
+    const struct receipt_row *extra, int nextra)
 {
 	struct api_req q = { w->d, w->r, w->who };
 	char id[ID_HEX_LEN + 1];
@@ -1864,7 +1874,7 @@ waiter_answer(struct waiter *w, const struct msg_row *row)
 	memcpy(id, w->id, sizeof(id));
 	waiter_free(w);
 	if (row != NULL)
-		show_row(&q, row);	/* looked up by the caller */
+		show_row(&q, row, extra, nextra);	/* looked up by the caller */
 	else
 		show_reply(&q, id);
 }
@@ -1872,7 +1882,7 @@ waiter_answer(struct waiter *w, const struct msg_row *row)
 static void
 waiter_timeout(evutil_socket_t fd, short ev, void *arg)
 {
-	waiter_answer(arg, NULL);
+	waiter_answer(arg, NULL, NULL, 0);
 }
 
 /* Hold q for up to timeout ms: a waiter, or NULL after answering 503. */
@@ -1929,36 +1939,63 @@ api_waiting(struct hotlined *d)
 	return d->api != NULL && d->api->nwaiters > d->api->nfeeds;
 }
 
+/*
+ * Answer the waiters whose message has reached the state they want, each
+ * from its row looked up here (one lookup). With cover set, only those
+ * whose row cover() changes into the row as receipts verified but not yet
+ * stored will leave it (api_changed_early).
+ */
+static void
+answer_waiters(struct hotlined *d, api_cover_fn cover, void *arg)
+{
+	struct api *a = d->api;
+	struct waiter *w, *next;
+	struct receipt_row extra[RECEIPTS_FOR_MAX];
+	struct msg_row row;
+	bool rtx;
+	int n;
+
+	if (a == NULL || TAILQ_EMPTY(&a->waiters))
+		return;
+	/* Each answer reads ~5 statements: under one read lock. */
+	rtx = store_read_begin(d->st);
+	for (w = TAILQ_FIRST(&a->waiters); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, entry);
+		if (w->feed) {
+			if (cover == NULL)
+				(void)feed_answer(w, false);
+			continue;
+		}
+		switch (store_msg_get(d->st, w->id, &row)) {
+		case 0:
+			n = cover != NULL ? cover(arg, &row, extra,
+			    RECEIPTS_FOR_MAX) : 0;
+			if ((cover == NULL || n > 0) && row.state >= w->state)
+				waiter_answer(w, &row, extra, n);
+			msg_row_clear(&row);
+			break;
+		default:	/* not (yet) here, or the store failed */
+			if (cover == NULL && !w->absent)
+				waiter_answer(w, NULL, NULL, 0); /* 404, 503 */
+			break;
+		}
+	}
+	if (rtx)
+		store_read_end(d->st);
+}
+
 /* deliver.c calls this after a commit that may have changed states. */
 void
 api_changed(struct hotlined *d)
 {
-	struct api *a = d->api;
-	struct waiter *w, *next;
-	struct msg_row row;
-
 	events_changed(d);
-	if (a == NULL)
-		return;
-	for (w = TAILQ_FIRST(&a->waiters); w != NULL; w = next) {
-		next = TAILQ_NEXT(w, entry);
-		if (w->feed) {
-			(void)feed_answer(w, false);
-			continue;
-		}
-		/* Answered from the row looked up here (one lookup). */
-		switch (store_msg_get(d->st, w->id, &row)) {
-		case 0:
-			if (row.state >= w->state)
-				waiter_answer(w, &row);
-			msg_row_clear(&row);
-			break;
-		default:	/* not (yet) here, or the store failed */
-			if (!w->absent)
-				waiter_answer(w, NULL);	/* 404 or 503 */
-			break;
-		}
-	}
+	answer_waiters(d, NULL, NULL);
+}
+
+void
+api_changed_early(struct hotlined *d, api_cover_fn cover, void *arg)
+{
+	answer_waiters(d, cover, arg);
 }
 
 /*
@@ -2031,7 +2068,7 @@ h_show(struct api_req *q, const char *idarg)
 	got = store_msg_get(q->d->st, id, &row);
 	absent = whole && got != 0;
 	if (got == 0 && (timeout == 0 || row.state >= want)) {
-		show_row(q, &row);
+		show_row(q, &row, NULL, 0);
 		goto done;
 	}
 	if (got != 0 && (timeout == 0 || !absent)) {

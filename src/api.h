@@ -24,6 +24,19 @@ void	api_jobs_stop(struct hotlined *d);
 /* Message states may have changed (a commit): answer the requests waiting
  * for them (GET /v1/messages/{id}?wait=...). */
 void	api_changed(struct hotlined *d);
+/*
+ * Receipts have been verified but are not stored yet (deliver.c,
+ * deliver_receipts_early): answer now the waiters for the messages they
+ * cover, as api_changed() will find them once the receipts are stored.
+ * cover(arg, row, extra, max) is given each waiter's row as stored; if
+ * the receipts cover the message it changes row into the row as storing
+ * them leaves it, puts those of them receipts_for would list after the
+ * stored ones in extra (at most max) and returns how many; else 0 (the
+ * waiter waits on).
+ */
+typedef int (*api_cover_fn)(void *arg, struct msg_row *row,
+    struct receipt_row *extra, int max);
+void	api_changed_early(struct hotlined *d, api_cover_fn cover, void *arg);
 /* True while a GET ?wait= request is held (someone waits for a state). */
 bool	api_waiting(struct hotlined *d);	/* closes and unlinks the socket */
 

@@ -135,6 +135,16 @@ struct frame_ref {
 };
 int	deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
 	    int n, char *why, size_t whylen);
+/*
+ * A read batch of n RECEIPT frames only, while API clients wait for states
+ * (api_waiting): check and verify them and answer the clients whose
+ * messages they cover (deliver.c, "Answering before the record"). Returns
+ * how many were answered; if any, the caller must hand the same frames to
+ * deliver_frames() in a later loop turn, which then does not verify them
+ * again. 0: nothing answered (or a frame is bad); apply them now.
+ */
+int	deliver_receipts_early(struct peer *p, const struct frame_ref *f,
+	    int n);
 /* A FLASH or IMMEDIATE message, or a receipt for such a stream (from the
  * frame's leading fields; false if they cannot be read). */
 bool	deliver_frame_urgent(const struct frame_ref *f);

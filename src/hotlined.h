@@ -49,6 +49,14 @@ struct peer {
 	EVP_PKEY		*pub;		/* from its certificate; its fingerprint is the pin */
 	struct streams		 s;
 	struct msg_vcache	 vcache;	/* batch roots verified (msg.c) */
+	/* Receipts verified ahead of their record, not yet applied
+	 * (deliver_receipts_early): ids and signatures. */
+#define DELIVER_EARLY_MAX	16
+	struct {
+		uint8_t		 id[MSG_ID_LEN];
+		uint8_t		 sig[ED25519_SIG_LEN];
+	}			 early[DELIVER_EARLY_MAX];
+	int			 nearly;
 	/* Receipts of lazy commits synced and not yet sent, the latest per
 	 * stream (deliver_receipt_due); sent together after the loop turn. */
 	struct receipt		 rc_due[CH_MAX + 1][PREC_MAX + 1];

@@ -135,6 +135,7 @@ struct link {
 	int			 ndone;
 	struct event		*resume;	/* handle the rest of the input */
 	uint64_t		 defer_until;	/* monotonic us; 0: not deferring */
+	bool			 early;		/* the input's receipts answered */
 	uint64_t		 batch_until;	/* monotonic us; 0: not waiting */
 };
 
@@ -808,6 +809,39 @@ wait:
 	return true;
 }
 
+/*
+ * Input of RECEIPT frames only while API clients wait for states: deliver.c
+ * verifies them and answers those clients now (deliver_receipts_early), and
+ * they are applied from l->resume in the next loop turn, after the answers
+ * have been written (libevent runs the turn's I/O callbacks before its
+ * expired timers). Returns true if the input was left for l->resume.
+ */
+static bool
+link_answer_early(struct link *l, struct evbuffer *in, size_t avail)
+{
+	struct frame_ref f[DELIVER_EARLY_MAX];
+	struct timeval zero = { 0, 0 };
+	const uint8_t *base;
+	size_t off = 0;
+	int n = 0;
+
+	if (!l->hello_rcvd || l->peer == NULL || l->resume == NULL ||
+	    !api_waiting(l->d) || avail < WIRE_HDR_LEN ||
+	    (base = evbuffer_pullup(in, (ev_ssize_t)avail)) == NULL)
+		return false;
+	while (avail - off >= WIRE_HDR_LEN) {
+		if (n == DELIVER_EARLY_MAX || !link_scan_frame(base, avail,
+		    &off, &f[n]) || f[n].type != FR_RECEIPT)
+			return false;
+		n++;
+	}
+	if (off != avail || deliver_receipts_early(l->peer, f, n) == 0)
+		return false;
+	l->early = true;
+	evtimer_add(l->resume, &zero);
+	return true;
+}
+
 void
 link_receipts_now(struct hotlined *d)
 {
@@ -922,8 +956,10 @@ link_readcb_(struct bufferevent *bev, void *arg)
 		return;	/* closed, or the rest comes from l->resume */
 	if (link_wait_for_batch(l, in, avail))
 		return;
-	if (link_defer_receipts(l, in, avail))
+	if (!l->early && (link_defer_receipts(l, in, avail) ||
+	    link_answer_early(l, in, avail)))
 		return;
+	l->early = false;	/* applied now */
 	/* Find the complete frames at the head of the buffer. */
 	while (nframes < LINK_BATCH_FRAMES && total < LINK_BATCH_BYTES) {
 		if (avail - total < WIRE_HDR_LEN)

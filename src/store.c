@@ -39,8 +39,6 @@
 #include "util.h"
 #include "worker.h"
 
-/* Receipts handed to a store_receipts_for() callback at most. */
-#define RECEIPTS_FOR_MAX	4
 #define LIST_LIMIT_MAX		1000
 #define STORE_KEPT_MAX		4	/* store_stmt_kept() statements */
 
@@ -361,7 +359,7 @@ enum {
 };
 
 enum stmt_id {
-	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SYNC_NORMAL, S_SYNC_FULL,
+	S_BEGIN, S_BEGIN_READ, S_COMMIT, S_ROLLBACK, S_SYNC_NORMAL, S_SYNC_FULL,
 	S_MSG_INSERT, S_KEY_FIND, S_KEY_ADD, S_KEY_MOVE, S_KEY_DROP,
 	S_OUT_INSERT, S_MARK_SENT, S_MARK_DELIVERED, S_RCPT_INSERT,
 	S_MARK_ACKED, S_EVENT,
@@ -373,6 +371,8 @@ enum stmt_id {
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
+	/* Deferred: its first read takes the WAL read lock, kept to COMMIT. */
+	[S_BEGIN_READ] = "BEGIN",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
 	/* Lazy commits switch these per transaction (prepared once). */
@@ -1388,6 +1388,21 @@ store_begin(struct store *st)
 	if (st->lt_fn != NULL && !st->lt_inside)
 		store_long_resolve(st, st->urgent);
 	return stmt_exec(st, st->stmt[S_BEGIN], "begin") == 0 ? 0 : -1;
+}
+
+bool
+store_read_begin(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		return false;
+	return stmt_exec(st, st->stmt[S_BEGIN_READ], "begin read") == 0;
+}
+
+void
+store_read_end(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		(void)stmt_exec(st, st->stmt[S_COMMIT], "end read");
 }
 
 /*

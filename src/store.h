@@ -172,6 +172,16 @@ void		 store_ck_pause(struct store *st, bool pause);
 int		 store_begin(struct store *st);
 int		 store_commit(struct store *st);
 void		 store_rollback(struct store *st);
+/*
+ * A read transaction around several reads, so that they share one WAL
+ * read lock (each statement outside a transaction takes and drops its
+ * own: four fcntl calls). true if it began one, to be ended with
+ * store_read_end() before anything begins a write; false if a transaction
+ * was open already (its reads are inside it) or BEGIN failed (the reads
+ * then run each on its own, as without it).
+ */
+bool		 store_read_begin(struct store *st);
+void		 store_read_end(struct store *st);
 
 /*
  * Lazy commits (store.c): store_begin_lazy() begins a transaction whose
@@ -281,8 +291,10 @@ int	store_msg_get(struct store *st, const char *id, struct msg_row *row);
 int	store_msg_list(struct store *st, const struct msg_filter *f,
 	    store_row_cb cb, void *arg);
 /* Receipts covering a message (out: received; in: issued), oldest first,
- * at most 4: those of its stream with seq >= its seq; for an out message the
- * first is the one that proved delivery. Count handed to cb, or -1. */
+ * at most RECEIPTS_FOR_MAX: those of its stream with seq >= its seq; for an
+ * out message the first is the one that proved delivery. Count handed to
+ * cb, or -1. */
+#define RECEIPTS_FOR_MAX	4
 typedef int (*store_receipt_cb)(void *arg, const struct receipt_row *row);
 int	store_receipts_for(struct store *st, const struct msg_row *row,
 	    store_receipt_cb cb, void *arg);
