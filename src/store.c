@@ -1490,15 +1490,23 @@ sync_done(void *arg, int cancelled)
 	free(j);
 }
 
-/* The WAL file, opened once and again if SQLite made a new one. */
+/*
+ * The WAL file, opened once and again if SQLite made a new one. Only the
+ * inode numbers are asked for: a stat that reports the times marks them
+ * read, and Linux (6.13+, multigrain timestamps) then gives the next write
+ * a new fine-grained time, which makes the next fdatasync write the inode
+ * as well (on ext4 without a journal, as on the bench machine, +35-45 us).
+ */
 static int
 wal_fd(struct store *st)
 {
-	struct stat a, b;
+	struct statx a, b;
 
-	if (st->walfd != -1 && fstat(st->walfd, &a) == 0 &&
-	    stat(st->walpath, &b) == 0 && a.st_ino == b.st_ino &&
-	    a.st_dev == b.st_dev)
+	if (st->walfd != -1 &&
+	    statx(st->walfd, "", AT_EMPTY_PATH, STATX_INO, &a) == 0 &&
+	    statx(AT_FDCWD, st->walpath, 0, STATX_INO, &b) == 0 &&
+	    a.stx_ino == b.stx_ino && a.stx_dev_major == b.stx_dev_major &&
+	    a.stx_dev_minor == b.stx_dev_minor)
 		return st->walfd;
 	if (st->walfd != -1)
 		close(st->walfd);
