@@ -623,6 +623,10 @@ run_seq(void)
 	char id[65], cursor[32];
 	uint64_t t0, t1, t2;
 	size_t i;
+	/* HB_SEQ_TRACE=FILE: monotonic us of request, 201, delivered (or
+	 * the feed's answer) per counted message, as HB_FLASH_TRACE. */
+	const char *tp = getenv("HB_SEQ_TRACE");
+	FILE *tf = tp != NULL && *tp != '\0' ? fopen(tp, "w") : NULL;
 
 	conn_open(&c);
 	if (o.mode == M_ONEWAY) {
@@ -646,6 +650,11 @@ run_seq(void)
 			t2 = t1;
 		if (i < o.warmup)
 			continue;
+		if (tf != NULL)
+			fprintf(tf, "%llu %llu %llu %.12s\n",
+			    (unsigned long long)(t0 / 1000),
+			    (unsigned long long)(t1 / 1000),
+			    (unsigned long long)(t2 / 1000), id);
 		if (o.mode == M_ACCEPT)
 			lat_add(&l, (double)(t1 - t0) / 1e6);
 		else if (o.mode == M_ONEWAY)
@@ -656,6 +665,8 @@ run_seq(void)
 		}
 	}
 	conn_close(&c);
+	if (tf != NULL)
+		fclose(tf);
 	if (o.mode == M_ONEWAY)
 		conn_close(&rx);
 	emit(&l, o.mode == M_E2E ? &tot : NULL, o.count, -1, NULL,
