@@ -1173,7 +1173,7 @@ done:
 /*
  * Decode the RECEIPT frame f into r and check it: for a stream of ours to
  * p, signed by p, for a seq we sent and naming the message we sent there.
- * Its signature is not verified again if deliver_receipts_early() did.
+ * A receipt deliver_receipts_early() has checked is not checked again.
  * 0, or -1 with why set.
  */
 static int
@@ -1191,19 +1191,20 @@ receipt_take(struct peer *p, const struct frame_ref *f, struct receipt *r,
 		snprintf(why, whylen, "malformed receipt: %s", err);
 		return -1;
 	}
+	/* r->id is the hash of the signed bytes as received (receipt_decode):
+	 * the same id and signature passed the checks below, with the same
+	 * key, and what they compare with does not change meanwhile. */
+	for (i = 0; i < p->nearly; i++)
+		if (memcmp(p->early[i].id, r->id, MSG_ID_LEN) == 0 &&
+		    memcmp(p->early[i].sig, r->sig, sizeof(r->sig)) == 0)
+			return 0;
 	if (strcmp(r->from, d->cf.party) != 0 ||
 	    strcmp(r->to, p->conf->party) != 0) {
 		snprintf(why, whylen, "receipt for stream %s->%s on %s's link",
 		    r->from, r->to, p->conf->party);
 		return -1;
 	}
-	/* r->id is the hash of the signed bytes as received (receipt_decode):
-	 * the same id and signature were verified with the same key. */
-	for (i = 0; i < p->nearly; i++)
-		if (memcmp(p->early[i].id, r->id, MSG_ID_LEN) == 0 &&
-		    memcmp(p->early[i].sig, r->sig, sizeof(r->sig)) == 0)
-			break;
-	if (i == p->nearly && !receipt_verify(r, p->pub)) {
+	if (!receipt_verify(r, p->pub)) {
 		snprintf(why, whylen, "bad signature on receipt for %s/%s seq "
 		    "%llu", channel_name(r->channel), prec_name(r->prec),
 		    (unsigned long long)r->seq);

@@ -140,7 +140,7 @@ int	deliver_frames(struct peer *p, struct link *l, const struct frame_ref *f,
  * (api_waiting): check and verify them and answer the clients whose
  * messages they cover (deliver.c, "Answering before the record"). Returns
  * how many were answered; if any, the caller must hand the same frames to
- * deliver_frames() in a later loop turn, which then does not verify them
+ * deliver_frames() in a later loop turn, which then does not check them
  * again. 0: nothing answered (or a frame is bad); apply them now.
  */
 int	deliver_receipts_early(struct peer *p, const struct frame_ref *f,

@@ -49,8 +49,8 @@ struct peer {
 	EVP_PKEY		*pub;		/* from its certificate; its fingerprint is the pin */
 	struct streams		 s;
 	struct msg_vcache	 vcache;	/* batch roots verified (msg.c) */
-	/* Receipts verified ahead of their record, not yet applied
-	 * (deliver_receipts_early): ids and signatures. */
+	/* Receipts checked and verified ahead of their record, not yet
+	 * applied (deliver_receipts_early): ids and signatures. */
 #define DELIVER_EARLY_MAX	16
 	struct {
 		uint8_t		 id[MSG_ID_LEN];

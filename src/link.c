@@ -707,6 +707,35 @@ link_urgent_first(struct link *l, struct evbuffer *in, size_t avail)
 }
 
 /*
+ * Whether the input is complete RECEIPT frames only, at most max of them,
+ * and none urgent unless urgent_ok: their number (each in f[] if f is
+ * set), else 0 (anything else in it, a partial frame, or more than max).
+ * The frames point into the input, valid until it is drained.
+ */
+static int
+link_receipts_only(struct evbuffer *in, size_t avail, struct frame_ref *f,
+    int max, bool urgent_ok)
+{
+	struct frame_ref one, *fr;
+	const uint8_t *base;
+	size_t off = 0;
+	int n = 0;
+
+	if (avail < WIRE_HDR_LEN ||
+	    (base = evbuffer_pullup(in, (ev_ssize_t)avail)) == NULL)
+		return 0;
+	while (avail - off >= WIRE_HDR_LEN) {
+		fr = f != NULL ? &f[n] : &one;
+		if (n == max || !link_scan_frame(base, avail, &off, fr) ||
+		    fr->type != FR_RECEIPT ||
+		    (!urgent_ok && deliver_frame_urgent(fr)))
+			return 0;
+		n++;
+	}
+	return off == avail ? n : 0;	/* else a partial frame: read on */
+}
+
+/*
  * Group commit of receipts: a sender that streams single messages gets one
  * receipt per message, and committing each on its own costs a second
  * fdatasync per message on the loop that also serves the API. When the
@@ -721,25 +750,12 @@ link_urgent_first(struct link *l, struct evbuffer *in, size_t avail)
 static bool
 link_defer_receipts(struct link *l, struct evbuffer *in, size_t avail)
 {
-	struct frame_ref f;
-	const uint8_t *base;
-	size_t off = 0;
 	uint64_t now;
 	struct timeval tv;
-	int n = 0;
 
 	if (!l->hello_rcvd || l->peer == NULL || api_waiting(l->d) ||
-	    avail < WIRE_HDR_LEN ||
-	    (base = evbuffer_pullup(in, (ev_ssize_t)avail)) == NULL)
+	    link_receipts_only(in, avail, NULL, LINK_SCAN_FRAMES, false) == 0)
 		goto no;
-	while (avail - off >= WIRE_HDR_LEN && n < LINK_SCAN_FRAMES) {
-		if (!link_scan_frame(base, avail, &off, &f) ||
-		    f.type != FR_RECEIPT || deliver_frame_urgent(&f))
-			goto no;
-		n++;
-	}
-	if (off != avail)
-		goto no;	/* a partial frame: read on */
 	now = now_mono_us();
 	if (l->defer_until == 0)
 		l->defer_until = now + LINK_RCPT_DEFER_US;
@@ -821,21 +837,12 @@ link_answer_early(struct link *l, struct evbuffer *in, size_t avail)
 {
 	struct frame_ref f[DELIVER_EARLY_MAX];
 	struct timeval zero = { 0, 0 };
-	const uint8_t *base;
-	size_t off = 0;
-	int n = 0;
+	int n;
 
 	if (!l->hello_rcvd || l->peer == NULL || l->resume == NULL ||
-	    !api_waiting(l->d) || avail < WIRE_HDR_LEN ||
-	    (base = evbuffer_pullup(in, (ev_ssize_t)avail)) == NULL)
-		return false;
-	while (avail - off >= WIRE_HDR_LEN) {
-		if (n == DELIVER_EARLY_MAX || !link_scan_frame(base, avail,
-		    &off, &f[n]) || f[n].type != FR_RECEIPT)
-			return false;
-		n++;
-	}
-	if (off != avail || deliver_receipts_early(l->peer, f, n) == 0)
+	    !api_waiting(l->d) || (n = link_receipts_only(in, avail, f,
+	    DELIVER_EARLY_MAX, true)) == 0 ||
+	    deliver_receipts_early(l->peer, f, n) == 0)
 		return false;
 	l->early = true;
 	evtimer_add(l->resume, &zero);

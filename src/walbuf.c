@@ -388,9 +388,9 @@ walbuf_vfs(void)
  * Zero-fill db's WAL file from its end to size bytes, and sync it: a
  * commit that writes over blocks already in the file syncs its data alone,
  * where one that makes the file longer also waits for the filesystem to
- * journal the new blocks and size (on this machine's ext4, fdatasync after
- * a 4 KiB write: 84 against 130 us at the median, docs/BENCHMARKS.md,
- * session 11). SQLite starts the WAL over from its beginning after each
+ * record the new blocks and size (on this machine's ext4, which has no
+ * journal, fdatasync after a 4 KiB write: 84 against 130 us at the median,
+ * docs/BENCHMARKS.md, session 11). SQLite starts the WAL over from its beginning after each
  * complete checkpoint and never shortens it (no journal_size_limit), so
  * the file only grows until it has held the most frames between two
  * checkpoints: each node paid that growth again after every start.
